@@ -1,0 +1,55 @@
+/**
+ * The one error module. Every error has a stable code from the catalogue and says whether it is retriable;
+ * retry, dead-letter and bounce logic read `retriable`, never message strings.
+ */
+
+/** The error catalogue: code → default message, HTTP status, retriable. Documented in docs/errors.md. */
+export const catalogue = {
+  MS_ERR_CONFIG: { status: 500, retriable: false, message: 'invalid configuration' },
+  MS_ERR_TOPIC_FILE: { status: 500, retriable: false, message: 'invalid topic file' },
+  MS_ERR_SCHEMA_FILE: { status: 500, retriable: false, message: 'invalid Avro schema file' },
+  MS_ERR_SCHEMA_INCOMPATIBLE: { status: 409, retriable: false, message: 'schema change is not backward compatible' },
+  MS_ERR_AVRO_DECODE: { status: 400, retriable: false, message: 'record does not decode with its Avro schema' },
+  MS_ERR_AUDIENCE_UNREADABLE: { status: 400, retriable: false, message: 'audience cannot be read' },
+  MS_ERR_INVALID_RECIPIENT: { status: 400, retriable: false, message: 'invalid recipient' },
+  MS_ERR_TEMPLATE: { status: 400, retriable: false, message: 'template cannot be compiled or rendered' },
+  MS_ERR_VALIDATION: { status: 400, retriable: false, message: 'invalid input' },
+  MS_ERR_NOT_FOUND: { status: 404, retriable: false, message: 'not found' },
+  MS_ERR_SMTP_TEMP: { status: 503, retriable: true, message: 'temporary SMTP failure' },
+  MS_ERR_SMTP_PERM: { status: 502, retriable: false, message: 'permanent SMTP failure' },
+  MS_ERR_UNAVAILABLE: { status: 503, retriable: true, message: 'dependency unavailable' },
+} as const;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof catalogue;
+
+/** Base class of every mailstream error. */
+export class MailstreamError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly status: number;
+  constructor(code: ErrorCode, message?: string, opts: { retriable?: boolean; cause?: unknown } = {}) {
+    const entry = catalogue[code];
+    super(message ?? entry.message, { cause: opts.cause });
+    this.name = 'MailstreamError';
+    this.code = code;
+    this.status = entry.status;
+    this.retriable = opts.retriable ?? entry.retriable;
+  }
+}
+
+/** Configuration problems, all of them at once. */
+export class ConfigError extends MailstreamError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('MS_ERR_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** True when an error (ours or a library's) is worth retrying. */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof MailstreamError) return err.retriable;
+  const e = err as { retriable?: boolean } | undefined;
+  return Boolean(e?.retriable);
+}
