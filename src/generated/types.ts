@@ -1,0 +1,331 @@
+// Generated from schemas/*.avsc by `npm run gen`. Do not edit: change the schema and regenerate.
+
+export type AttemptOutcome = 'delivered' | 'deferred' | 'bounced' | 'failed';
+/** Every AttemptOutcome value, in schema order. */
+export const AttemptOutcomeValues = ['delivered', 'deferred', 'bounced', 'failed'] as const;
+
+/** Where the recipients live; read by the splitter where the data is. */
+export interface Audience {
+  /** How to read the source. */
+  format: AudienceFormat;
+  /** File path or URL (csv/jsonl), or a database connection string (sql). */
+  uri: null | string;
+  /** SQL query for format=sql; every column becomes substitution data. */
+  query: null | string;
+  /** Inline recipients as a JSON array of objects, for format=inline. */
+  inline: null | string;
+  /** Column or field that holds the address. */
+  emailField: string;
+}
+
+export type AudienceFormat = 'csv' | 'jsonl' | 'sql' | 'inline';
+/** Every AudienceFormat value, in schema order. */
+export const AudienceFormatValues = ['csv', 'jsonl', 'sql', 'inline'] as const;
+
+/** What to send: a stored template reference or inline content. */
+export interface Content {
+  /** Stored template ID; null when the content is inline. */
+  templateId: null | string;
+  /** Pinned template version; null means the latest. */
+  templateVersion: null | number;
+  /** Subject template (Eta). */
+  subject: null | string;
+  /** From header template, e.g. 'Shop <news@shop.example>'. */
+  from: null | string;
+  /** Reply-To header template. */
+  replyTo: null | string;
+  /** MJML body template; compiled once per content hash. */
+  mjml: null | string;
+  /** HTML body template, used when mjml is null. */
+  html: null | string;
+  /** Text body template; generated from the HTML when null. */
+  text: null | string;
+  /** Extra header templates, name to value. */
+  headers: Record<string, string>;
+}
+
+/** A record a stage could not process (e.g. bad Avro), kept with the reason for inspection and replay. */
+export interface DeadLetter {
+  /** Topic it came from. */
+  topic: string;
+  /** Partition it came from. */
+  partition: number;
+  /** Offset it had (string, as Kafka offsets are 64-bit). */
+  offset: string;
+  /** Original key bytes. */
+  key: null | Buffer;
+  /** Original value bytes. */
+  value: null | Buffer;
+  /** Stage that gave up. */
+  stage: string;
+  /** Error code from the catalogue. */
+  code: string;
+  /** Error message. */
+  error: string;
+  /** When it was dead-lettered, ms since the Unix epoch. */
+  ts: number;
+}
+
+/** One SMTP delivery attempt of one message and its outcome. */
+export interface DeliveryAttempt {
+  /** Message ID. */
+  messageId: string;
+  /** Job ID. */
+  jobId: string;
+  /** Envelope recipient. */
+  rcptTo: string;
+  /** Destination domain. */
+  domain: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** When the attempt started, ms since the Unix epoch. */
+  startedAt: number;
+  /** Duration of the SMTP transaction (ms). */
+  latencyMs: number;
+  /** What the attempt achieved. */
+  outcome: AttemptOutcome;
+  /** Egress binding (source IP) name. */
+  binding: null | string;
+  /** Host that was connected to. */
+  mxHost: null | string;
+  /** Whether the session used TLS. */
+  tls: boolean;
+  /** SMTP reply code, e.g. 250 or 421. */
+  smtpCode: null | number;
+  /** RFC 3463 enhanced status code, e.g. 5.1.1. */
+  enhancedCode: null | string;
+  /** The server's reply text, or the local error. */
+  response: null | string;
+}
+
+/** One flat event record. Every stage reports with it; ClickHouse, webhooks, logs and suppression all read it. */
+export interface Event {
+  /** Deterministic ID (message ID, type and attempt), so a replay yields the same ID and can be de-duplicated. */
+  eventId: string;
+  /** Event type. */
+  type: EventType;
+  /** When it happened, ms since the Unix epoch. */
+  ts: number;
+  /** Job ID ('' for events with no job, e.g. shaping_adjusted). */
+  jobId: string;
+  /** Message ID, for per-message events. */
+  messageId: null | string;
+  /** Tenant. */
+  tenant: null | string;
+  /** Campaign ID. */
+  campaignId: null | string;
+  /** Recipient address (or the raw value for invalid_recipient). */
+  recipient: null | string;
+  /** Destination domain. */
+  domain: null | string;
+  /** Audience row the event is about. */
+  rowNumber: null | number;
+  /** A count: recipients for split_completed. */
+  count: null | number;
+  /** Delivery attempt number. */
+  attempt: null | number;
+  /** Egress binding name. */
+  binding: null | string;
+  /** Remote host. */
+  mxHost: null | string;
+  /** SMTP reply code. */
+  smtpCode: null | number;
+  /** Enhanced status code. */
+  enhancedCode: null | string;
+  /** Remote reply text. */
+  response: null | string;
+  /** SparkPost-style numeric bounce class (e.g. 10 invalid recipient). */
+  bounceClass: null | number;
+  /** hard, soft, block, admin or undetermined. */
+  bounceCategory: null | string;
+  /** Human-readable reason with an error code, for failures. */
+  reason: null | string;
+  /** Template ID. */
+  templateId: null | string;
+  /** Template version. */
+  templateVersion: null | number;
+  /** Clicked URL. */
+  url: null | string;
+  /** For delivered: job accepted to SMTP 250 (ms). */
+  latencyMs: null | number;
+  /** Extra structured detail, a JSON object. */
+  detail: null | string;
+}
+
+/** The closed set of event types. */
+export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted';
+/** Every EventType value, in schema order. */
+export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted'] as const;
+
+/** A send request: content, audience and options. Published once on the jobs topic, keyed by jobId. */
+export interface Job {
+  /** Unique job ID (ULID-like, time-ordered), chosen by the producer. */
+  jobId: string;
+  /** When the job was accepted, ms since the Unix epoch. */
+  acceptedAt: number;
+  /** Traffic class. */
+  kind: JobKind;
+  /** Tenant (customer account) that owns the job. */
+  tenant: string;
+  /** Campaign the job belongs to, for reporting and Feedback-ID. */
+  campaignId: null | string;
+  /** Message content. */
+  content: Content;
+  /** Recipient source. */
+  audience: Audience;
+  /** Job-wide substitution data, a JSON object; each recipient's row is deep-merged over it. */
+  globalData: string;
+  /** Recipients per payload record (count). */
+  payloadSize: number;
+  /** Options. */
+  options: JobOptions;
+}
+
+/** bulk goes through the splitter; transactional takes the priority lane. */
+export type JobKind = 'bulk' | 'transactional';
+/** Every JobKind value, in schema order. */
+export const JobKindValues = ['bulk', 'transactional'] as const;
+
+/** Per-job switches. */
+export interface JobOptions {
+  /** Append a 1x1 open pixel. */
+  openTracking: boolean;
+  /** Rewrite http(s) links to signed tracking URLs. */
+  clickTracking: boolean;
+  /** A missing substitution variable is a render error (true) or renders empty (false). */
+  strict: boolean;
+  /** Named IP pool to send from; null means the default pool. */
+  ipPool: null | string;
+}
+
+/** A slice of N recipients of one job, with everything the renderer needs. On the payloads and transactional topics. */
+export interface Payload {
+  /** Job the payload belongs to. */
+  jobId: string;
+  /** 0-based payload sequence number within the job. */
+  seq: number;
+  /** When the job was accepted, ms since the Unix epoch (for latency). */
+  acceptedAt: number;
+  /** Traffic class. */
+  kind: JobKind;
+  /** Tenant that owns the job. */
+  tenant: string;
+  /** Campaign ID. */
+  campaignId: null | string;
+  /** The job's content, copied so the renderer needs no lookup. */
+  content: Content;
+  /** Job-wide substitution data, JSON. */
+  globalData: string;
+  /** The job's options. */
+  options: JobOptions;
+  /** The recipients of this slice. */
+  recipients: Array<Recipient>;
+}
+
+/** One addressee inside a payload. */
+export interface Recipient {
+  /** Deterministic message ID '<jobId>.<rowNumber>', so a replayed payload produces the same IDs. */
+  messageId: string;
+  /** 1-based data row in the audience source (header excluded). */
+  rowNumber: number;
+  /** Validated recipient address. */
+  email: string;
+  /** The row's substitution data, a JSON object (every column or field). */
+  data: string;
+}
+
+/** A complete RFC 5322 message for one recipient, ready for SMTP. Keyed by destination domain so one sender owns whole destinations. */
+export interface RenderedMessage {
+  /** Deterministic message ID '<jobId>.<rowNumber>'. */
+  messageId: string;
+  /** Job ID. */
+  jobId: string;
+  /** Traffic class. */
+  kind: JobKind;
+  /** Tenant. */
+  tenant: string;
+  /** Campaign ID. */
+  campaignId: null | string;
+  /** Audience row of the recipient. */
+  rowNumber: number;
+  /** Envelope sender (SMTP MAIL FROM), the return-path. */
+  mailFrom: string;
+  /** Envelope recipient (SMTP RCPT TO). */
+  rcptTo: string;
+  /** Lower-cased recipient domain: the destination. */
+  domain: string;
+  /** IP pool the job asked for. */
+  ipPool: null | string;
+  /** The whole message, headers and body, CRLF line ends. */
+  raw: Buffer;
+  /** When the job was accepted, ms since the Unix epoch. */
+  acceptedAt: number;
+  /** Delivery attempts already made (0 on first send). */
+  attempt: number;
+  /** Earliest time for the next attempt, ms since the Unix epoch (0: now). */
+  notBefore: number;
+}
+
+/** An address that must not be mailed. On the compacted suppressions topic keyed by '<tenant>:<lower-cased email>'; a null value lifts it. */
+export interface Suppression {
+  /** Lower-cased address. */
+  email: string;
+  /** Tenant the suppression applies to. */
+  tenant: string;
+  /** Why it was added. */
+  source: SuppressionSource;
+  /** Detail, e.g. the bounce response. */
+  reason: null | string;
+  /** When added, ms since the Unix epoch. */
+  createdAt: number;
+}
+
+export type SuppressionSource = 'hard_bounce' | 'complaint' | 'unsubscribe' | 'manual';
+/** Every SuppressionSource value, in schema order. */
+export const SuppressionSourceValues = ['hard_bounce', 'complaint', 'unsubscribe', 'manual'] as const;
+
+/** A stored template version. On the compacted templates topic, keyed by templateId; the latest record per key wins. */
+export interface Template {
+  /** Template ID. */
+  templateId: string;
+  /** Version, from 1, increasing. */
+  version: number;
+  /** When published, ms since the Unix epoch. */
+  createdAt: number;
+  /** Subject template. */
+  subject: string;
+  /** From header template. */
+  from: string;
+  /** Reply-To template. */
+  replyTo: null | string;
+  /** MJML body. */
+  mjml: null | string;
+  /** HTML body, when mjml is null. */
+  html: null | string;
+  /** Text body; generated from HTML when null. */
+  text: null | string;
+  /** Extra header templates. */
+  headers: Record<string, string>;
+  /** Earlier versions kept for pinned jobs, oldest first. */
+  versions: Array<TemplateVersion>;
+}
+
+/** An earlier version of a stored template, kept inside the latest record so pinned jobs still render. */
+export interface TemplateVersion {
+  /** Version number. */
+  version: number;
+  /** Subject template. */
+  subject: string;
+  /** From header template. */
+  from: string;
+  /** Reply-To template. */
+  replyTo: null | string;
+  /** MJML body. */
+  mjml: null | string;
+  /** HTML body. */
+  html: null | string;
+  /** Text body. */
+  text: null | string;
+  /** Extra header templates. */
+  headers: Record<string, string>;
+}
