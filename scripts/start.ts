@@ -1,0 +1,19 @@
+/**
+ * `npm start`: brings the local stack up (installing what is missing), applies topics and ClickHouse
+ * migrations, then runs every stage in this process until SIGTERM/SIGINT.
+ */
+import { ensureStack, stackStatus } from '../infra/local/stack.js';
+import { topicsApply } from '../src/cli/commands/topics.js';
+import { migrate } from '../src/clickhouse/migrate.js';
+import { config } from '../src/config/index.js';
+import { runWorker } from '../src/worker.js';
+
+await ensureStack();
+await topicsApply();
+await migrate(config());
+const worker = await runWorker(['all']);
+for (const c of await stackStatus()) console.log(`${c.name.padEnd(16)} ${c.address.padEnd(28)} ${c.healthy ? 'healthy' : 'DOWN'}`);
+console.log(`mailstream running: health http://127.0.0.1:${worker.port}/healthz; send with: npx mailstream send --help`);
+const shutdown = () => { void worker.stop().then(() => process.exit(0), () => process.exit(1)); };
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);

@@ -1,0 +1,33 @@
+/**
+ * `npm test`: brings the local stack up when it is not running, applies topics and migrations, then runs
+ * every test file under test/ with node's test runner (one file at a time: integration tests share the stack).
+ * `npm test -- unit` runs only test/unit (no stack needed).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const only = process.argv.slice(2);
+
+function find(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? find(p) : p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const files = find(join(root, 'test')).map((f) => relative(root, f))
+  .filter((f) => !only.length || only.some((o) => f.startsWith(`test/${o}`) || f === o)).sort();
+const needsStack = files.some((f) => !f.startsWith('test/unit/'));
+if (needsStack) {
+  const { ensureStack } = await import('../infra/local/stack.js');
+  await ensureStack();
+  const { topicsApply } = await import('../src/cli/commands/topics.js');
+  await topicsApply();
+  const { migrate } = await import('../src/clickhouse/migrate.js');
+  const { config } = await import('../src/config/index.js');
+  await migrate(config());
+}
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { cwd: root, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } });
+process.exit(res.status ?? 1);

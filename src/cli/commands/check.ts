@@ -1,0 +1,29 @@
+/** `mailstream check`: validates config, topic files and schemas without touching the network. */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
+import { resolveTopics } from '../../topics/runtime.js';
+import { generateTypes, GENERATED_FILE } from '../../schemas/codegen.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** Run every offline check; returns the problems found (empty when all is well). */
+export function runChecks(env: NodeJS.ProcessEnv = process.env): string[] {
+  const problems: string[] = [];
+  const attempt = (what: string, fn: () => void) => { try { fn(); } catch (err) { problems.push(`${what}: ${(err as Error).message}`); } };
+  let prefix = 'mailstream.';
+  attempt('config', () => { prefix = loadConfig(env).topicPrefix; });
+  attempt('topics', () => { resolveTopics(prefix); });
+  attempt('generated types', () => {
+    if (readFileSync(resolve(import.meta.dirname, '../../..', GENERATED_FILE), 'utf8') !== generateTypes()) throw new Error(`${GENERATED_FILE} is stale: run npm run gen`);
+  });
+  return problems;
+}
+
+/** Register the command. */
+export function register(program: Command): void {
+  program.command('check').description('validate config, topic files and schemas (no network)').action(() => {
+    const problems = runChecks();
+    if (problems.length) { console.error(problems.join('\n')); process.exitCode = 1; return; }
+    console.log('config, topics and schemas are valid');
+  });
+}

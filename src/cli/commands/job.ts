@@ -1,0 +1,48 @@
+/** `mailstream job <id>`: a job's counts by event type, from ClickHouse. */
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { config } from '../../config/index.js';
+import { createClickhouse } from '../../clickhouse/client.js';
+import { jobCounts, type JobCounts } from '../../clickhouse/queries.js';
+
+/** Print counts as aligned lines. */
+export function formatCounts(c: JobCounts): string {
+  const lines = Object.entries(c.byType).sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `  ${t.padEnd(18)} ${n}`);
+  lines.push(`  ${'duplicates'.padEnd(18)} ${c.duplicates}`);
+  return lines.join('\n');
+}
+
+/** Follow `jobId` with a progress bar until every recipient is final; prints a summary. */
+export async function waitForJob(jobId: string, startedAt: number, timeoutMs: number): Promise<JobCounts> {
+  const ch = createClickhouse(config());
+  const bar = new cliProgress.SingleBar({ format: 'progress [{bar}] {value}/{total} final | {rate} msg/s', stream: process.stderr, noTTYOutput: false }, cliProgress.Presets.shades_classic);
+  let counts: JobCounts | undefined;
+  try {
+    bar.start(1, 0, { rate: 0 });
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+      counts = await jobCounts(ch, jobId);
+      const secs = (Date.now() - startedAt) / 1000;
+      bar.setTotal(Math.max(1, counts.recipients ?? counts.byType.injected ?? 1));
+      bar.update(counts.finished, { rate: Math.round((counts.byType.delivered ?? 0) / secs) });
+      if (counts.done) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally { bar.stop(); await ch.close(); }
+  const secs = (Date.now() - startedAt) / 1000;
+  console.log(`job ${jobId} ${counts?.done ? 'finished' : 'NOT finished (timeout)'} in ${secs.toFixed(1)} s, ${Math.round((counts?.byType.delivered ?? 0) / secs)} msg/s delivered`);
+  if (counts) console.log(formatCounts(counts));
+  if (!counts?.done) process.exitCode = 2;
+  return counts!;
+}
+
+/** Register the command. */
+export function register(program: Command): void {
+  program.command('job').argument('<id>', 'job ID').description("print a job's counts by event type").action(async (id: string) => {
+    const ch = createClickhouse(config());
+    try {
+      const c = await jobCounts(ch, id);
+      console.log(`job ${id}: ${c.done ? 'done' : 'in progress'}${c.recipients != null ? `, ${c.finished}/${c.recipients} final` : ''}`);
+      console.log(formatCounts(c));
+    } finally { await ch.close(); }
+  });
+}

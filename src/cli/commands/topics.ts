@@ -1,0 +1,24 @@
+/** `mailstream topics apply`: idempotently makes the cluster and registry match topics/ and schemas/. */
+import type { Command } from 'commander';
+import { config } from '../../config/index.js';
+import { createRegistry } from '../../lib/codec.js';
+import { createKafka } from '../../lib/kafka.js';
+import { applyTopics, type ApplyReport } from '../../topics/apply.js';
+import { resolveTopics } from '../../topics/runtime.js';
+
+/** Apply all topics with the process config. */
+export async function topicsApply(): Promise<ApplyReport[]> {
+  const cfg = config();
+  const admin = createKafka(cfg, 'admin').admin();
+  await admin.connect();
+  try { return await applyTopics(admin, createRegistry(cfg.schemaRegistryUrl), [...resolveTopics(cfg.topicPrefix).values()]); }
+  finally { await admin.disconnect(); }
+}
+
+/** Register the command. */
+export function register(program: Command): void {
+  const topics = program.command('topics').description('manage Kafka topics and their schemas');
+  topics.command('apply').description('create/raise/update topics and register value schemas (never deletes)').action(async () => {
+    for (const r of await topicsApply()) console.log(`${r.topic}: ${r.actions.join('; ') || 'up to date'}`);
+  });
+}

@@ -1,0 +1,27 @@
+/** The `mailstream` command line. */
+import { Command } from 'commander';
+import { MailstreamError } from '../lib/errors.js';
+import { register as check } from './commands/check.js';
+import { register as topics } from './commands/topics.js';
+import { register as db } from './commands/db.js';
+import { register as worker } from './commands/worker.js';
+import { register as send } from './commands/send.js';
+import { register as job } from './commands/job.js';
+import { register as stack } from './commands/stack.js';
+
+/** Build the program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('mailstream').description('Kafka-native email sending pipeline').showHelpAfterError();
+  for (const reg of [check, topics, db, worker, send, job, stack]) reg(program);
+  return program;
+}
+
+/** Run the CLI; errors print their code and message and set a non-zero exit. */
+export async function main(argv = process.argv): Promise<void> {
+  try { await buildProgram().parseAsync(argv); }
+  catch (err) {
+    const e = err as MailstreamError;
+    console.error(e.code ? `${e.code}: ${e.message}` : e.stack ?? String(e));
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,30 @@
+-- One row per event from the events topic: the flat event record, field by field (see schemas/event.avsc).
+-- Runs on ClickHouse 18.16 and current releases: plain DateTime (no DateTime64), no TTL, no LowCardinality.
+CREATE TABLE IF NOT EXISTS events (
+  event_id String,
+  type String,
+  ts DateTime,
+  ts_ms UInt64,
+  job_id String,
+  message_id String,
+  tenant String,
+  campaign_id String,
+  recipient String,
+  domain String,
+  row_number Nullable(UInt64),
+  count Nullable(UInt64),
+  attempt Nullable(UInt32),
+  binding String,
+  mx_host String,
+  smtp_code Nullable(UInt16),
+  enhanced_code String,
+  response String,
+  bounce_class Nullable(UInt16),
+  bounce_category String,
+  reason String,
+  template_id String,
+  template_version Nullable(UInt32),
+  url String,
+  latency_ms Nullable(UInt64),
+  detail String
+) ENGINE = MergeTree() PARTITION BY toYYYYMM(ts) ORDER BY (job_id, type, ts)

@@ -1,0 +1,33 @@
+/** Read-side queries a user runs: counts by event type for a job, de-duplicated by event ID. */
+import type { ClickHouseClient } from '@clickhouse/client';
+
+/** Final states of a recipient; every recipient ends in exactly one. */
+export const FINAL_TYPES = ['delivered', 'bounced', 'expired', 'policy_rejected', 'failed', 'render_failed', 'invalid_recipient'] as const;
+
+/** Job counts: distinct events by type, plus replays (rows beyond the distinct events). */
+export interface JobCounts { byType: Record<string, number>; duplicates: number; recipients: number | null; finished: number; done: boolean }
+
+/** Counts for `jobId`. */
+export async function jobCounts(ch: ClickHouseClient, jobId: string): Promise<JobCounts> {
+  const rs = await ch.query({
+    // query parameters ({name:Type}) arrived after 18.16, so the literal is escaped here
+    query: `SELECT type, uniqExact(event_id) AS n, count() AS rows, max(ifNull(count, 0)) AS c FROM events WHERE job_id = ${quote(jobId)} GROUP BY type`,
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<{ type: string; n: string | number; rows: string | number; c: string | number }>();
+  const byType: Record<string, number> = {};
+  let duplicates = 0;
+  for (const r of rows) {
+    byType[r.type] = Number(r.n);
+    duplicates += Number(r.rows) - Number(r.n);
+  }
+  const closing = rows.find((r) => r.type === 'split_completed' || r.type === 'job_failed');
+  const recipients = closing ? Number(closing.c) + (byType.invalid_recipient ?? 0) : null;
+  const finished = FINAL_TYPES.reduce((s, t) => s + (byType[t] ?? 0), 0);
+  return { byType, duplicates, recipients, finished, done: recipients != null && finished >= recipients };
+}
+
+/** A ClickHouse string literal. */
+export function quote(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

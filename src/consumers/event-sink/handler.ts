@@ -1,0 +1,24 @@
+/** The event sink's pure core: the flat event record as a ClickHouse `events` row. */
+import type { Event } from '../../generated/types.js';
+
+/** One row of the ClickHouse events table (see src/clickhouse/migrations/001_events.sql). */
+export type EventRow = ReturnType<typeof toRow>;
+
+/** Map an event to its row; nulls become '' for String columns, stay null for Nullable numbers. */
+export function toRow(e: Event) {
+  return {
+    event_id: e.eventId, type: e.type, ts: Math.floor(e.ts / 1000), ts_ms: e.ts, job_id: e.jobId,
+    message_id: e.messageId ?? '', tenant: e.tenant ?? '', campaign_id: e.campaignId ?? '', recipient: e.recipient ?? '',
+    domain: e.domain ?? '', row_number: e.rowNumber, count: e.count, attempt: e.attempt, binding: e.binding ?? '',
+    mx_host: e.mxHost ?? '', smtp_code: e.smtpCode, enhanced_code: e.enhancedCode ?? '', response: e.response ?? '',
+    bounce_class: e.bounceClass, bounce_category: e.bounceCategory ?? '', reason: e.reason ?? '', template_id: e.templateId ?? '',
+    template_version: e.templateVersion, url: e.url ?? '', latency_ms: e.latencyMs, detail: e.detail ?? '',
+  };
+}
+
+/** Split `items` into chunks of at most `size`. */
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,30 @@
+/**
+ * Event sink wiring: events → ClickHouse. The fetch waits up to EVENT_SINK_FLUSH_MS for data (batching by
+ * time), inserts go in chunks of EVENT_SINK_BATCH_SIZE (by count), and offsets are committed only after
+ * ClickHouse has acknowledged the insert.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../../config/index.js';
+import type { Event } from '../../generated/types.js';
+import { MailstreamError } from '../../lib/errors.js';
+import { createStage, type StageDeps } from '../stage.js';
+import { chunk, toRow } from './handler.js';
+
+/** The event sink stage. */
+export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickHouseClient) {
+  return createStage<Event>({
+    name: 'event-sink',
+    input: 'events',
+    outputs: [],
+    partitionsConcurrently: 3,
+    maxBytesPerPartition: 8 << 20,
+    consumer: { minBytes: 256 << 10, maxWaitTimeInMs: cfg.sinkFlushMs },
+    async handle(records) {
+      for (const part of chunk(records.map((r) => toRow(r.value)), cfg.sinkBatchSize)) {
+        try { await clickhouse.insert({ table: 'events', values: part, format: 'JSONEachRow' }); }
+        catch (err) { throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err }); }
+      }
+      return [];
+    },
+  }, deps);
+}

@@ -1,0 +1,38 @@
+/**
+ * Renderer wiring: two groups over one pure handler — bulk payloads → rendered, and the transactional
+ * priority lane → rendered-priority — so bulk backlog never delays a transactional message.
+ */
+import type { Config } from '../../config/index.js';
+import type { Payload } from '../../generated/types.js';
+import { loadDkimKeys, createDkimSigner } from '../../render/dkim.js';
+import type { TemplateTable } from '../../streams/templates.js';
+import { createStage, type Output, type StageDeps, type Stage } from '../stage.js';
+import { createRenderHandler } from './handler.js';
+
+/** The renderer stages (payloads + transactional → rendered + rendered-priority + events). */
+export function createRenderer(deps: StageDeps, cfg: Config, templates: TemplateTable): Stage[] {
+  const keys = cfg.dkimKeys ? loadDkimKeys(cfg.dkimKeys) : [];
+  const render = createRenderHandler({
+    templates,
+    dkim: keys.length ? createDkimSigner(keys) : undefined,
+    tracking: { baseUrl: cfg.trackingBaseUrl, secret: cfg.trackingSecret },
+    unsubscribe: { baseUrl: cfg.unsubscribeBaseUrl, mailtoDomain: cfg.unsubscribeMailtoDomain },
+    maxMessageBytes: cfg.maxMessageBytes,
+    now: Date.now,
+  });
+  const lane = (name: string, input: 'payloads' | 'transactional', output: 'rendered' | 'rendered-priority', partitions: number) =>
+    createStage<Payload>({
+      name, input, outputs: [output, 'events'], partitionsConcurrently: partitions,
+      async handle(records) {
+        await templates.ready;
+        const out: Output[] = [];
+        for (const { value } of records) {
+          const { rendered, events } = await render(value);
+          for (const m of rendered) out.push({ topic: output, key: m.domain, value: m });
+          for (const e of events) out.push({ topic: 'events', key: e.jobId, value: e });
+        }
+        return out;
+      },
+    }, deps);
+  return [lane('renderer', 'payloads', 'rendered', 2), lane('renderer-priority', 'transactional', 'rendered-priority', 1)];
+}

@@ -1,0 +1,103 @@
+/**
+ * Audience readers: stream rows from where the customer's data lives (CSV, JSONL, SQL, inline) in flat
+ * memory. No fixed schema: every column or field of a row becomes substitution data.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import pg from 'pg';
+import type { Audience } from '../../generated/types.js';
+import { MailstreamError } from '../../lib/errors.js';
+
+/** One audience row, or the reason it could not be read. */
+export type AudienceRow = { rowNumber: number; row: Record<string, unknown> } | { rowNumber: number; error: string; raw?: string };
+
+/** Open `audience` and stream its rows; an unreadable source throws MS_ERR_AUDIENCE_UNREADABLE. */
+export async function* readAudience(audience: Audience): AsyncGenerator<AudienceRow> {
+  switch (audience.format) {
+    case 'csv': yield* readCsv(await openSource(audience)); break;
+    case 'jsonl': yield* readJsonl(await openSource(audience)); break;
+    case 'sql': yield* readSql(audience); break;
+    case 'inline': yield* readInline(audience); break;
+  }
+}
+
+async function openSource(audience: Audience): Promise<Readable> {
+  const uri = audience.uri;
+  if (!uri) throw new MailstreamError('MS_ERR_AUDIENCE_UNREADABLE', `audience.uri is required for format ${audience.format}`);
+  if (/^https?:\/\//.test(uri)) {
+    const res = await fetch(uri).catch((err: Error) => { throw unreadable(uri, err.message); });
+    if (!res.ok || !res.body) throw unreadable(uri, `HTTP ${res.status}`);
+    return Readable.fromWeb(res.body as never);
+  }
+  const path = uri.replace(/^file:\/\//, '');
+  const stream = createReadStream(path);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (err) => reject(unreadable(uri, err.message)));
+  });
+  return stream;
+}
+
+const unreadable = (uri: string, why: string) => new MailstreamError('MS_ERR_AUDIENCE_UNREADABLE', `cannot read audience ${uri}: ${why}`);
+
+async function* readCsv(input: Readable): AsyncGenerator<AudienceRow> {
+  const skipped: AudienceRow[] = [];
+  const parser = input.pipe(parse({
+    columns: (header: string[]) => header.map((h) => h.trim()), bom: true, trim: true, skip_empty_lines: true, info: true,
+    skip_records_with_error: true,
+    on_skip: (err) => { if (err) skipped.push({ rowNumber: Number(err.lines ?? 0) - 1, error: `malformed CSV row: ${err.message}`, raw: (err as { raw?: string }).raw }); },
+  }));
+  for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; records: number } }>) {
+    while (skipped.length) yield skipped.shift()!;
+    yield { rowNumber: rec.info.lines - 1, row: rec.record };
+  }
+  while (skipped.length) yield skipped.shift()!;
+}
+
+async function* readJsonl(input: Readable): AsyncGenerator<AudienceRow> {
+  let rowNumber = 0;
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    rowNumber++;
+    if (!line.trim()) continue;
+    let row: unknown;
+    try { row = JSON.parse(line); } catch (err) { yield { rowNumber, error: `malformed JSON line: ${(err as Error).message}`, raw: line.slice(0, 200) }; continue; }
+    if (!row || typeof row !== 'object' || Array.isArray(row)) { yield { rowNumber, error: 'JSON line is not an object', raw: line.slice(0, 200) }; continue; }
+    yield { rowNumber, row: row as Record<string, unknown> };
+  }
+}
+
+async function* readInline(audience: Audience): AsyncGenerator<AudienceRow> {
+  let rows: unknown;
+  try { rows = JSON.parse(audience.inline ?? '[]'); } catch (err) { throw unreadable('inline', (err as Error).message); }
+  if (!Array.isArray(rows)) throw unreadable('inline', 'must be a JSON array of objects');
+  let rowNumber = 0;
+  for (const row of rows) {
+    rowNumber++;
+    yield row && typeof row === 'object' && !Array.isArray(row) ? { rowNumber, row } : { rowNumber, error: 'recipient is not an object' };
+  }
+}
+
+/** Reads a SQL audience through a server-side cursor, so a table of any size streams in batches of 1,000 rows. */
+async function* readSql(audience: Audience): AsyncGenerator<AudienceRow> {
+  if (!audience.uri || !audience.query) throw new MailstreamError('MS_ERR_AUDIENCE_UNREADABLE', 'a sql audience needs uri (connection string) and query');
+  const client = new pg.Client({ connectionString: audience.uri });
+  try { await client.connect(); } catch (err) { throw unreadable(redact(audience.uri), (err as Error).message); }
+  try {
+    await client.query('BEGIN READ ONLY');
+    try { await client.query(`DECLARE mailstream_audience NO SCROLL CURSOR FOR ${audience.query}`); }
+    catch (err) { throw unreadable(redact(audience.uri), `query failed: ${(err as Error).message}`); }
+    let rowNumber = 0;
+    for (;;) {
+      const res = await client.query('FETCH 1000 FROM mailstream_audience');
+      if (!res.rows.length) break;
+      for (const row of res.rows) yield { rowNumber: ++rowNumber, row };
+    }
+    await client.query('COMMIT');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const redact = (uri: string) => uri.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

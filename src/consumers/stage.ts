@@ -1,0 +1,131 @@
+/**
+ * The thin Kafka shell every stage shares: a factory that takes a stage definition and returns
+ * `{ start, stop }`. It decodes each batch, hands it to the stage's pure handler, produces the outputs
+ * (awaiting acks), and only then commits the batch's offsets — so a SIGKILL loses nothing, it can only repeat.
+ */
+import type { Consumer, EachBatchPayload, Kafka, Producer, IHeaders } from 'kafkajs';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createCodec, type Codec } from '../lib/codec.js';
+import { isRetriable, MailstreamError } from '../lib/errors.js';
+import { logger, type Logger } from '../lib/logger.js';
+import { topic as resolveTopic } from '../topics/runtime.js';
+import type { TopicName } from '../topics/index.js';
+import type { DeadLetter } from '../generated/types.js';
+
+/** A record the handler wants produced. */
+export interface Output { topic: TopicName; key: string | null; value: unknown }
+/** One decoded input record. */
+export interface InputRecord<T> { value: T; key: string | null; partition: number; offset: string; headers?: IHeaders }
+/** Context handed to a batch handler. */
+export interface BatchContext { log: Logger; heartbeat(): Promise<void>; isStopping(): boolean; emit(outputs: Output[]): Promise<void> }
+
+/** A stage definition. */
+export interface StageSpec<In> {
+  /** Stage name, used in logs, the group ID and dead-letter records. */
+  name: string;
+  /** Consumer group suffix (default: the stage name). */
+  group?: string;
+  /** Input topic. */
+  input: TopicName;
+  /** Topics the handler may write to. */
+  outputs: TopicName[];
+  /** Processes one decoded batch and returns what to produce; may also `ctx.emit` early for long batches. */
+  handle(records: InputRecord<In>[], ctx: BatchContext): Promise<Output[]>;
+  /** Partitions processed at once (default 1). */
+  partitionsConcurrently?: number;
+  /** Bytes fetched per partition per request (default 1 MiB). */
+  maxBytesPerPartition?: number;
+  /** Fetch batching: wait for `minBytes` up to `maxWaitTimeInMs` (kafkajs defaults 1 byte, 5000 ms). */
+  consumer?: { minBytes?: number; maxWaitTimeInMs?: number };
+}
+
+/** Shared clients a stage needs. */
+export interface StageDeps { kafka: Kafka; producer: Producer; registry: SchemaRegistry; topicPrefix: string }
+
+/** A running stage. */
+export interface Stage { start(): Promise<void>; stop(): Promise<void>; consumer: Consumer }
+
+/** Build a stage from its definition; nothing connects until `start`. */
+export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
+  const log = logger({ stage: spec.name });
+  const input = resolveTopic(deps.topicPrefix, spec.input);
+  const groupId = `${deps.topicPrefix}${spec.group ?? spec.name}`;
+  const consumer = deps.kafka.consumer({
+    groupId, maxBytesPerPartition: spec.maxBytesPerPartition ?? 1 << 20, sessionTimeout: 30000, heartbeatInterval: 3000,
+    minBytes: spec.consumer?.minBytes ?? 1, maxWaitTimeInMs: spec.consumer?.maxWaitTimeInMs ?? 100,
+  });
+  const codecs = new Map<TopicName, Codec<unknown>>();
+  let stopping = false;
+
+  const emit = async (outputs: Output[]): Promise<void> => {
+    if (!outputs.length) return;
+    const byTopic = new Map<string, Array<{ key: string | null; value: Buffer }>>();
+    for (const o of outputs) {
+      const codec = codecs.get(o.topic);
+      if (!codec) throw new MailstreamError('MS_ERR_VALIDATION', `stage ${spec.name} may not write to ${o.topic}`);
+      const name = resolveTopic(deps.topicPrefix, o.topic).name;
+      const list = byTopic.get(name) ?? byTopic.set(name, []).get(name)!;
+      list.push({ key: o.key, value: codec.encode(o.value) });
+    }
+    await deps.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+  };
+
+  const decodeAll = async (batch: EachBatchPayload['batch'], codec: Codec<In>, dead: Output[]): Promise<InputRecord<In>[]> => {
+    const out: InputRecord<In>[] = [];
+    for (const m of batch.messages) {
+      if (!m.value) continue; // tombstones carry nothing to process
+      try {
+        out.push({ value: await codec.decode(m.value), key: m.key?.toString() ?? null, partition: batch.partition, offset: m.offset, headers: m.headers });
+      } catch (err) {
+        const e = err as MailstreamError;
+        log.warn({ topic: batch.topic, partition: batch.partition, offset: m.offset, code: e.code, err: e.message }, 'undecodable record dead-lettered');
+        const value: DeadLetter = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value, stage: spec.name, code: e.code ?? 'MS_ERR_AVRO_DECODE', error: e.message, ts: Date.now() };
+        dead.push({ topic: 'dead-letter', key: `${spec.name}:${batch.topic}:${batch.partition}:${m.offset}`, value });
+      }
+    }
+    return out;
+  };
+
+  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    const { batch, heartbeat } = payload;
+    if (!batch.messages.length) return;
+    const codec = codecs.get(spec.input) as Codec<In>;
+    const ctx: BatchContext = { log, heartbeat, isStopping: () => stopping, emit };
+    for (let delay = 200; ; delay = Math.min(delay * 2, 10000)) {
+      try {
+        const dead: Output[] = [];
+        const records = await decodeAll(batch, codec, dead);
+        const outputs = await spec.handle(records, ctx);
+        await emit([...dead, ...outputs]);
+        break;
+      } catch (err) {
+        if (!isRetriable(err) && !(err as { name?: string }).name?.startsWith('KafkaJS')) throw err;
+        log.warn({ topic: batch.topic, partition: batch.partition, err: (err as Error).message, retryInMs: delay }, 'batch failed, retrying');
+        if (!payload.isRunning() || payload.isStale()) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat();
+      }
+    }
+    const last = batch.messages[batch.messages.length - 1].offset;
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+  };
+
+  return {
+    consumer,
+    async start() {
+      for (const t of [spec.input, 'dead-letter' as TopicName, ...spec.outputs]) {
+        if (!codecs.has(t)) codecs.set(t, await createCodec(deps.registry, resolveTopic(deps.topicPrefix, t)));
+      }
+      await consumer.connect();
+      await consumer.subscribe({ topics: [input.name], fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: spec.partitionsConcurrently ?? 1, eachBatch });
+      log.info({ topic: input.name, groupId }, 'stage started');
+    },
+    async stop() {
+      stopping = true;
+      // kafkajs waits for the batch in hand to finish (and commit) before it leaves the group
+      await consumer.disconnect();
+      log.info('stage stopped');
+    },
+  };
+}

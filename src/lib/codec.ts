@@ -1,0 +1,48 @@
+/**
+ * Avro serde in the Confluent wire format (magic 0, 4-byte schema ID, Avro body). Encoding uses the
+ * registered ID of our schema; decoding resolves any writer schema the registry knows to our reader schema.
+ */
+import avro from 'avsc';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { MailstreamError } from './errors.js';
+import type { ResolvedTopic } from '../topics/runtime.js';
+
+/** Encoder/decoder for one topic's values. */
+export interface Codec<T> { encode(value: T): Buffer; decode(buf: Buffer): T | Promise<T> }
+
+/** A registry client for `url`. */
+export function createRegistry(url: string): SchemaRegistry {
+  return new SchemaRegistry({ host: url }, { forSchemaOptions: { wrapUnions: false } } as never);
+}
+
+/** A codec for `topic`, encoding with the ID our exact schema is registered under (run `mailstream topics apply` first). */
+export async function createCodec<T>(registry: SchemaRegistry, topic: ResolvedTopic): Promise<Codec<T>> {
+  let id: number;
+  try { id = await registry.getRegistryIdBySchema(topic.subject, { type: SchemaType.AVRO, schema: JSON.stringify(topic.schema) }); }
+  catch (err) {
+    throw new MailstreamError('MS_ERR_UNAVAILABLE', `schema subject ${topic.subject} is not registered (run "mailstream topics apply"): ${(err as Error).message}`, { cause: err });
+  }
+  const own = topic.type;
+  const resolvers = new Map<number, avro.Resolver | null>([[id, null]]);
+  const header = Buffer.alloc(5);
+  header.writeInt32BE(id, 1);
+  const decodeWith = (buf: Buffer, writerId: number): T => {
+    const resolver = resolvers.get(writerId);
+    return (resolver ? own.fromBuffer(buf.subarray(5), resolver, true) : own.fromBuffer(buf.subarray(5))) as T;
+  };
+  return {
+    encode: (value) => Buffer.concat([header, own.toBuffer(value)]),
+    decode(buf) {
+      if (buf.length < 5 || buf[0] !== 0) throw new MailstreamError('MS_ERR_AVRO_DECODE', 'not in the Confluent wire format (magic byte 0 + schema ID)');
+      const writerId = buf.readInt32BE(1);
+      try {
+        if (resolvers.has(writerId)) return decodeWith(buf, writerId);
+      } catch (err) { throw new MailstreamError('MS_ERR_AVRO_DECODE', (err as Error).message, { cause: err }); }
+      return registry.getSchema(writerId).then((writer) => {
+        resolvers.set(writerId, own.createResolver(writer as unknown as avro.Type));
+        try { return decodeWith(buf, writerId); }
+        catch (err) { throw new MailstreamError('MS_ERR_AVRO_DECODE', (err as Error).message, { cause: err }); }
+      }, (err) => { throw new MailstreamError('MS_ERR_AVRO_DECODE', `unknown writer schema ID ${writerId}: ${(err as Error).message}`, { cause: err }); });
+    },
+  };
+}

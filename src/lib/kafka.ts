@@ -1,0 +1,31 @@
+/** Kafka client and producer factories, with kafkajs logs routed to pino. */
+import { Kafka, logLevel, Partitioners, type Producer, type LogEntry } from 'kafkajs';
+import type { Config } from '../config/index.js';
+import { logger } from './logger.js';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
+};
+
+/** A Kafka client for `cfg`, named `<clientId>-<role>`. */
+export function createKafka(cfg: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>, role: string): Kafka {
+  return new Kafka({
+    clientId: `${cfg.kafkaClientId}-${role}`,
+    brokers: [...cfg.kafkaBrokers],
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 10 },
+    logCreator: () => ({ namespace, level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      // the partitioner notice and group-join chatter are noise at warn level
+      if (/KafkaJS v2.0.0 switched default partitioner/.test(message)) return;
+      logger({ lib: 'kafkajs', namespace })[LEVELS[level] ?? 'info'](extra, message);
+    },
+  });
+}
+
+/** A connected producer: acks=all, Java-compatible murmur2 partitioning (same keys land where Java clients put them). */
+export async function createProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}

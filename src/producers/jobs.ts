@@ -1,0 +1,112 @@
+/**
+ * The producer API every entry point uses (CLI, REST gateway, SMTP injection): validates a send request,
+ * publishes the job (bulk) or a single-recipient payload on the priority lane (transactional), and a
+ * `job_accepted` event.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { z } from 'zod';
+import type { Job, Payload, Event } from '../generated/types.js';
+import { createCodec, type Codec } from '../lib/codec.js';
+import { MailstreamError } from '../lib/errors.js';
+import { makeEvent } from '../lib/events.js';
+import { topic } from '../topics/runtime.js';
+import { validateAddress } from '../consumers/splitter/address.js';
+
+const content = z.strictObject({
+  templateId: z.string().min(1).nullish(), templateVersion: z.number().int().min(1).nullish(),
+  subject: z.string().nullish(), from: z.string().nullish(), replyTo: z.string().nullish(),
+  mjml: z.string().nullish(), html: z.string().nullish(), text: z.string().nullish(),
+  headers: z.record(z.string(), z.string()).default({}),
+}).refine((c) => c.templateId || ((c.mjml || c.html || c.text) && c.subject && c.from), 'give templateId, or inline subject, from and a body (mjml, html or text)');
+const options = z.strictObject({
+  openTracking: z.boolean().default(false), clickTracking: z.boolean().default(false),
+  strict: z.boolean().default(false), ipPool: z.string().nullish(),
+}).default({ openTracking: false, clickTracking: false, strict: false });
+const common = {
+  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), tenant: z.string().min(1).default('default'),
+  campaignId: z.string().nullish(), content, globalData: z.record(z.string(), z.unknown()).default({}), options,
+};
+
+/** A bulk send request. */
+export const bulkRequest = z.strictObject({
+  ...common,
+  audience: z.strictObject({
+    format: z.enum(['csv', 'jsonl', 'sql', 'inline']), uri: z.string().nullish(), query: z.string().nullish(),
+    inline: z.array(z.record(z.string(), z.unknown())).nullish(), emailField: z.string().default('email'),
+  }),
+  payloadSize: z.number().int().min(1).max(10000).default(100),
+});
+/** A transactional send request: one recipient, priority lane. */
+export const transactionalRequest = z.strictObject({ ...common, recipient: z.strictObject({ email: z.string(), data: z.record(z.string(), z.unknown()).default({}) }) });
+
+/** Parse a request, or throw MS_ERR_VALIDATION listing every problem with its field path. */
+export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const res = schema.safeParse(input);
+  if (res.success) return res.data;
+  throw new MailstreamError('MS_ERR_VALIDATION', res.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}${'keys' in i ? ` ${(i.keys as string[]).join(', ')}` : ''}`).join('; '));
+}
+
+/** A new time-ordered job ID. */
+export function newJobId(now = Date.now()): string {
+  return `${now.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
+}
+
+const toContent = (c: z.infer<typeof content>): Job['content'] => ({
+  templateId: c.templateId ?? null, templateVersion: c.templateVersion ?? null, subject: c.subject ?? null, from: c.from ?? null,
+  replyTo: c.replyTo ?? null, mjml: c.mjml ?? null, html: c.html ?? null, text: c.text ?? null, headers: c.headers,
+});
+const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPool: o.ipPool ?? null });
+
+/** Publishes jobs. */
+export interface JobProducer {
+  sendBulk(input: unknown): Promise<{ jobId: string }>;
+  sendTransactional(input: unknown): Promise<{ jobId: string; messageId: string }>;
+}
+
+/** A job producer over a connected kafkajs producer. */
+export async function createJobProducer(producer: Producer, registry: SchemaRegistry, prefix: string): Promise<JobProducer> {
+  const [jobs, tx, events] = [topic(prefix, 'jobs'), topic(prefix, 'transactional'), topic(prefix, 'events')];
+  const codecs = {
+    job: await createCodec<Job>(registry, jobs), payload: await createCodec<Payload>(registry, tx), event: await createCodec<Event>(registry, events),
+  };
+  const accepted = (codec: Codec<Event>, jobId: string, tenant: string, campaignId: string | null, now: number) =>
+    ({ topic: events.name, messages: [{ key: jobId, value: codec.encode(makeEvent('job_accepted', { jobId, tenant, campaignId }, now)) }] });
+  return {
+    async sendBulk(input) {
+      const r = parseRequest(bulkRequest, input);
+      if ((r.audience.format === 'csv' || r.audience.format === 'jsonl') && !r.audience.uri) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.uri: required for csv and jsonl');
+      if (r.audience.format === 'sql' && (!r.audience.uri || !r.audience.query)) throw new MailstreamError('MS_ERR_VALIDATION', 'audience: sql needs uri and query');
+      const now = Date.now();
+      const job: Job = {
+        jobId: r.jobId ?? newJobId(now), acceptedAt: now, kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,
+        content: toContent(r.content), globalData: JSON.stringify(r.globalData), payloadSize: r.payloadSize, options: toOptions(r.options),
+        audience: { format: r.audience.format, uri: r.audience.uri ?? null, query: r.audience.query ?? null, inline: r.audience.inline ? JSON.stringify(r.audience.inline) : null, emailField: r.audience.emailField },
+      };
+      await producer.sendBatch({ acks: -1, topicMessages: [
+        { topic: jobs.name, messages: [{ key: job.jobId, value: codecs.job.encode(job) }] },
+        accepted(codecs.event, job.jobId, job.tenant, job.campaignId, now),
+      ] });
+      return { jobId: job.jobId };
+    },
+    async sendTransactional(input) {
+      const r = parseRequest(transactionalRequest, input);
+      const addr = validateAddress(r.recipient.email);
+      if (!addr.ok) throw new MailstreamError('MS_ERR_INVALID_RECIPIENT', `recipient.email: ${addr.reason}`);
+      const now = Date.now();
+      const jobId = r.jobId ?? newJobId(now);
+      const messageId = `${jobId}.1`;
+      const payload: Payload = {
+        jobId, seq: 0, acceptedAt: now, kind: 'transactional', tenant: r.tenant, campaignId: r.campaignId ?? null,
+        content: toContent(r.content), globalData: JSON.stringify(r.globalData), options: toOptions(r.options),
+        recipients: [{ messageId, rowNumber: 1, email: addr.email, data: JSON.stringify({ email: addr.email, ...r.recipient.data }) }],
+      };
+      await producer.sendBatch({ acks: -1, topicMessages: [
+        { topic: tx.name, messages: [{ key: messageId, value: codecs.payload.encode(payload) }] },
+        accepted(codecs.event, jobId, r.tenant, payload.campaignId, now),
+      ] });
+      return { jobId, messageId };
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/** Shared clients for a process: Kafka, one producer, the schema registry. */
+import type { Kafka, Producer } from 'kafkajs';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Config } from './config/index.js';
+import { createRegistry } from './lib/codec.js';
+import { createKafka, createProducer } from './lib/kafka.js';
+
+/** The connected clients of one process. */
+export interface Runtime { cfg: Config; kafka: Kafka; producer: Producer; registry: SchemaRegistry; topicPrefix: string; close(): Promise<void> }
+
+/** Connect the clients `role` needs. */
+export async function connectRuntime(cfg: Config, role: string): Promise<Runtime> {
+  const kafka = createKafka(cfg, role);
+  const producer = await createProducer(kafka);
+  const registry = createRegistry(cfg.schemaRegistryUrl);
+  return { cfg, kafka, producer, registry, topicPrefix: cfg.topicPrefix, close: () => producer.disconnect() };
+}

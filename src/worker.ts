@@ -1,0 +1,69 @@
+/**
+ * A worker process: runs the named stages (or all) in one process, serves /healthz and /metrics, and on
+ * SIGTERM/SIGINT stops consuming, finishes the batch in hand, commits and exits.
+ */
+import express from 'express';
+import type { Server } from 'node:http';
+import client from 'prom-client';
+import { config } from './config/index.js';
+import { createClickhouse } from './clickhouse/client.js';
+import { logger } from './lib/logger.js';
+import { connectRuntime } from './runtime.js';
+import type { Stage } from './consumers/stage.js';
+import { createSplitter } from './consumers/splitter/index.js';
+import { createRenderer } from './consumers/renderer/index.js';
+import { createSender } from './consumers/sender/index.js';
+import { createEventSink } from './consumers/event-sink/index.js';
+import { createTemplateTable } from './streams/templates.js';
+import { MailstreamError } from './lib/errors.js';
+
+/** Stage names a worker can run. */
+export const STAGES = ['splitter', 'renderer', 'sender', 'event-sink'] as const;
+
+/** Start the stages; resolves with a stop function once all are consuming. */
+export async function runWorker(names: string[]): Promise<{ stop(): Promise<void>; port: number }> {
+  const wanted = names.includes('all') ? [...STAGES] : names;
+  const unknown = wanted.filter((n) => !(STAGES as readonly string[]).includes(n));
+  if (unknown.length) throw new MailstreamError('MS_ERR_VALIDATION', `unknown stage ${unknown.join(', ')}; choose from ${STAGES.join(', ')} or all`);
+  const cfg = config();
+  const log = logger({ worker: wanted.join('+') });
+  const rt = await connectRuntime(cfg, wanted.join('-'));
+  const stages: Stage[] = [];
+  const closers: Array<() => Promise<void> | void> = [];
+  if (wanted.includes('splitter')) stages.push(createSplitter(rt));
+  if (wanted.includes('renderer')) {
+    const templates = await createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);
+    closers.push(templates.stop);
+    stages.push(...createRenderer(rt, cfg, templates));
+  }
+  if (wanted.includes('sender')) { const s = createSender(rt, cfg); stages.push(...s.stages); closers.push(s.close); }
+  if (wanted.includes('event-sink')) {
+    const ch = createClickhouse(cfg);
+    closers.push(() => ch.close());
+    stages.push(createEventSink(rt, cfg, ch));
+  }
+  await Promise.all(stages.map((s) => s.start()));
+  const server = await serveHealth(cfg.httpPort, () => true);
+  const port = (server.address() as { port: number }).port;
+  log.info({ stages: wanted, port }, 'worker running');
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= (async () => {
+    log.info('stopping');
+    await Promise.all(stages.map((s) => s.stop()));
+    for (const c of closers) await c();
+    await rt.close();
+    server.close();
+  })());
+  return { stop, port };
+}
+
+function serveHealth(port: number, healthy: () => boolean): Promise<Server> {
+  const app = express();
+  client.collectDefaultMetrics();
+  app.get('/healthz', (_req, res) => { res.status(healthy() ? 200 : 503).json({ ok: healthy() }); });
+  app.get('/metrics', async (_req, res) => { res.type(client.register.contentType).send(await client.register.metrics()); });
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, '127.0.0.1', () => resolve(server));
+    server.once('error', reject);
+  });
+}
