@@ -1,7 +1,9 @@
 /** Kafka client and producer factories, with kafkajs logs routed to pino. */
-import { Kafka, logLevel, Partitioners, type Producer, type LogEntry } from 'kafkajs';
+import kafkajs, { type Kafka, type Producer, type LogEntry } from 'kafkajs';
 import type { Config } from '../config/index.js';
 import { logger } from './logger.js';
+
+const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs; // CJS module: named imports are not detected under ESM
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
@@ -9,7 +11,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 /** A Kafka client for `cfg`, named `<clientId>-<role>`. */
 export function createKafka(cfg: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>, role: string): Kafka {
-  return new Kafka({
+  return new KafkaClient({
     clientId: `${cfg.kafkaClientId}-${role}`,
     brokers: [...cfg.kafkaBrokers],
     logLevel: logLevel.WARN,

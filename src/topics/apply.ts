@@ -3,11 +3,13 @@
  * counts, updates configs, registers every value schema as `<topic>-value` with BACKWARD compatibility.
  * Idempotent, and it never deletes anything.
  */
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import { MailstreamError } from '../lib/errors.js';
 import type { ResolvedTopic } from './runtime.js';
+
+const { ConfigResourceTypes } = kafkajs; // a CJS module: named imports are not detected under ESM
 
 /** What apply changed, per topic. */
 export interface ApplyReport { topic: string; actions: string[] }

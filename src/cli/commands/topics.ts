@@ -1,14 +1,13 @@
 /** `mailstream topics apply`: idempotently makes the cluster and registry match topics/ and schemas/. */
 import type { Command } from 'commander';
-import { config } from '../../config/index.js';
+import { config, type Config } from '../../config/index.js';
 import { createRegistry } from '../../lib/codec.js';
 import { createKafka } from '../../lib/kafka.js';
 import { applyTopics, type ApplyReport } from '../../topics/apply.js';
 import { resolveTopics } from '../../topics/runtime.js';
 
-/** Apply all topics with the process config. */
-export async function topicsApply(): Promise<ApplyReport[]> {
-  const cfg = config();
+/** Apply all topics with `cfg` (default: the process config). */
+export async function topicsApply(cfg: Config = config()): Promise<ApplyReport[]> {
   const admin = createKafka(cfg, 'admin').admin();
   await admin.connect();
   try { return await applyTopics(admin, createRegistry(cfg.schemaRegistryUrl), [...resolveTopics(cfg.topicPrefix).values()]); }

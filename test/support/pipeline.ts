@@ -1,0 +1,54 @@
+/** Helpers for integration tests: an isolated topic prefix per test, worker processes, a job's counts. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { topicsApply } from '../../src/cli/commands/topics.js';
+import { createClickhouse } from '../../src/clickhouse/client.js';
+import { jobCounts, type JobCounts } from '../../src/clickhouse/queries.js';
+import { waitFor } from './wait.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** A fresh topic prefix with every topic applied, and the env that points workers at it. */
+export async function isolatedPipeline(env: Record<string, string> = {}): Promise<{ cfg: Config; env: Record<string, string> }> {
+  const all = { TOPIC_PREFIX: `t${randomBytes(4).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env };
+  const cfg = loadConfig({ ...process.env, ...all });
+  await topicsApply(cfg);
+  return { cfg, env: all };
+}
+
+/** Run `mailstream <args>` to completion; resolves with stdout. */
+export function cli(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/mailstream.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let out = ''; let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`mailstream ${args.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+/** Start `mailstream worker <stages>`; resolves once it logs that it runs. */
+export async function startWorker(stages: string[], env: Record<string, string>): Promise<ChildProcess> {
+  const p = spawn(process.execPath, [join(ROOT, 'bin/mailstream.js'), 'worker', ...stages], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let log = '';
+  p.stdout!.on('data', (d) => { log += d; if (log.length > 1e6) log = log.slice(-1e5); });
+  await waitFor(`worker ${stages.join(' ')} to start`, () => { if (p.exitCode != null) throw new Error(`worker exited ${p.exitCode}: ${log.slice(-2000)}`); return /"worker running"/.test(log); }, 60000);
+  return p;
+}
+
+/** Stop a worker with `signal` and wait for it to exit. */
+export async function stopWorker(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.exitCode != null || p.signalCode != null) return;
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill(signal);
+  await exited;
+}
+
+/** Wait until ClickHouse says every recipient of `jobId` reached a final state. */
+export async function waitForJobDone(cfg: Config, jobId: string, timeoutMs = 120000): Promise<JobCounts> {
+  const ch = createClickhouse(cfg);
+  try { return await waitFor(`job ${jobId} to finish`, async () => { const c = await jobCounts(ch, jobId); return c.done && c; }, timeoutMs, 500); }
+  finally { await ch.close(); }
+}
