@@ -1,0 +1,65 @@
+/** Shared benchmark plumbing: an isolated pipeline, worker processes, audiences, per-stage rates, peak RSS. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ensureStack } from '../infra/local/stack.js';
+import { loadConfig, type Config } from '../src/config/index.js';
+import { topicsApply } from '../src/cli/commands/topics.js';
+import { migrate } from '../src/clickhouse/migrate.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** Bring the stack up and apply a fresh topic prefix; returns the config and env for workers. */
+export async function prepare(extra: Record<string, string>): Promise<{ cfg: Config; env: Record<string, string> }> {
+  await ensureStack();
+  const env = { TOPIC_PREFIX: `bench${randomBytes(3).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', ...extra };
+  const cfg = loadConfig({ ...process.env, ...env });
+  await topicsApply(cfg);
+  await migrate(cfg);
+  return { cfg, env };
+}
+
+/** Spawn `mailstream worker <stages>` and wait until it runs. */
+export async function spawnWorker(stages: string[], env: Record<string, string>): Promise<{ name: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/mailstream.js'), 'worker', ...stages], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => { if (log.length < 1e5) { log += d; if (/"worker running"/.test(log)) resolve(); } });
+    proc.once('exit', (code) => reject(new Error(`worker ${stages.join('+')} exited ${code}: ${log.slice(-2000)}`)));
+  });
+  proc.stdout!.resume();
+  return { name: stages.join('+'), proc };
+}
+
+/** Write an N-row CSV audience with ~10 columns of substitution data. */
+export async function writeBenchAudience(rows: number): Promise<string> {
+  const dir = join(ROOT, '.data', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `audience-${rows}.csv`);
+  const out = createWriteStream(path);
+  out.write('email,first_name,last_name,city,tier,points,last_product,product_url,coupon,lang\n');
+  for (let i = 0; i < rows; i++) {
+    const more = out.write(`user${i}@bench${i % 50}.example,First${i},Last${i},City${i % 97},${['gold', 'silver', 'bronze'][i % 3]},${i % 5000},Widget ${i % 40},https://shop.example/p/${i % 40},SAVE${i % 1000},en\n`);
+    if (!more) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return path;
+}
+
+/** Per-stage throughput from event timestamps: splitter (injected) and sender (delivered), msg/s. */
+export async function stageRates(ch: ClickHouseClient, jobId: string): Promise<{ splitter: number; sender: number }> {
+  const rs = await ch.query({ query: `SELECT type, count() AS n, (max(ts_ms) - min(ts_ms)) / 1000 AS s FROM events WHERE job_id = '${jobId}' AND type IN ('injected', 'delivered') GROUP BY type`, format: 'JSONEachRow' });
+  const rows = await rs.json<{ type: string; n: string; s: number }>();
+  const rate = (t: string) => { const r = rows.find((x) => x.type === t); return r ? Math.round(Number(r.n) / Math.max(0.001, Number(r.s))) : 0; };
+  return { splitter: rate('injected'), sender: rate('delivered') };
+}
+
+/** Peak resident set of a live process (VmHWM), in MiB. */
+export function peakRssMb(pid: number): number {
+  try { return Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024); }
+  catch { return -1; }
+}
