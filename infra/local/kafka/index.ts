@@ -1,0 +1,76 @@
+/** Local-stack component: Apache Kafka 3.9.1 as a single-node KRaft broker run straight from the Maven Central jars. */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { config } from '../../../src/config/index.js';
+import { kafkaBuildDir, kafkaLibsDir } from '../install.js';
+import { paths, render, startDetached } from '../proc.js';
+import type { Component } from '../component.js';
+
+const name = 'kafka';
+
+/** Host and port of the first configured broker; the controller listens on the next port. */
+function endpoint(): { host: string; port: number; controllerPort: number } {
+  const first = config().kafkaBrokers[0]!;
+  const i = first.lastIndexOf(':');
+  const port = Number(first.slice(i + 1));
+  return { host: first.slice(0, i).replace(/^\[|\]$/g, ''), port, controllerPort: port + 1 };
+}
+
+/** The cluster id is made once and kept, because formatted storage is bound to it. */
+function clusterId(dir: string): string {
+  const file = join(dir, 'cluster-id');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(16).toString('base64url') + '\n');
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Write server.properties into the data dir and format the KRaft storage (a no-op once formatted). */
+function prepare(): string {
+  const { dir } = paths(name);
+  const { host, port, controllerPort } = endpoint();
+  const logDirs = join(dir, 'logs');
+  const metadataDir = join(dir, 'metadata');
+  mkdirSync(logDirs, { recursive: true });
+  const props = join(dir, 'server.properties');
+  const template = readFileSync(join(kafkaBuildDir, 'server.properties.template'), 'utf8');
+  writeFileSync(props, render(template, { HOST: host, PORT: port, CONTROLLER_PORT: controllerPort, LOG_DIRS: logDirs, METADATA_DIR: metadataDir }));
+  const r = spawnSync('java', [...jvmBase(dir, 256), 'kafka.tools.StorageTool', 'format', '-t', clusterId(dir), '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kafka storage format failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return props;
+}
+
+/** JVM flags shared by the storage tool and the broker. */
+function jvmBase(dir: string, heapMb: number): string[] {
+  return [
+    `-Xms${Math.min(heapMb, 512)}m`, `-Xmx${heapMb}m`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${join(kafkaBuildDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${dir}`,
+    '-cp', `${kafkaLibsDir}/*`,
+  ];
+}
+
+/** A metadata round trip with no retries: the broker answers only once KRaft has elected itself and it is unfenced. */
+async function healthy(): Promise<boolean> {
+  const kafka = new Kafka({ clientId: 'mailstream-stack-probe', brokers: [...config().kafkaBrokers], logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    await admin.fetchTopicMetadata({ topics: [] });
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } catch { return false; } finally { await admin.disconnect().catch(() => undefined); }
+}
+
+/** The Kafka broker component of the local stack. */
+export const kafka: Component = {
+  name,
+  address: () => `${endpoint().host}:${endpoint().port}`,
+  readyTimeoutMs: 90_000,
+  healthy,
+  start() {
+    const props = prepare();
+    const { dir } = paths(name);
+    return startDetached(name, 'java', [...jvmBase(dir, config().kafkaHeapMb), 'kafka.Kafka', props], { cwd: dir });
+  },
+};
