@@ -10,11 +10,6 @@ import { createClickhouse } from './clickhouse/client.js';
 import { logger } from './lib/logger.js';
 import { connectRuntime } from './runtime.js';
 import type { Stage } from './consumers/stage.js';
-import { createSplitter } from './consumers/splitter/index.js';
-import { createRenderer } from './consumers/renderer/index.js';
-import { createSender } from './consumers/sender/index.js';
-import { createEventSink } from './consumers/event-sink/index.js';
-import { createTemplateTable } from './streams/templates.js';
 import { MailstreamError } from './lib/errors.js';
 
 /** Stage names a worker can run. */
@@ -30,17 +25,22 @@ export async function runWorker(names: string[]): Promise<{ stop(): Promise<void
   const rt = await connectRuntime(cfg, wanted.join('-'));
   const stages: Stage[] = [];
   const closers: Array<() => Promise<void> | void> = [];
-  if (wanted.includes('splitter')) stages.push(createSplitter(rt));
+  // each stage's modules load only when the process runs it
+  if (wanted.includes('splitter')) stages.push((await import('./consumers/splitter/index.js')).createSplitter(rt));
   if (wanted.includes('renderer')) {
-    const templates = await createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);
+    const templates = await (await import('./streams/templates.js')).createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);
     closers.push(templates.stop);
-    stages.push(...createRenderer(rt, cfg, templates));
+    stages.push(...(await import('./consumers/renderer/index.js')).createRenderer(rt, cfg, templates));
   }
-  if (wanted.includes('sender')) { const s = createSender(rt, cfg); stages.push(...s.stages); closers.push(s.close); }
+  if (wanted.includes('sender')) {
+    const s = (await import('./consumers/sender/index.js')).createSender(rt, cfg);
+    stages.push(...s.stages);
+    closers.push(s.close);
+  }
   if (wanted.includes('event-sink')) {
     const ch = createClickhouse(cfg);
     closers.push(() => ch.close());
-    stages.push(createEventSink(rt, cfg, ch));
+    stages.push((await import('./consumers/event-sink/index.js')).createEventSink(rt, cfg, ch));
   }
   await Promise.all(stages.map((s) => s.start()));
   const server = await serveHealth(cfg.httpPort, () => true);

@@ -107,6 +107,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       }
     }
     const last = batch.messages[batch.messages.length - 1].offset;
+    payload.resolveOffset(last); // without it kafkajs fetches the same batch again
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
   };
 

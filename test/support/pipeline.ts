@@ -4,17 +4,19 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { topicsApply } from '../../src/cli/commands/topics.js';
+import { migrate } from '../../src/clickhouse/migrate.js';
 import { createClickhouse } from '../../src/clickhouse/client.js';
 import { jobCounts, type JobCounts } from '../../src/clickhouse/queries.js';
 import { waitFor } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** A fresh topic prefix with every topic applied, and the env that points workers at it. */
+/** A fresh topic prefix with every topic applied (and migrations), and the env that points workers at it. */
 export async function isolatedPipeline(env: Record<string, string> = {}): Promise<{ cfg: Config; env: Record<string, string> }> {
   const all = { TOPIC_PREFIX: `t${randomBytes(4).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env };
   const cfg = loadConfig({ ...process.env, ...all });
   await topicsApply(cfg);
+  await migrate(cfg);
   return { cfg, env: all };
 }
 

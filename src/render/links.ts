@@ -1,0 +1,56 @@
+/**
+ * Tracking instrumentation done once per template, on the placeholder HTML: every `<a href>` whose
+ * target is http(s) (or is computed by Eta) becomes `<%~ __ms.link(i, [parts]) %>`, so per message only
+ * the token is computed; the open pixel slot `<%~ __ms.pixel() %>` goes before `</body>`.
+ * Opt-out: an `<a>` carrying the attribute `data-no-track` (any value) keeps its href; the attribute is removed.
+ * A link whose href contains an Eta exec tag (`<% ... %>`, not `<%=`/`<%~`) is left untracked.
+ */
+import { placeholder, type Protected, type Tag } from './protect.js';
+
+const ANCHOR = /<a\b(?:[^>"']|"[^"]*"|'[^']*')*>/gi;
+const HREF = /(\shref\s*=\s*)(?:"([^"]*)"|'([^']*)')/i;
+const NO_TRACK = /\sdata-no-track(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?/i;
+const ENT: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'" };
+const unescapeHtml = (s: string): string => s.replace(/&(amp|lt|gt|quot|apos|#39);/g, (_, e: string) => ENT[e]);
+
+/** The JS expression of one Eta output tag (`<%= x %>` / `<%~ x %>`), or null for exec tags. */
+function expressionOf(tag: string): string | null {
+  const m = /^<%[-_]?\s*([=~])([\s\S]*?)[-_]?%>$/.exec(tag);
+  return m ? `(${m[2].trim()})` : null;
+}
+
+/** The href as a JS array literal of parts, or null when it cannot be tracked. */
+function hrefParts(href: string, tags: Tag[]): string | null {
+  const parts: string[] = [];
+  let last = 0;
+  for (const m of href.matchAll(/__mseta(\d+)__/gi)) {
+    if (m.index > last) parts.push(JSON.stringify(unescapeHtml(href.slice(last, m.index))));
+    const expr = expressionOf(tags[Number(m[1])].text);
+    if (!expr) return null;
+    parts.push(expr);
+    last = m.index + m[0].length;
+  }
+  if (last < href.length) parts.push(JSON.stringify(unescapeHtml(href.slice(last))));
+  const dynamicStart = /^\s*__mseta\d+__/i.test(href);
+  if (!dynamicStart && !/^\s*https?:\/\//i.test(href)) return null;
+  return `[${parts.join(', ')}]`;
+}
+
+/** Instrument protected HTML for click and open tracking; returns new text and tags, and the link count. */
+export function instrumentLinks(html: Protected): Protected & { links: number } {
+  const tags = [...html.tags];
+  const add = (text: string): string => placeholder(tags.push({ text, at: -1 }) - 1);
+  let links = 0;
+  let text = html.text.replace(ANCHOR, (a) => {
+    if (NO_TRACK.test(a)) return a.replace(NO_TRACK, '');
+    const h = HREF.exec(a);
+    if (!h) return a;
+    const parts = hrefParts(h[2] ?? h[3], tags);
+    if (!parts) return a;
+    return a.replace(HREF, `${h[1]}"${add(`<%~ __ms.link(${links++}, ${parts}) %>`)}"`);
+  });
+  const pixel = add('<%~ __ms.pixel() %>');
+  const end = text.search(/<\/body\s*>(?![\s\S]*<\/body\s*>)/i);
+  text = end >= 0 ? text.slice(0, end) + pixel + text.slice(end) : text + pixel;
+  return { text, tags, links };
+}
