@@ -18,8 +18,11 @@ test('a 1,000-row CSV job reaches a real SMTP server once per valid recipient, p
   const tag = Math.random().toString(36).slice(2, 8);
   const audience = writeCsv(tag, 1000 - BAD.length, BAD);
   const out = await cli(['send', '--template', join(import.meta.dirname, '../fixtures/welcome.mjml'), '--audience', audience.path,
-    '--from', 'Shop <news@shop.example>', '--subject', 'Hi <%= it.first_name %>, code <%= it.code %>', '--payload-size', '50'], env);
-  const jobId = out.trim().split('\n').at(-1)!;
+    '--from', 'Shop <news@shop.example>', '--subject', 'Hi <%= it.first_name %>, code <%= it.code %>', '--payload-size', '50', '--wait', '--timeout', '180'], env);
+  const jobId = out.trim().split('\n')[0];
+  // --wait ends with a summary: counts by outcome, elapsed time and messages per second
+  assert.match(out, new RegExp(`job ${jobId} finished in [\\d.]+ s, \\d+ msg/s delivered`));
+  assert.match(out, new RegExp(`delivered\\s+${audience.rows.length}\\n`));
   const counts = await waitForJobDone(cfg, jobId);
 
   // every valid recipient received exactly one message, with its own values in subject, HTML and text
