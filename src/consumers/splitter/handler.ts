@@ -30,13 +30,18 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
   let batch: Recipient[] = [];
   let pending: Output[] = [];
 
-  const flushPayload = async (): Promise<void> => {
-    if (batch.length) {
-      const payload: Payload = { ...base, seq: result.payloads++, acceptedAt: job.acceptedAt, kind: job.kind, content: job.content, globalData: job.globalData, options: job.options, recipients: batch };
-      pending.push({ topic: 'payloads', key: `${job.jobId}:${payload.seq}`, value: payload });
-      batch = [];
-    }
-    if (pending.length) { await deps.emit(pending); pending = []; await deps.heartbeat?.(); }
+  const closePayload = (): void => {
+    if (!batch.length) return;
+    const payload: Payload = { ...base, seq: result.payloads++, acceptedAt: job.acceptedAt, kind: job.kind, content: job.content, globalData: job.globalData, options: job.options, recipients: batch };
+    pending.push({ topic: 'payloads', key: `${job.jobId}:${payload.seq}`, value: payload });
+    batch = [];
+  };
+  // ~10 payloads per produce round trip: one acks=all wait per ~1,000 rows, and memory stays bounded
+  const flush = async (force = false): Promise<void> => {
+    if (!pending.length || (!force && pending.length < 1000)) return;
+    await deps.emit(pending);
+    pending = [];
+    await deps.heartbeat?.();
   };
 
   try {
@@ -44,6 +49,7 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
       if ('error' in r) {
         result.invalid++;
         pending.push(event('invalid_recipient', { ...base, rowNumber: r.rowNumber, reason: `MS_ERR_INVALID_RECIPIENT: row ${r.rowNumber}: ${r.error}`, recipient: r.raw ?? null }, deps));
+        await flush();
         continue;
       }
       const addr = validateAddress(r.row[job.audience.emailField]);
@@ -51,19 +57,21 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
         result.invalid++;
         const raw = r.row[job.audience.emailField];
         pending.push(event('invalid_recipient', { ...base, rowNumber: r.rowNumber, recipient: raw == null ? null : String(raw).slice(0, 320), reason: `MS_ERR_INVALID_RECIPIENT: row ${r.rowNumber}: ${addr.reason}` }, deps));
+        await flush();
         continue;
       }
       const messageId = `${job.jobId}.${r.rowNumber}`;
       batch.push({ messageId, rowNumber: r.rowNumber, email: addr.email, data: JSON.stringify(r.row) });
       pending.push(event('injected', { ...base, messageId, rowNumber: r.rowNumber, recipient: addr.email, domain: addr.domain }, deps));
       result.recipients++;
-      if (batch.length >= size) await flushPayload();
+      if (batch.length >= size) { closePayload(); await flush(); }
     }
   } catch (err) {
     if (!(err instanceof MailstreamError) || err.retriable) throw err;
     result.failed = `${err.code}: ${err.message}`;
   }
-  await flushPayload();
+  closePayload();
+  await flush(true);
   const detail = JSON.stringify({ invalid: result.invalid, payloads: result.payloads });
   const closing = result.failed
     ? event('job_failed', { ...base, reason: result.failed, count: result.recipients, detail }, deps)
