@@ -5,10 +5,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import pg from 'pg';
 import type { Audience } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
+import { readCsvLines } from './csv.js';
 
 /** One audience row, or the reason it could not be read. */
 export type AudienceRow = { rowNumber: number; row: Record<string, unknown> } | { rowNumber: number; error: string; raw?: string };
@@ -16,7 +16,7 @@ export type AudienceRow = { rowNumber: number; row: Record<string, unknown> } | 
 /** Open `audience` and stream its rows; an unreadable source throws MS_ERR_AUDIENCE_UNREADABLE. */
 export async function* readAudience(audience: Audience): AsyncGenerator<AudienceRow> {
   switch (audience.format) {
-    case 'csv': yield* readCsv(await openSource(audience)); break;
+    case 'csv': yield* readCsvLines(await openSource(audience)); break;
     case 'jsonl': yield* readJsonl(await openSource(audience)); break;
     case 'sql': yield* readSql(audience); break;
     case 'inline': yield* readInline(audience); break;
@@ -41,20 +41,6 @@ async function openSource(audience: Audience): Promise<Readable> {
 }
 
 const unreadable = (uri: string, why: string) => new MailstreamError('MS_ERR_AUDIENCE_UNREADABLE', `cannot read audience ${uri}: ${why}`);
-
-async function* readCsv(input: Readable): AsyncGenerator<AudienceRow> {
-  const skipped: AudienceRow[] = [];
-  const parser = input.pipe(parse({
-    columns: (header: string[]) => header.map((h) => h.trim()), bom: true, trim: true, skip_empty_lines: true, info: true,
-    skip_records_with_error: true,
-    on_skip: (err) => { if (err) skipped.push({ rowNumber: Number(err.lines ?? 0) - 1, error: `malformed CSV row: ${err.message}`, raw: (err as { raw?: string }).raw }); },
-  }));
-  for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; records: number } }>) {
-    while (skipped.length) yield skipped.shift()!;
-    yield { rowNumber: rec.info.lines - 1, row: rec.record };
-  }
-  while (skipped.length) yield skipped.shift()!;
-}
 
 async function* readJsonl(input: Readable): AsyncGenerator<AudienceRow> {
   let rowNumber = 0;
