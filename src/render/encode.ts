@@ -5,9 +5,7 @@
  */
 
 /** An encoded body and its Content-Transfer-Encoding. */
-export interface Encoded { cte: '7bit' | 'quoted-printable' | 'base64'; body: string }
-
-const HEX = Array.from({ length: 256 }, (_, i) => `=${i.toString(16).toUpperCase().padStart(2, '0')}`);
+export interface Encoded { cte: '7bit' | 'quoted-printable' | 'base64'; body: Buffer }
 
 /** Normalise line ends to CRLF. */
 export const crlf = (s: string): string => (/\r(?!\n)|(?<!\r)\n/.test(s) ? s.replace(/\r\n|\r|\n/g, '\r\n') : s);
@@ -21,48 +19,62 @@ export function base64Lines(buf: Buffer): string {
   return out.join('\r\n');
 }
 
-/** Quoted-printable (RFC 2045) of UTF-8 text with CRLF line ends, soft breaks at 76. */
-export function quotedPrintable(text: string): string {
-  const buf = Buffer.from(text, 'utf8');
-  let out = '';
-  let line = '';
+// Byte classes for the QP loop: 0 literal, 1 escape, 2 space/tab (escaped only before a line end), 3 CR/LF.
+const CLS = new Uint8Array(256).fill(1);
+for (let c = 33; c <= 126; c++) CLS[c] = 0;
+CLS[61] = 1; CLS[32] = 2; CLS[9] = 2; CLS[10] = 3; CLS[13] = 3;
+const HEXC = Buffer.from('0123456789ABCDEF', 'latin1');
+// Scratch output for the QP loop, reused: the result is copied out once.
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/** Quoted-printable (RFC 2045) of UTF-8 bytes, soft breaks at 76; CRLF, LF and CR all become CRLF. */
+export function quotedPrintable(buf: Buffer): Buffer {
   const n = buf.length;
+  const need = Math.ceil(n * 3 * 1.05) + 16;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
+  const out = scratch;
+  let o = 0, col = 0;
   for (let i = 0; i < n; i++) {
     const c = buf[i];
-    if (c === 13 && buf[i + 1] === 10) { out += line + '\r\n'; line = ''; i++; continue; }
-    let enc: string;
-    if ((c >= 33 && c <= 126 && c !== 61) || ((c === 32 || c === 9) && i + 1 < n && buf[i + 1] !== 13)) {
-      // fast path: copy a run of safe characters at once
-      let j = i + 1;
-      while (j < n && j - i < 76) {
-        const d = buf[j];
-        if (!((d >= 33 && d <= 126 && d !== 61) || ((d === 32 || d === 9) && j + 1 < n && buf[j + 1] !== 13))) break;
-        j++;
-      }
-      enc = buf.toString('latin1', i, j);
-      i = j - 1;
-    } else enc = HEX[c];
-    while (line.length + enc.length > 75) {
-      // split a run across soft breaks; never split an =XX escape
-      if (enc.charCodeAt(0) === 61) { out += line + '=\r\n'; line = ''; break; }
-      const room = 75 - line.length;
-      out += line + enc.slice(0, room) + '=\r\n';
-      line = '';
-      enc = enc.slice(room);
+    let k = CLS[c];
+    if (k === 0) {
+      if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
+      out[o++] = c; col++;
+      continue;
     }
-    line += enc;
+    if (k === 3) { out[o++] = 13; out[o++] = 10; col = 0; if (c === 13 && buf[i + 1] === 10) i++; continue; }
+    if (k === 2) {
+      if (i + 1 < n && CLS[buf[i + 1]] !== 3) {
+        if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
+        out[o++] = c; col++;
+        continue;
+      }
+      k = 1;
+    }
+    if (col > 72) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
+    out[o++] = 61; out[o++] = HEXC[c >> 4]; out[o++] = HEXC[c & 15]; col += 3;
   }
-  return out + line;
+  return Buffer.from(out.subarray(0, o));
+}
+
+/** True when an ASCII string has no NUL and no line over 998 octets. */
+function sevenBitSafe(s: string): boolean {
+  let start = 0;
+  for (let i = 0, n = s.length; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 10) { if (i - start > 998) return false; start = i + 1; } else if (c === 0) return false;
+  }
+  return s.length - start <= 998;
 }
 
 /** Pick and apply the lightest safe encoding for a text part; `avoid` must not appear in 7bit output. */
 export function encodeText(text: string, avoid: string): Encoded {
-  const body = crlf(text);
-  // eslint-disable-next-line no-control-regex
-  const ascii = !/[^\x00-\x7f]/.test(body) && !body.includes('\0');
-  if (ascii && !/[^\r\n]{999}/.test(body) && !body.includes(avoid)) return { cte: '7bit', body };
-  let high = 0;
-  if (!ascii) for (let i = 0; i < body.length; i++) if (body.charCodeAt(i) > 127) high++;
-  if (high > body.length / 3) return { cte: 'base64', body: base64Lines(Buffer.from(body, 'utf8')) };
-  return { cte: 'quoted-printable', body: quotedPrintable(body) };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes === text.length && sevenBitSafe(text)) {
+    const body = text.includes('\r') ? crlf(text) : text.replace(/\n/g, '\r\n');
+    if (!body.includes(avoid)) return { cte: '7bit', body: Buffer.from(body, 'latin1') };
+  }
+  // extra UTF-8 bytes measure how much is non-ASCII: mostly non-ASCII text is smaller in base64
+  if (bytes - text.length > text.length / 2) return { cte: 'base64', body: Buffer.from(base64Lines(Buffer.from(crlf(text), 'utf8')), 'latin1') };
+  return { cte: 'quoted-printable', body: quotedPrintable(Buffer.from(text, 'utf8')) };
 }

@@ -21,11 +21,12 @@ const ENDING = new Set(['mj-breakpoint', 'mj-preview', 'mj-style', 'mj-title', '
 /** Placeholder for tag number `i`. */
 export const placeholder = (i: number): string => `__mseta${i}__`;
 
-/** Replace every Eta tag with a placeholder. */
-export function protect(src: string): Protected {
+/** Replace every Eta tag with a placeholder; `keepLines` keeps the tag's line breaks (for error positions). */
+export function protect(src: string, keepLines = false): Protected {
   if (/__mseta\d+__/i.test(src)) throw new MailstreamError('MS_ERR_TEMPLATE', 'template contains the reserved marker "__mseta"');
   const tags: Tag[] = [];
-  const text = src.replace(TAG, (m, at: number) => placeholder(tags.push({ text: m, at }) - 1));
+  const text = src.replace(TAG, (m: string, at: number) =>
+    placeholder(tags.push({ text: m, at }) - 1) + (keepLines ? '\n'.repeat(m.split('\n').length - 1) : ''));
   return { text, tags };
 }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { convert } from 'html-to-text';
 import { MailstreamError } from '../lib/errors.js';
 import { compilePart } from './compile-part.js';
+import { crlf } from './encode.js';
 import type { Render } from './eta.js';
 import { instrumentLinks } from './links.js';
 import { compileMjml } from './mjml.js';
@@ -69,7 +70,7 @@ export async function compileTemplateNow(src: TemplateSource): Promise<CompiledT
   if (protectedHtml) {
     const inst = instrumentLinks(protectedHtml);
     links = inst.links;
-    html = compilePart(restore(inst.text, inst.tags), 'html', part);
+    html = compilePart(crlf(restore(inst.text, inst.tags)), 'html', part); // CRLF once here, not per message
   }
   const textSrc = src.text ?? (protectedHtml ? htmlToTextTemplate(protectedHtml) : null);
   if (textSrc == null && !html) throw new MailstreamError('MS_ERR_TEMPLATE', 'body: template has neither mjml, html nor text');
@@ -78,7 +79,7 @@ export async function compileTemplateNow(src: TemplateSource): Promise<CompiledT
     from: compilePart(src.from, 'text', 'from'),
     replyTo: src.replyTo ? compilePart(src.replyTo, 'text', 'replyTo') : null,
     headers, html, links,
-    text: textSrc == null ? null : compilePart(textSrc, 'text', 'text'),
+    text: textSrc == null ? null : compilePart(crlf(textSrc), 'text', 'text'),
   };
 }
 

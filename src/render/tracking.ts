@@ -8,7 +8,7 @@
  *               i: link index in the HTML (clicks; 0-based, document order)
  *               u: the target URL (clicks) — the redirector only ever redirects to the URL inside a
  *                  verified token, so a token can never be turned into an open redirect
- *               r: recipient address (unsubscribes)
+ *               r: recipient address, t: tenant (unsubscribes)
  *   signature = base64url(HMAC-SHA256(secret, payload)) over the payload's base64url text
  * Verification recomputes the HMAC and compares in constant time; anything malformed yields null.
  */
@@ -28,6 +28,8 @@ export interface TokenPayload {
   u?: string;
   /** Recipient address (unsubscribes). */
   r?: string;
+  /** Tenant (unsubscribes: suppressions are per tenant). */
+  t?: string;
 }
 
 function mac(secret: string, body: string): Buffer {

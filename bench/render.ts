@@ -1,0 +1,114 @@
+/**
+ * Renderer throughput on one core: the marketing MJML fixture (header, hero, 3 products, buttons, footer,
+ * ~10 substitutions) with click and open tracking, for a few seconds each with no DKIM, RSA-2048 and Ed25519.
+ * Run: `npx tsx bench/render.ts [seconds]`, or `runRenderBench()` from `npm run bench -- render`.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Payload } from '../src/generated/types.js';
+import { createRenderHandler, type RenderDeps } from '../src/consumers/renderer/handler.js';
+import { createDkimSigner, type DkimKey, type DkimSigner } from '../src/render/dkim.js';
+import { buildMime } from '../src/render/mime.js';
+
+/** Benchmark options. */
+export interface RenderBenchOptions { /** Seconds per variant (default 5). */ seconds?: number; /** Recipients per payload (default 100). */ batch?: number; /** Print a table (default true). */ print?: boolean }
+
+/** Figures for one variant. */
+export interface VariantFigures { messagesPerSecond: number; messages: number; avgBytes: number; signShare: number; mimeShare: number }
+
+/** All figures. */
+export interface RenderBenchResult { none: VariantFigures; rsa: VariantFigures; ed25519: VariantFigures }
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/marketing.mjml', import.meta.url));
+const GLOBAL = {
+  shop: { name: 'Northwind Outfitters', address: '12 Harbour Road, Portsmouth' }, discount: 25, saleEnds: 'Sunday 31 March', currency: '£',
+  products: [1, 2, 3].map((i) => ({ name: `Trail jacket ${i}`, blurb: 'Waterproof, breathable and packs into its own pocket.', price: 59 + i, was: 89 + i,
+    image: `https://cdn.shop.example/p/${i}.jpg`, url: `https://shop.example/p/${i}?utm_source=email` })),
+};
+
+function payload(batch: number, seq: number): Payload {
+  const jobId = 'bench-render';
+  return {
+    jobId, seq, acceptedAt: Date.now(), kind: 'bulk', tenant: 'bench', campaignId: 'spring-sale', globalData: JSON.stringify(GLOBAL),
+    options: { openTracking: true, clickTracking: true, strict: false, ipPool: null },
+    content: { templateId: null, templateVersion: null, subject: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>', from: 'Northwind <news@shop.example>',
+      replyTo: null, mjml: readFileSync(FIXTURE, 'utf8'), html: null, text: null, headers: {} },
+    recipients: Array.from({ length: batch }, (_, i) => {
+      const row = seq * batch + i + 1;
+      return { messageId: `${jobId}.${row}`, rowNumber: row, email: `user${row}@dest${row % 50}.example`,
+        data: JSON.stringify({ firstName: `Alex${row}`, code: `SPRING${row}`, userId: `u${row}`, viewId: `v${row}`, email: `user${row}@dest.example`, loyalty: { points: row % 3 } }) };
+    }),
+  };
+}
+
+/** A signer that also measures the time spent signing. */
+function timed(signer: DkimSigner | undefined): { dkim?: DkimSigner; ms: () => number } {
+  let ms = 0;
+  if (!signer) return { ms: () => 0 };
+  return { ms: () => ms, dkim: { sign(raw, d, now) { const t = performance.now(); const out = signer.sign(raw, d, now); ms += performance.now() - t; return out; } } };
+}
+
+async function variant(signer: DkimSigner | undefined, seconds: number, batch: number): Promise<VariantFigures> {
+  const t = timed(signer);
+  const deps: RenderDeps = { templates: { get: () => undefined }, dkim: t.dkim, tracking: { baseUrl: 'https://t.shop.example', secret: 'bench-secret' },
+    unsubscribe: { baseUrl: 'https://u.shop.example', mailtoDomain: 'u.shop.example' }, maxMessageBytes: 10_000_000, now: Date.now };
+  const handle = createRenderHandler(deps);
+  const payloads = Array.from({ length: 20 }, (_, i) => payload(batch, i));
+  await handle(payloads[0]); // warm-up: compiles MJML and the template once
+  let messages = 0, bytes = 0, seq = 0, sample: { html: string; text: string; headers: string } | null = null;
+  const start = performance.now();
+  const signBase = t.ms();
+  while (performance.now() - start < seconds * 1000) {
+    const res = await handle(payloads[seq++ % payloads.length]);
+    messages += res.rendered.length;
+    for (const m of res.rendered) bytes += m.raw.length;
+    if (!sample && res.rendered[0]) sample = sampleParts(res.rendered[0].raw);
+  }
+  const elapsed = performance.now() - start;
+  return { messagesPerSecond: Math.round(messages / (elapsed / 1000)), messages, avgBytes: Math.round(bytes / Math.max(1, messages)),
+    signShare: round((t.ms() - signBase) / elapsed), mimeShare: sample ? round((mimeCostMs(sample) * messages) / elapsed) : 0 };
+}
+
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Decoded html/text of one message, to time MIME assembly on realistic input. */
+function sampleParts(raw: Buffer): { html: string; text: string; headers: string } {
+  const s = raw.toString('latin1');
+  const headers = s.slice(0, s.indexOf('MIME-Version:'));
+  const qp = (part: string): string => Buffer.from(part.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  const parts = s.split(/\r\n--=_ms_[0-9a-f]+_1(?:--)?\r\n/);
+  const body = (i: number): string => qp(parts[i]?.slice(parts[i].indexOf('\r\n\r\n') + 4) ?? '');
+  return { headers, text: body(1), html: body(2) };
+}
+
+/** Mean ms to build the MIME (encode and assemble) of one message. */
+function mimeCostMs(p: { html: string; text: string; headers: string }): number {
+  const n = 2000;
+  const t = performance.now();
+  for (let i = 0; i < n; i++) buildMime({ headers: p.headers, html: p.html, text: p.text, seed: `m${i}` });
+  return (performance.now() - t) / n;
+}
+
+const pem = (k: import('node:crypto').KeyObject): string => k.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+/** Run every variant and return (and by default print) messages/second and time shares. */
+export async function runRenderBench(opts: RenderBenchOptions = {}): Promise<RenderBenchResult> {
+  const seconds = opts.seconds ?? 5, batch = opts.batch ?? 100;
+  const rsaKey: DkimKey = { domain: 'shop.example', selector: 'r1', algorithm: 'rsa-sha256', privateKeyPem: pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey) };
+  const edKey: DkimKey = { domain: 'shop.example', selector: 'e1', algorithm: 'ed25519-sha256', privateKeyPem: pem(generateKeyPairSync('ed25519').privateKey) };
+  const result: RenderBenchResult = {
+    none: await variant(undefined, seconds, batch),
+    rsa: await variant(createDkimSigner([rsaKey]), seconds, batch),
+    ed25519: await variant(createDkimSigner([edKey]), seconds, batch),
+  };
+  if (opts.print !== false) {
+    console.log(`render bench: marketing.mjml, click+open tracking, ${batch} recipients/payload, ${seconds}s per variant, one core`);
+    for (const [name, f] of Object.entries(result)) {
+      console.log(`  ${name.padEnd(8)} ${String(f.messagesPerSecond).padStart(6)} msg/s  ${f.avgBytes} B/msg  MIME ${(f.mimeShare * 100).toFixed(1)}%  signing ${(f.signShare * 100).toFixed(1)}%`);
+    }
+  }
+  return result;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await runRenderBench({ seconds: Number(process.argv[2] ?? 5) });

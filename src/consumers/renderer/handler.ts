@@ -1,0 +1,115 @@
+/**
+ * The renderer's pure core: one payload in, one RenderedMessage per recipient out, and a `render_failed`
+ * event for each recipient that cannot be rendered. A failure never blocks the other recipients, and a
+ * template that does not compile fails every recipient with the same reason (compiled once, cached).
+ */
+import type { Event, Payload, RenderedMessage, Template, TemplateVersion } from '../../generated/types.js';
+import { MailstreamError } from '../../lib/errors.js';
+import { makeEvent } from '../../lib/events.js';
+import type { DkimSigner } from '../../render/dkim.js';
+import { deepMerge } from '../../render/eta.js';
+import { domainOf } from '../../render/headers.js';
+import { renderMessage, type JobContext } from '../../render/message.js';
+import type { Attachment } from '../../render/mime.js';
+import { compileTemplate, type CompiledTemplate, type TemplateSource } from '../../render/template.js';
+
+/** What the renderer needs from the outside world. */
+export interface RenderDeps {
+  /** The materialised templates table (compacted `templates` topic). */
+  templates: { get(templateId: string, version?: number | null): Template | TemplateVersion | undefined };
+  /** DKIM signer built from config; absent = no signing. */
+  dkim?: DkimSigner;
+  /** Tracking redirector base URL (e.g. https://t.example.com) and HMAC key. */
+  tracking: { baseUrl: string; secret: string };
+  /** https (and optional mailto domain) List-Unsubscribe targets. */
+  unsubscribe: { baseUrl: string; mailtoDomain?: string };
+  /** Largest message accepted (bytes, after signing); larger → render_failed. */
+  maxMessageBytes: number;
+  /** Clock, ms since the Unix epoch. */
+  now(): number;
+}
+
+/** Messages to send and events to report for one payload. */
+export interface RenderResult { rendered: RenderedMessage[]; events: Event[] }
+
+type Data = Record<string, unknown>;
+
+/** `reason` text for an event: the error code, then the message. */
+const reasonOf = (err: unknown): string =>
+  err instanceof MailstreamError ? `${err.code}: ${err.message}` : `MS_ERR_TEMPLATE: ${(err as Error)?.message ?? String(err)}`;
+
+function parseObject(json: string, what: string): Data {
+  let v: unknown;
+  try { v = JSON.parse(json); } catch (err) { throw new MailstreamError('MS_ERR_VALIDATION', `${what} is not valid JSON: ${(err as Error).message}`); }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MailstreamError('MS_ERR_VALIDATION', `${what} is not a JSON object`);
+  return v as Data;
+}
+
+/** The stored version asked for (a table may hand back the latest record with older versions inside). */
+function pick(t: Template | TemplateVersion | undefined, version: number | null): TemplateVersion | Template | undefined {
+  if (!t || version == null || t.version === version) return t;
+  return 'versions' in t ? t.versions.find((v) => v.version === version) : undefined;
+}
+
+/** Attachments (transactional only) carried by the content, once the schema has the field. */
+function attachmentsOf(payload: Payload, maxBytes: number): Attachment[] | undefined {
+  const list = (payload.content as { attachments?: Attachment[] | null }).attachments;
+  if (!list?.length) return undefined;
+  if (payload.kind !== 'transactional') throw new MailstreamError('MS_ERR_VALIDATION', 'attachments are allowed for transactional messages only');
+  const encoded = list.reduce((n, a) => n + Math.ceil(a.content.length / 3) * 4 * 78 / 76, 0);
+  if (encoded > maxBytes) throw new MailstreamError('MS_ERR_VALIDATION', `attachments are ${Math.round(encoded)} bytes encoded, over the message limit of ${maxBytes} bytes`);
+  return list;
+}
+
+/** Build the stage handler. */
+export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Promise<RenderResult> {
+  return async (payload) => {
+    const c = payload.content;
+    let templateVersion = c.templateVersion;
+    let compiled: CompiledTemplate | undefined;
+    let global: Data = {};
+    let attachments: Attachment[] | undefined;
+    let failAll: string | null = null;
+    try {
+      let source: TemplateSource = c;
+      if (c.templateId) {
+        const t = pick(deps.templates.get(c.templateId, c.templateVersion), c.templateVersion);
+        if (!t) throw new MailstreamError('MS_ERR_NOT_FOUND', `template ${c.templateId} version ${c.templateVersion ?? 'latest'} not found`);
+        source = t;
+        templateVersion = t.version;
+      }
+      compiled = await compileTemplate(source);
+      global = parseObject(payload.globalData, 'globalData');
+      attachments = attachmentsOf(payload, deps.maxMessageBytes);
+    } catch (err) {
+      failAll = reasonOf(err);
+    }
+
+    const now = deps.now();
+    const job: JobContext = {
+      jobId: payload.jobId, tenant: payload.tenant, campaignId: payload.campaignId, kind: payload.kind,
+      strict: payload.options.strict, openTracking: payload.options.openTracking, clickTracking: payload.options.clickTracking,
+      tracking: deps.tracking, unsubscribe: deps.unsubscribe, dkim: deps.dkim, maxMessageBytes: deps.maxMessageBytes, attachments, now,
+    };
+    const result: RenderResult = { rendered: [], events: [] };
+    for (const r of payload.recipients) {
+      const domain = domainOf(r.email);
+      try {
+        if (failAll || !compiled) throw failAll;
+        const data = deepMerge(global, parseObject(r.data, `recipient row ${r.rowNumber} data`));
+        const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data });
+        result.rendered.push({
+          messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
+          rowNumber: r.rowNumber, mailFrom: m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,
+          acceptedAt: payload.acceptedAt, attempt: 0, notBefore: 0,
+        });
+      } catch (err) {
+        result.events.push(makeEvent('render_failed', {
+          jobId: payload.jobId, messageId: r.messageId, tenant: payload.tenant, campaignId: payload.campaignId, recipient: r.email, domain,
+          rowNumber: r.rowNumber, templateId: c.templateId, templateVersion, reason: typeof err === 'string' ? err : reasonOf(err),
+        }, now));
+      }
+    }
+    return result;
+  };
+}

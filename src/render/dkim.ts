@@ -1,0 +1,122 @@
+/**
+ * DKIM signing (RFC 6376, relaxed/relaxed) with RSA-SHA256 and Ed25519-SHA256 (RFC 8463), one
+ * DKIM-Signature per configured key of the From domain, so a domain can carry both at once.
+ * Ed25519 per RFC 8463 §3: PureEdDSA over the SHA-256 hash of the canonicalised header data.
+ */
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { MailstreamError } from '../lib/errors.js';
+
+/** One signing key. */
+export interface DkimKey { domain: string; selector: string; algorithm: 'rsa-sha256' | 'ed25519-sha256'; privateKeyPem: string }
+
+/** Signs messages for the domains it has keys for. */
+export interface DkimSigner {
+  /** `raw` with a DKIM-Signature prepended per key of `fromDomain` (unchanged when there is none); `now` sets t=. */
+  sign(raw: Buffer, fromDomain: string, now?: number): Buffer;
+}
+
+/** Headers signed when present (lower-case). */
+export const SIGNED_HEADERS = ['from', 'to', 'cc', 'reply-to', 'subject', 'date', 'message-id', 'mime-version', 'content-type',
+  'list-unsubscribe', 'list-unsubscribe-post', 'feedback-id', 'x-mailstream-job', 'x-mailstream-campaign'];
+
+/** Relaxed body canonicalisation (RFC 6376 §3.4.4) of an ASCII/latin1 body. */
+export function relaxedBody(body: string): string {
+  let b = /[ \t]{2}|\t| \r\n| $/.test(body) ? body.replace(/[ \t]+/g, ' ').replace(/ (?=\r\n|$)/g, '') : body;
+  let end = b.length;
+  while (end >= 2 && b.charCodeAt(end - 1) === 10 && b.charCodeAt(end - 2) === 13) end -= 2;
+  if (end < b.length) b = b.slice(0, end);
+  return b.length ? `${b}\r\n` : '';
+}
+
+/** SHA-256 of the relaxed body, hashing the bytes directly when they are already canonical (the usual case). */
+function bodyHash(body: Buffer): string {
+  let end = body.length;
+  while (end >= 2 && body[end - 1] === 10 && body[end - 2] === 13) end -= 2;
+  const h = createHash('sha256');
+  let clean = true;
+  for (let i = 0; i < end; i++) {
+    const c = body[i];
+    if (c === 9 || (c === 32 && (body[i + 1] === 32 || body[i + 1] === 9 || body[i + 1] === 13 || i + 1 === end))) { clean = false; break; }
+  }
+  if (!clean) return h.update(relaxedBody(body.toString('latin1')), 'latin1').digest('base64');
+  if (end > 0) h.update(body.subarray(0, end)).update('\r\n');
+  return h.digest('base64');
+}
+
+/** Relaxed header canonicalisation of one field (name and value as they appear). */
+export function relaxedHeader(name: string, value: string): string {
+  return `${name.trim().toLowerCase()}:${value.replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim()}`;
+}
+
+/** Header fields of a raw message, in order, and the body bytes. */
+function splitMessage(raw: Buffer): { fields: Array<[string, string]>; body: Buffer } {
+  let end = raw.indexOf('\r\n\r\n');
+  if (end < 0) end = raw.length;
+  const fields: Array<[string, string]> = [];
+  for (const line of raw.toString('latin1', 0, end).split(/\r\n(?![ \t])/)) {
+    const c = line.indexOf(':');
+    if (c > 0) fields.push([line.slice(0, c), line.slice(c + 1)]);
+  }
+  return { fields, body: raw.subarray(Math.min(end + 4, raw.length)) };
+}
+
+interface LoadedKey { key: DkimKey; obj: KeyObject }
+
+/** A signer for the given keys (PEM, PKCS#1/PKCS#8). */
+export function createDkimSigner(keys: DkimKey[]): DkimSigner {
+  const byDomain = new Map<string, LoadedKey[]>();
+  for (const key of keys) {
+    const obj = createPrivateKey(key.privateKeyPem);
+    const want = key.algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+    if (obj.asymmetricKeyType !== want) throw new MailstreamError('MS_ERR_CONFIG', `DKIM key ${key.domain}:${key.selector}: expected a ${want} key, got ${obj.asymmetricKeyType}`);
+    const d = key.domain.toLowerCase();
+    byDomain.set(d, [...(byDomain.get(d) ?? []), { key, obj }]);
+  }
+  return {
+    sign(raw, fromDomain, now) {
+      const keysFor = byDomain.get(fromDomain.toLowerCase());
+      if (!keysFor?.length) return raw;
+      const { fields, body } = splitMessage(raw);
+      const bh = bodyHash(body);
+      const names: string[] = [];
+      let canon = '';
+      for (const h of SIGNED_HEADERS) {
+        for (let i = fields.length - 1; i >= 0; i--) {
+          if (fields[i][0].toLowerCase() !== h) continue;
+          names.push(h);
+          canon += `${relaxedHeader(fields[i][0], fields[i][1])}\r\n`;
+          break;
+        }
+      }
+      const sigs = keysFor.map(({ key, obj }) => {
+        const t = now != null ? ` t=${Math.floor(now / 1000)};` : '';
+        const value = ` v=1; a=${key.algorithm}; c=relaxed/relaxed; d=${key.domain}; s=${key.selector};${t}\r\n\th=${names.join(':')};\r\n\tbh=${bh};\r\n\tb=`;
+        const data = Buffer.from(canon + relaxedHeader('DKIM-Signature', value), 'latin1');
+        const b = key.algorithm === 'rsa-sha256' ? sign('sha256', data, obj) : sign(null, createHash('sha256').update(data).digest(), obj);
+        return `DKIM-Signature:${value}${b.toString('base64').replace(/(.{72})(?=.)/g, '$1\r\n\t')}\r\n`;
+      });
+      return Buffer.concat([Buffer.from(sigs.join(''), 'latin1'), raw]);
+    },
+  };
+}
+
+/** Parse `domain:selector:rsa|ed25519:/path/key.pem[,...]` and read the key files. */
+export function loadDkimKeys(spec: string): DkimKey[] {
+  return spec.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const [domain, selector, alg, ...rest] = entry.split(':');
+    const file = rest.join(':');
+    const algorithm = alg === 'rsa' || alg === 'rsa-sha256' ? 'rsa-sha256' : alg === 'ed25519' || alg === 'ed25519-sha256' ? 'ed25519-sha256' : null;
+    if (!domain || !selector || !algorithm || !file) {
+      throw new MailstreamError('MS_ERR_CONFIG', `DKIM key entry "${entry}": expected domain:selector:rsa|ed25519:/path/key.pem`);
+    }
+    let privateKeyPem: string;
+    try {
+      privateKeyPem = readFileSync(file, 'utf8');
+      createPrivateKey(privateKeyPem);
+    } catch (err) {
+      throw new MailstreamError('MS_ERR_CONFIG', `DKIM key entry "${entry}": cannot load ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    return { domain: domain.toLowerCase(), selector, algorithm, privateKeyPem };
+  });
+}

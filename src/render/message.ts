@@ -1,0 +1,68 @@
+/**
+ * Renders one recipient's message from a compiled template: personalise every part, build the headers
+ * (job, feedback and, for bulk, one-click unsubscribe), assemble the MIME, sign, and check the size.
+ */
+import type { JobKind } from '../generated/types.js';
+import { MailstreamError } from '../lib/errors.js';
+import type { DkimSigner } from './dkim.js';
+import { run, strictData } from './eta.js';
+import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseMailbox, rfc5322Date } from './headers.js';
+import { buildMime, type Attachment } from './mime.js';
+import type { CompiledTemplate } from './template.js';
+import { createTracker, signToken } from './tracking.js';
+
+/** Job-level context shared by every recipient of a payload. */
+export interface JobContext {
+  jobId: string; tenant: string; campaignId: string | null; kind: JobKind;
+  strict: boolean; openTracking: boolean; clickTracking: boolean;
+  tracking: { baseUrl: string; secret: string };
+  unsubscribe: { baseUrl: string; mailtoDomain?: string };
+  attachments?: Attachment[];
+  dkim?: DkimSigner;
+  maxMessageBytes: number;
+  now: number;
+}
+
+/** One recipient to render. */
+export interface MessageTarget { messageId: string; email: string; data: object }
+
+/** A rendered message and its envelope sender. */
+export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string }
+
+/** Render, sign and size-check one message; throws MailstreamError on any failure. */
+export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
+  const it = job.strict ? strictData(to.data) : to.data;
+  const from = parseMailbox(run(t.from, it, 'from'), 'From');
+  const fromDomain = domainOf(from.address);
+  const subject = assertNoBreaks(run(t.subject, it, 'subject'), 'Subject');
+  const replyTo = t.replyTo ? parseMailbox(run(t.replyTo, it, 'replyTo'), 'Reply-To') : null;
+  const extra = t.headers.map(([name, r]) => headerLine(name, encodeText(assertNoBreaks(run(r, it, `header ${name}`), name))));
+  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: job.clickTracking, open: job.openTracking });
+  const html = t.html ? run(t.html, it, 'html', tracker) : null;
+  const text = t.text ? run(t.text, it, 'text') : null;
+
+  const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
+  let headers = headerLine('From', formatMailbox(from)) + headerLine('To', to.email);
+  if (replyTo) headers += headerLine('Reply-To', formatMailbox(replyTo));
+  headers += headerLine('Subject', encodeText(subject)) + headerLine('Date', rfc5322Date(job.now)) + headerLine('Message-ID', `<${msgId}@${fromDomain}>`);
+  if (job.kind === 'bulk') headers += unsubscribeHeaders(job, to);
+  headers += headerLine('Feedback-ID', assertNoBreaks(`${job.campaignId ?? job.jobId}:${job.tenant}:${job.kind}:mailstream`, 'Feedback-ID'));
+  headers += headerLine('X-Mailstream-Job', assertNoBreaks(job.jobId, 'X-Mailstream-Job'));
+  if (job.campaignId) headers += headerLine('X-Mailstream-Campaign', assertNoBreaks(job.campaignId, 'X-Mailstream-Campaign'));
+  headers += extra.join('');
+
+  const unsigned = buildMime({ headers, text, html, attachments: job.attachments, seed: to.messageId });
+  const raw = job.dkim ? job.dkim.sign(unsigned, fromDomain, job.now) : unsigned;
+  if (raw.length > job.maxMessageBytes) {
+    throw new MailstreamError('MS_ERR_VALIDATION', `message is ${raw.length} bytes, over the limit of ${job.maxMessageBytes} bytes`);
+  }
+  return { raw, mailFrom: from.address, fromDomain };
+}
+
+/** RFC 2369 + RFC 8058 one-click unsubscribe headers, the URL carrying a signed token. */
+function unsubscribeHeaders(job: JobContext, to: MessageTarget): string {
+  const token = signToken({ k: 'u', m: to.messageId, j: job.jobId, r: to.email, t: job.tenant }, job.tracking.secret);
+  const targets = [`<${job.unsubscribe.baseUrl.replace(/\/+$/, '')}/u/${token}>`];
+  if (job.unsubscribe.mailtoDomain) targets.push(`<mailto:unsubscribe@${job.unsubscribe.mailtoDomain}?subject=unsubscribe-${token}>`);
+  return headerLine('List-Unsubscribe', targets.join(', ')) + headerLine('List-Unsubscribe-Post', 'List-Unsubscribe=One-Click');
+}

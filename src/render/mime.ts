@@ -1,0 +1,73 @@
+/**
+ * MIME assembly for one message, by hand because it runs once per message and MailComposer is slow:
+ * multipart/alternative (text, then HTML), wrapped in multipart/related for inline (cid) images and
+ * multipart/mixed for attachments. Boundaries derive from the message ID, so a replay is byte-identical.
+ */
+import { createHash } from 'node:crypto';
+import { MailstreamError } from '../lib/errors.js';
+import { base64Lines, encodeText } from './encode.js';
+
+/** A file to attach; with `cid` it is an inline part referenced from the HTML as `cid:<cid>`. */
+export interface Attachment { filename: string; contentType: string; content: Buffer; cid?: string | null }
+
+/** Everything the MIME body needs. */
+export interface MimeInput {
+  /** Header block already built (each line ending in CRLF), without MIME-Version and Content-* fields. */
+  headers: string;
+  text: string | null;
+  html: string | null;
+  attachments?: Attachment[];
+  /** Seed for deterministic boundaries, e.g. the message ID. */
+  seed: string;
+}
+
+interface Entity { head: string; body: Buffer[] }
+
+function leaf(type: string, content: string, avoid: string): Entity {
+  const enc = encodeText(content, avoid);
+  return { head: `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: ${enc.cte}\r\n`, body: [enc.body] };
+}
+
+function param(key: string, value: string): string {
+  if (/^[\x20-\x7e]*$/.test(value)) return `${key}="${value.replace(/["\\]/g, '\\$&')}"`;
+  return `${key}*=utf-8''${encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+function fileEntity(a: Attachment): Entity {
+  if (!/^[\w.+-]+\/[\w.+-]+$/.test(a.contentType)) throw new MailstreamError('MS_ERR_VALIDATION', `attachment ${a.filename}: invalid content type ${JSON.stringify(a.contentType)}`);
+  if (/[\r\n\0]/.test(a.filename) || (a.cid && !/^[^\s<>@]+(@[^\s<>@]+)?$/.test(a.cid))) throw new MailstreamError('MS_ERR_VALIDATION', `attachment ${JSON.stringify(a.filename)}: invalid filename or cid`);
+  const disp = a.cid ? 'inline' : 'attachment';
+  const head = `Content-Type: ${a.contentType}; ${param('name', a.filename)}\r\nContent-Transfer-Encoding: base64\r\n`
+    + `Content-Disposition: ${disp}; ${param('filename', a.filename)}\r\n${a.cid ? `Content-ID: <${a.cid}>\r\n` : ''}`;
+  return { head, body: [Buffer.from(base64Lines(a.content), 'latin1')] };
+}
+
+function multipart(type: string, boundary: string, parts: Entity[]): Entity {
+  const body: Buffer[] = [];
+  let sep = `--${boundary}\r\n`;
+  for (const p of parts) {
+    body.push(Buffer.from(`${sep}${p.head}\r\n`, 'latin1'), ...p.body);
+    sep = `\r\n--${boundary}\r\n`;
+  }
+  body.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'));
+  return { head: `Content-Type: multipart/${type}; boundary="${boundary}"\r\n`, body };
+}
+
+/** Build the complete RFC 5322 message (CRLF line ends) as a Buffer. */
+export function buildMime(input: MimeInput): Buffer {
+  const tag = createHash('sha1').update(input.seed).digest('hex').slice(0, 16);
+  const b = (n: number): string => `=_ms_${tag}_${n}`;
+  const prefix = `=_ms_${tag}`;
+  const alts: Entity[] = [];
+  if (input.text != null) alts.push(leaf('text/plain', input.text, prefix));
+  if (input.html != null) alts.push(leaf('text/html', input.html, prefix));
+  if (!alts.length) alts.push(leaf('text/plain', '', prefix));
+  let root = alts.length === 1 ? alts[0] : multipart('alternative', b(1), alts);
+  const files = input.attachments ?? [];
+  const inline = files.filter((a) => a.cid);
+  const attached = files.filter((a) => !a.cid);
+  if (inline.length) root = multipart('related', b(2), [root, ...inline.map(fileEntity)]);
+  if (attached.length) root = multipart('mixed', b(3), [root, ...attached.map(fileEntity)]);
+  const head = `${input.headers}MIME-Version: 1.0\r\n${root.head}\r\n`;
+  return Buffer.concat([Buffer.from(head, 'utf8'), ...root.body]);
+}

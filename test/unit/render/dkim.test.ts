@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { authenticate } from 'mailauth';
+import { createDkimSigner, loadDkimKeys, type DkimKey } from '../../../src/render/dkim.js';
+import { payload, render } from '../../fixtures/render/payloads.js';
+
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const ed = generateKeyPairSync('ed25519');
+const rsaKey: DkimKey = { domain: 'shop.example', selector: 'r1', algorithm: 'rsa-sha256', privateKeyPem: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+const edKey: DkimKey = { domain: 'shop.example', selector: 'e1', algorithm: 'ed25519-sha256', privateKeyPem: ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+const dns: Record<string, string> = {
+  'r1._domainkey.shop.example': `v=DKIM1; k=rsa; p=${rsa.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`,
+  // RFC 8463: the raw 32-byte public key (the last 32 bytes of the SPKI DER)
+  'e1._domainkey.shop.example': `v=DKIM1; k=ed25519; p=${ed.publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64')}`,
+};
+const resolver = async (name: string, type: string) => {
+  if (type === 'TXT' && dns[name]) return [[dns[name]]];
+  throw Object.assign(new Error(`no ${type} ${name}`), { code: 'ENOTFOUND' });
+};
+
+async function verify(keys: DkimKey[], tamper = false, html?: string) {
+  const base = payload().content;
+  const p = payload({ rows: [{ name: 'Zoë <x>' }], content: { ...base, subject: 'Grüße <%= it.name %>', html: html ?? base.html } });
+  const res = await render(p, { dkim: createDkimSigner(keys) });
+  assert.equal(res.events.length, 0, res.events[0]?.reason ?? '');
+  const raw = tamper ? Buffer.from(res.rendered[0].raw.toString('latin1').replace('To: user1@', 'To: user2@'), 'latin1') : res.rendered[0].raw;
+  const { dkim } = await authenticate(raw, { ip: '192.0.2.1', helo: 'mta.shop.example', sender: 'news@shop.example', mta: 'mx.dest.example', trustReceived: false, resolver, disableArc: true, disableBimi: true, disableDmarc: true } as never);
+  return dkim.results as unknown as Array<{ status: { result: string; aligned?: string }; signingDomain: string; selector: string }>;
+}
+
+test('RSA-2048 DKIM signature passes mailauth and aligns with the From domain', async () => {
+  const [r] = await verify([rsaKey]);
+  assert.equal(r.status.result, 'pass');
+  assert.equal(r.status.aligned, 'shop.example');
+});
+
+test('Ed25519 DKIM signature (RFC 8463) passes mailauth and aligns with the From domain', async () => {
+  const [r] = await verify([edKey]);
+  assert.equal(r.status.result, 'pass');
+  assert.equal(r.status.aligned, 'shop.example');
+});
+
+test('RSA and Ed25519 at once: two signatures, both pass', async () => {
+  const results = await verify([rsaKey, edKey]);
+  assert.deepEqual(results.map((r) => [r.selector, r.status.result]).sort(), [['e1', 'pass'], ['r1', 'pass']]);
+});
+
+test('a 7bit body with tabs, runs of spaces and trailing blanks is canonicalised and passes', async () => {
+  const [r] = await verify([rsaKey, edKey], false, '<p>Hi\t  there   \n  line two  \n\n\n</p>\n\n\n');
+  assert.equal(r.status.result, 'pass');
+});
+
+test('a signed header changed after signing fails verification', async () => {
+  const [r] = await verify([rsaKey], true);
+  assert.equal(r.status.result, 'fail');
+});
+
+test('a message from a domain without keys is left unsigned', () => {
+  const raw = Buffer.from('From: a@other.example\r\nSubject: x\r\n\r\nbody\r\n');
+  assert.equal(createDkimSigner([rsaKey]).sign(raw, 'other.example'), raw);
+});
+
+test('loadDkimKeys reads the key files of a config string and names a bad entry', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ms-dkim-'));
+  writeFileSync(join(dir, 'r.pem'), rsaKey.privateKeyPem);
+  writeFileSync(join(dir, 'e.pem'), edKey.privateKeyPem);
+  const keys = loadDkimKeys(`shop.example:r1:rsa:${join(dir, 'r.pem')}, shop.example:e1:ed25519:${join(dir, 'e.pem')}`);
+  assert.deepEqual(keys.map((k) => [k.domain, k.selector, k.algorithm]), [['shop.example', 'r1', 'rsa-sha256'], ['shop.example', 'e1', 'ed25519-sha256']]);
+  assert.throws(() => loadDkimKeys(`shop.example:r1:rsa:${join(dir, 'missing.pem')}`), /DKIM key entry "shop.example:r1:rsa:.*missing.pem": cannot load/);
+  assert.throws(() => loadDkimKeys('shop.example:r1:dsa:/x.pem'), /DKIM key entry "shop.example:r1:dsa:\/x.pem": expected/);
+});
