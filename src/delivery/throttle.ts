@@ -1,0 +1,75 @@
+/**
+ * Token-bucket rate limiters, pure with an injected clock. One bucket per scope (e.g. "msg:<binding>-><site>" or
+ * "conn:<binding>-><site>"); the rate of a scope may change at any time (the adaptive controller lowers it).
+ */
+import type { Rate } from './units.js';
+
+/** Result of a take: granted, or how long to wait before trying again. */
+export type Take = { ok: true } | { ok: false; waitMs: number };
+
+/** One token bucket. */
+export interface TokenBucket {
+  /** Take `n` tokens now, or learn how long until they are there. */
+  take(n?: number): Take;
+  /** Change the rate; tokens above the new burst are dropped. */
+  setRate(rate: Rate, burst?: number): void;
+  /** Tokens available now. */
+  available(): number;
+}
+
+/** Burst when none is given: one second's worth of the rate, at least one token. */
+export const defaultBurst = (rate: Rate): number => Math.max(1, Math.ceil((rate.count * 1000) / rate.perMs));
+
+/** A bucket that starts full. */
+export function createTokenBucket(rate: Rate, opts: { now: () => number; burst?: number }): TokenBucket {
+  let perMs = rate.count / rate.perMs;
+  let burst = opts.burst ?? defaultBurst(rate);
+  let tokens = burst;
+  let last = opts.now();
+  const refill = () => {
+    const t = opts.now();
+    if (t > last) tokens = Math.min(burst, tokens + (t - last) * perMs);
+    last = Math.max(last, t);
+  };
+  return {
+    take(n = 1) {
+      refill();
+      if (tokens >= n) { tokens -= n; return { ok: true }; }
+      return { ok: false, waitMs: Math.ceil((n - tokens) / perMs) };
+    },
+    setRate(r, b) {
+      refill();
+      perMs = r.count / r.perMs;
+      burst = b ?? defaultBurst(r);
+      tokens = Math.min(tokens, burst);
+    },
+    available() { refill(); return tokens; },
+  };
+}
+
+/** Rate limiters keyed by scope. */
+export interface Limiters {
+  /** Take from the scope's bucket at this rate (a null rate is unlimited). */
+  take(scope: string, rate: Rate | null, n?: number): Take;
+  /** Forget a scope (e.g. a queue that went idle). */
+  drop(scope: string): void;
+  /** Number of live scopes. */
+  size(): number;
+}
+
+/** A set of limiters; a scope's bucket is created on first use and re-rated when the rate passed in changes. */
+export function createLimiters(opts: { now: () => number }): Limiters {
+  const buckets = new Map<string, { bucket: TokenBucket; key: string }>();
+  return {
+    take(scope, rate, n = 1) {
+      if (!rate) return { ok: true };
+      const key = `${rate.count}/${rate.perMs}`;
+      const entry = buckets.get(scope);
+      if (!entry) { const bucket = createTokenBucket(rate, opts); buckets.set(scope, { bucket, key }); return bucket.take(n); }
+      if (entry.key !== key) { entry.bucket.setRate(rate); entry.key = key; }
+      return entry.bucket.take(n);
+    },
+    drop(scope) { buckets.delete(scope); },
+    size() { return buckets.size; },
+  };
+}

@@ -1,0 +1,40 @@
+/** A small authoritative DNS server (dns2) on a loopback UDP port, for MX resolution tests. Unknown names answer NXDOMAIN. */
+import dns2 from 'dns2';
+
+const { Packet } = dns2;
+
+/** Records of one name. `servfail` makes every query for it fail with SERVFAIL (a temporary DNS failure). */
+export interface Zone { mx?: Array<{ exchange: string; priority: number }>; a?: string[]; aaaa?: string[]; ttl?: number; servfail?: boolean }
+
+/** Start the server; names are case-insensitive. */
+export async function startDns(opts: { port?: number; zones: Record<string, Zone> }) {
+  const zones = new Map<string, Zone>();
+  const setZone = (name: string, zone: Zone | null) => {
+    const key = name.toLowerCase().replace(/\.$/, '');
+    if (zone) zones.set(key, zone); else zones.delete(key);
+  };
+  for (const [name, zone] of Object.entries(opts.zones)) setZone(name, zone);
+  const queries: Array<{ name: string; type: number }> = [];
+
+  const server = dns2.createServer({
+    udp: true,
+    handle(request, send) {
+      const res = Packet.createResponseFromRequest(request);
+      const q = request.questions[0];
+      if (!q) { send(res); return; }
+      queries.push({ name: q.name, type: q.type });
+      const zone = zones.get(q.name.toLowerCase().replace(/\.$/, ''));
+      // RCODE 3 NXDOMAIN / 2 SERVFAIL; dns2's Header writes `rcode` as given.
+      if (!zone || zone.servfail) { res.header.rcode = zone ? 2 : 3; send(res); return; }
+      const ttl = zone.ttl ?? 300;
+      const base = { name: q.name, class: Packet.CLASS.IN, ttl };
+      if (q.type === Packet.TYPE.MX) for (const mx of zone.mx ?? []) res.answers.push({ ...base, type: Packet.TYPE.MX, exchange: mx.exchange === '.' ? '' : mx.exchange, priority: mx.priority } as never);
+      if (q.type === Packet.TYPE.A) for (const address of zone.a ?? []) res.answers.push({ ...base, type: Packet.TYPE.A, address } as never);
+      if (q.type === Packet.TYPE.AAAA) for (const address of zone.aaaa ?? []) res.answers.push({ ...base, type: Packet.TYPE.AAAA, address } as never);
+      send(res);
+    },
+  });
+  await server.listen({ udp: { port: opts.port ?? 0, address: '127.0.0.1' } });
+  const port = (server.addresses().udp as { port: number }).port;
+  return { port, server: `127.0.0.1:${port}`, queries, setZone, close: () => server.close() };
+}

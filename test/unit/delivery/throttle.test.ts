@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLimiters, createTokenBucket } from '../../../src/delivery/throttle.js';
+
+test('a bucket grants its burst, then one token per interval, and says how long to wait', () => {
+  let t = 0;
+  const b = createTokenBucket({ count: 10, perMs: 1000 }, { now: () => t });
+  for (let i = 0; i < 10; i++) assert.deepEqual(b.take(), { ok: true });
+  assert.deepEqual(b.take(), { ok: false, waitMs: 100 });
+  t += 100;
+  assert.deepEqual(b.take(), { ok: true });
+  t += 10_000;
+  assert.equal(b.available(), 10, 'refill is capped at the burst');
+});
+
+test('per-minute rates refill smoothly and a lower rate drops the excess tokens', () => {
+  let t = 0;
+  const b = createTokenBucket({ count: 60, perMs: 60_000 }, { now: () => t });
+  assert.equal(b.available(), 1);
+  b.take();
+  assert.deepEqual(b.take(), { ok: false, waitMs: 1000 });
+  const c = createTokenBucket({ count: 100, perMs: 1000 }, { now: () => t });
+  c.setRate({ count: 5, perMs: 1000 });
+  assert.equal(c.available(), 5);
+});
+
+test('limiters keep one bucket per scope, treat a null rate as unlimited, and follow rate changes', () => {
+  let t = 0;
+  const l = createLimiters({ now: () => t });
+  assert.ok(l.take('msg:a', { count: 1, perMs: 1000 }).ok);
+  assert.equal(l.take('msg:a', { count: 1, perMs: 1000 }).ok, false);
+  assert.ok(l.take('msg:b', { count: 1, perMs: 1000 }).ok, 'scopes are independent');
+  for (let i = 0; i < 1000; i++) assert.ok(l.take('msg:c', null).ok);
+  t += 1000;
+  assert.ok(l.take('msg:a', { count: 2, perMs: 1000 }).ok);
+  assert.equal(l.size(), 2);
+});
