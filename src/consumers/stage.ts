@@ -7,6 +7,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer, IHeaders } from 'kafk
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createCodec, type Codec } from '../lib/codec.js';
 import { isRetriable, MailstreamError } from '../lib/errors.js';
+import { mapLimit } from '../lib/pool.js';
 import { logger, type Logger } from '../lib/logger.js';
 import { topic as resolveTopic } from '../topics/runtime.js';
 import type { TopicName } from '../topics/index.js';
@@ -30,7 +31,14 @@ export interface StageSpec<In> {
   /** Topics the handler may write to. */
   outputs: TopicName[];
   /** Processes one decoded batch and returns what to produce; may also `ctx.emit` early for long batches. */
-  handle(records: InputRecord<In>[], ctx: BatchContext): Promise<Output[]>;
+  handle?(records: InputRecord<In>[], ctx: BatchContext): Promise<Output[]>;
+  /**
+   * Or: processes one record, `concurrency` at a time. Outputs are produced and offsets committed as the
+   * finished prefix of the batch grows (every `progressMs`), so a crash repeats only unfinished work.
+   */
+  handleEach?(record: InputRecord<In>, ctx: BatchContext): Promise<Output[]>;
+  /** Records in flight with handleEach (default 32). */
+  concurrency?: number;
   /** Partitions processed at once (default 1). */
   partitionsConcurrently?: number;
   /** Bytes fetched per partition per request (default 1 MiB). */
@@ -95,8 +103,9 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       try {
         const dead: Output[] = [];
         const records = await decodeAll(batch, codec, dead);
-        const outputs = await spec.handle(records, ctx);
-        await emit([...dead, ...outputs]);
+        await emit(dead);
+        if (spec.handleEach) await runEach(records, ctx, payload);
+        else await emit(await spec.handle!(records, ctx));
         break;
       } catch (err) {
         if (!isRetriable(err) && !(err as { name?: string }).name?.startsWith('KafkaJS')) throw err;
@@ -106,9 +115,35 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
         await heartbeat();
       }
     }
-    const last = batch.messages[batch.messages.length - 1].offset;
-    payload.resolveOffset(last); // without it kafkajs fetches the same batch again
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    // resolving is what stops kafkajs fetching the same batch again
+    await commit(payload, batch.messages[batch.messages.length - 1].offset);
+  };
+
+  const commit = async (payload: EachBatchPayload, offset: string): Promise<void> => {
+    payload.resolveOffset(offset);
+    await consumer.commitOffsets([{ topic: payload.batch.topic, partition: payload.batch.partition, offset: (BigInt(offset) + 1n).toString() }]);
+  };
+
+  // Runs handleEach over the batch, committing the finished prefix as it grows.
+  const runEach = async (records: InputRecord<In>[], ctx: BatchContext, payload: EachBatchPayload): Promise<void> => {
+    const done: Array<Output[] | undefined> = new Array(records.length);
+    let committed = 0;
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = () => (flushing = flushing.then(async () => {
+      const outs: Output[] = [];
+      let k = committed;
+      for (; k < records.length && done[k]; k++) outs.push(...done[k]!);
+      if (k === committed) return;
+      await emit(outs);
+      await commit(payload, records[k - 1].offset);
+      for (let j = committed; j < k; j++) done[j] = [];
+      committed = k;
+    }));
+    const timer = setInterval(() => { void flush().catch(() => undefined); }, 200);
+    try {
+      await mapLimit(records, spec.concurrency ?? 32, async (r, i) => { done[i] = await spec.handleEach!(r, ctx); });
+    } finally { clearInterval(timer); }
+    await flush();
   };
 
   return {

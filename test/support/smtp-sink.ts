@@ -24,6 +24,7 @@ export async function startSmtpSink(opts: { reply?: (rcpt: string) => { code: nu
       });
     },
   });
+  server.on('error', () => undefined); // a client killed mid-session resets its socket; that is not a sink failure
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
   return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) };

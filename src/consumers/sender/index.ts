@@ -1,7 +1,6 @@
 /** Sender wiring: two groups — bulk (rendered) and the priority lane (rendered-priority) — sharing one relay pool. */
 import type { Config } from '../../config/index.js';
 import type { RenderedMessage } from '../../generated/types.js';
-import { mapLimit } from '../../lib/pool.js';
 import { createStage, type StageDeps, type Stage } from '../stage.js';
 import { createSendHandler } from './handler.js';
 import { createRelayTransport, type SmtpTransport } from './transport.js';
@@ -15,10 +14,8 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
   const handle = createSendHandler({ transport: smtp, now: Date.now });
   const lane = (name: string, input: 'rendered' | 'rendered-priority', partitions: number) => createStage<RenderedMessage>({
     name, input, outputs: ['delivery-attempts', 'events'], partitionsConcurrently: partitions, maxBytesPerPartition: 4 << 20,
-    async handle(records) {
-      const outputs = await mapLimit(records, cfg.senderConcurrency, (r) => handle(r.value));
-      return outputs.flat();
-    },
+    concurrency: cfg.senderConcurrency,
+    handleEach: (r) => handle(r.value),
   }, deps);
   return { stages: [lane('sender', 'rendered', 4), lane('sender-priority', 'rendered-priority', 2)], close: () => smtp.close() };
 }
