@@ -13,6 +13,8 @@ import { topic as resolveTopic } from '../topics/runtime.js';
 import type { TopicName } from '../topics/index.js';
 import type { DeadLetter } from '../generated/types.js';
 
+const PROGRESS_EVERY = 32;
+
 /** A record the handler wants produced. */
 export interface Output { topic: TopicName; key: string | null; value: unknown }
 /** One decoded input record. */
@@ -124,7 +126,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     await consumer.commitOffsets([{ topic: payload.batch.topic, partition: payload.batch.partition, offset: (BigInt(offset) + 1n).toString() }]);
   };
 
-  // Runs handleEach over the batch, committing the finished prefix as it grows.
+  // Runs handleEach over the batch, committing the finished prefix as it grows (every 200 ms or PROGRESS_EVERY records).
   const runEach = async (records: InputRecord<In>[], ctx: BatchContext, payload: EachBatchPayload): Promise<void> => {
     const done: Array<Output[] | undefined> = new Array(records.length);
     let committed = 0;
@@ -141,7 +143,12 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     }));
     const timer = setInterval(() => { void flush().catch(() => undefined); }, 200);
     try {
-      await mapLimit(records, spec.concurrency ?? 32, async (r, i) => { done[i] = await spec.handleEach!(r, ctx); });
+      let since = 0;
+      await mapLimit(records, spec.concurrency ?? 32, async (r, i) => {
+        done[i] = await spec.handleEach!(r, ctx);
+        // a crash repeats at most ~PROGRESS_EVERY finished records plus those in flight
+        if (++since >= PROGRESS_EVERY) { since = 0; void flush().catch(() => undefined); }
+      });
     } finally { clearInterval(timer); }
     await flush();
   };

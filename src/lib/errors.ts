@@ -17,6 +17,9 @@ export const catalogue = {
   MS_ERR_NOT_FOUND: { status: 404, retriable: false, message: 'not found' },
   MS_ERR_SMTP_TEMP: { status: 503, retriable: true, message: 'temporary SMTP failure' },
   MS_ERR_SMTP_PERM: { status: 502, retriable: false, message: 'permanent SMTP failure' },
+  MS_ERR_DNS_TEMP: { status: 503, retriable: true, message: 'temporary DNS failure' },
+  MS_ERR_DNS_PERM: { status: 502, retriable: false, message: 'domain does not accept mail (NXDOMAIN or null MX)' },
+  MS_ERR_SHAPING_FILE: { status: 500, retriable: false, message: 'invalid shaping file' },
   MS_ERR_UNAVAILABLE: { status: 503, retriable: true, message: 'dependency unavailable' },
 } as const;
 
