@@ -33,7 +33,7 @@ function payload(batch: number, seq: number): Payload {
     jobId, seq, acceptedAt: Date.now(), kind: 'bulk', tenant: 'bench', campaignId: 'spring-sale', globalData: JSON.stringify(GLOBAL),
     options: { openTracking: true, clickTracking: true, strict: false, ipPool: null },
     content: { templateId: null, templateVersion: null, subject: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>', from: 'Northwind <news@shop.example>',
-      replyTo: null, mjml: readFileSync(FIXTURE, 'utf8'), html: null, text: null, headers: {} },
+      replyTo: null, mjml: readFileSync(FIXTURE, 'utf8'), html: null, text: null, headers: {}, attachments: [] },
     recipients: Array.from({ length: batch }, (_, i) => {
       const row = seq * batch + i + 1;
       return { messageId: `${jobId}.${row}`, rowNumber: row, email: `user${row}@dest${row % 50}.example`,

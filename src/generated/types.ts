@@ -1,5 +1,17 @@
 // Generated from schemas/*.avsc by `npm run gen`. Do not edit: change the schema and regenerate.
 
+/** A file attached to a transactional message, or an inline image referenced by cid. */
+export interface Attachment {
+  /** File name shown to the recipient. */
+  filename: string;
+  /** MIME type, e.g. application/pdf or image/png. */
+  contentType: string;
+  /** The file's bytes. */
+  content: Buffer;
+  /** Content-ID for an inline image (referenced as cid:... in the HTML); null for a regular attachment. */
+  cid: null | string;
+}
+
 export type AttemptOutcome = 'delivered' | 'deferred' | 'bounced' | 'failed';
 /** Every AttemptOutcome value, in schema order. */
 export const AttemptOutcomeValues = ['delivered', 'deferred', 'bounced', 'failed'] as const;
@@ -42,6 +54,8 @@ export interface Content {
   text: null | string;
   /** Extra header templates, name to value. */
   headers: Record<string, string>;
+  /** Attachments and inline images; transactional messages only, within MAX_MESSAGE_BYTES. */
+  attachments: Array<Attachment>;
 }
 
 /** A record a stage could not process (e.g. bad Avro), kept with the reason for inspection and replay. */

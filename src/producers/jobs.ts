@@ -19,6 +19,10 @@ const content = z.strictObject({
   subject: z.string().nullish(), from: z.string().nullish(), replyTo: z.string().nullish(),
   mjml: z.string().nullish(), html: z.string().nullish(), text: z.string().nullish(),
   headers: z.record(z.string(), z.string()).default({}),
+  attachments: z.array(z.strictObject({
+    filename: z.string().min(1), contentType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as application/pdf'),
+    content: z.string().describe('base64'), cid: z.string().nullish(),
+  })).default([]),
 }).refine((c) => c.templateId || ((c.mjml || c.html || c.text) && c.subject && c.from), 'give templateId, or inline subject, from and a body (mjml, html or text)');
 const options = z.strictObject({
   openTracking: z.boolean().default(false), clickTracking: z.boolean().default(false),
@@ -56,6 +60,7 @@ export function newJobId(now = Date.now()): string {
 const toContent = (c: z.infer<typeof content>): Job['content'] => ({
   templateId: c.templateId ?? null, templateVersion: c.templateVersion ?? null, subject: c.subject ?? null, from: c.from ?? null,
   replyTo: c.replyTo ?? null, mjml: c.mjml ?? null, html: c.html ?? null, text: c.text ?? null, headers: c.headers,
+  attachments: c.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64'), cid: a.cid ?? null })),
 });
 const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPool: o.ipPool ?? null });
 
@@ -78,6 +83,7 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       const r = parseRequest(bulkRequest, input);
       if ((r.audience.format === 'csv' || r.audience.format === 'jsonl') && !r.audience.uri) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.uri: required for csv and jsonl');
       if (r.audience.format === 'sql' && (!r.audience.uri || !r.audience.query)) throw new MailstreamError('MS_ERR_VALIDATION', 'audience: sql needs uri and query');
+      if (r.content.attachments.length) throw new MailstreamError('MS_ERR_VALIDATION', 'content.attachments: allowed for transactional messages only');
       const now = Date.now();
       const job: Job = {
         jobId: r.jobId ?? newJobId(now), acceptedAt: now, kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,

@@ -53,7 +53,7 @@ function pick(t: Template | TemplateVersion | undefined, version: number | null)
 
 /** Attachments (transactional only) carried by the content, once the schema has the field. */
 function attachmentsOf(payload: Payload, maxBytes: number): Attachment[] | undefined {
-  const list = (payload.content as { attachments?: Attachment[] | null }).attachments;
+  const list = payload.content.attachments;
   if (!list?.length) return undefined;
   if (payload.kind !== 'transactional') throw new MailstreamError('MS_ERR_VALIDATION', 'attachments are allowed for transactional messages only');
   const encoded = list.reduce((n, a) => n + Math.ceil(a.content.length / 3) * 4 * 78 / 76, 0);
