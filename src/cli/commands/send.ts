@@ -8,18 +8,16 @@ import { connectRuntime } from '../../runtime.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { waitForJob } from './job.js';
 
-interface SendOpts { template: string; audience: string; from: string; subject: string; payloadSize?: string; wait?: boolean; data?: string; openTracking?: boolean; clickTracking?: boolean; strict?: boolean; campaign?: string; timeout?: string }
+interface SendOpts { template?: string; templateId?: string; templateVersion?: string; audience: string; from: string; subject: string; payloadSize?: string; wait?: boolean; data?: string; openTracking?: boolean; clickTracking?: boolean; strict?: boolean; campaign?: string; timeout?: string }
 
 /** Build the bulk request from CLI options. */
 export function requestFromOptions(o: SendOpts): Record<string, unknown> {
-  const tplExt = extname(o.template).toLowerCase();
-  if (!['.mjml', '.html', '.htm'].includes(tplExt)) throw new MailstreamError('MS_ERR_VALIDATION', `--template: ${o.template} must be .mjml or .html`);
+  if (!o.template === !o.templateId) throw new MailstreamError('MS_ERR_VALIDATION', 'give exactly one of --template <file> and --template-id <id>');
   const audExt = extname(o.audience).toLowerCase();
   if (!['.csv', '.jsonl', '.ndjson'].includes(audExt)) throw new MailstreamError('MS_ERR_VALIDATION', `--audience: ${o.audience} must be .csv or .jsonl`);
-  const body = readFileSync(o.template, 'utf8');
   return {
     campaignId: o.campaign ?? null,
-    content: { subject: o.subject, from: o.from, ...(tplExt === '.mjml' ? { mjml: body } : { html: body }) },
+    content: o.templateId ? { templateId: o.templateId, templateVersion: o.templateVersion ? Number(o.templateVersion) : null, subject: o.subject, from: o.from } : inlineContent(o),
     audience: { format: audExt === '.csv' ? 'csv' : 'jsonl', uri: resolve(o.audience) },
     globalData: o.data ? JSON.parse(o.data) : {},
     payloadSize: o.payloadSize ? Number(o.payloadSize) : config().payloadSize,
@@ -27,13 +25,22 @@ export function requestFromOptions(o: SendOpts): Record<string, unknown> {
   };
 }
 
+function inlineContent(o: SendOpts): Record<string, unknown> {
+  const ext = extname(o.template!).toLowerCase();
+  if (!['.mjml', '.html', '.htm'].includes(ext)) throw new MailstreamError('MS_ERR_VALIDATION', `--template: ${o.template} must be .mjml or .html`);
+  if (!o.subject || !o.from) throw new MailstreamError('MS_ERR_VALIDATION', '--subject and --from are required with --template');
+  const body = readFileSync(o.template!, 'utf8');
+  return { subject: o.subject, from: o.from, ...(ext === '.mjml' ? { mjml: body } : { html: body }) };
+}
+
 /** Register the command. */
 export function register(program: Command): void {
   program.command('send').description('publish a bulk job and print its ID')
-    .requiredOption('--template <file>', 'template: .mjml or .html (Eta: <%= it.name %>)')
+    .option('--template <file>', 'inline template: .mjml or .html (Eta: <%= it.name %>)')
+    .option('--template-id <id>', 'stored template (mailstream template put)').option('--template-version <n>', 'pin a stored version')
     .requiredOption('--audience <file>', 'audience: .csv with a header row, or .jsonl')
-    .requiredOption('--from <addr>', 'From header, e.g. "Shop <news@shop.example>"')
-    .requiredOption('--subject <text>', 'subject template')
+    .option('--from <addr>', 'From header, e.g. "Shop <news@shop.example>" (overrides a stored template\'s)')
+    .option('--subject <text>', 'subject template (overrides a stored template\'s)')
     .option('--payload-size <n>', 'recipients per payload')
     .option('--data <json>', 'global substitution data, a JSON object')
     .option('--campaign <id>', 'campaign ID')
