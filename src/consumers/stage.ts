@@ -45,6 +45,12 @@ export interface StageSpec<In> {
   partitionsConcurrently?: number;
   /** Bytes fetched per partition per request (default 1 MiB). */
   maxBytesPerPartition?: number;
+  /**
+   * Optional: when a record may be processed (ms since the epoch). The first not-yet-due record of a batch and
+   * everything after it stay unprocessed: its partition is paused, seeked back to it and resumed when it is due
+   * (re-checked at least every 30 s), so delayed records cost no polling.
+   */
+  dueAt?(record: InputRecord<In>): number;
   /** Fetch batching: wait for `minBytes` up to `maxWaitTimeInMs` (kafkajs defaults 1 byte, 5000 ms). */
   consumer?: { minBytes?: number; maxWaitTimeInMs?: number };
 }
@@ -66,6 +72,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
   });
   const codecs = new Map<TopicName, Codec<unknown>>();
   let stopping = false;
+  const parked = new Set<NodeJS.Timeout>();
 
   const emit = async (outputs: Output[]): Promise<void> => {
     if (!outputs.length) return;
@@ -101,11 +108,16 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     if (!batch.messages.length) return;
     const codec = codecs.get(spec.input) as Codec<In>;
     const ctx: BatchContext = { log, heartbeat, isStopping: () => stopping, emit };
+    let held: InputRecord<In> | undefined;
     for (let delay = 200; ; delay = Math.min(delay * 2, 10000)) {
       try {
         const dead: Output[] = [];
-        const records = await decodeAll(batch, codec, dead);
+        let records = await decodeAll(batch, codec, dead);
         await emit(dead);
+        const now = Date.now();
+        const cut = spec.dueAt ? records.findIndex((r) => spec.dueAt!(r) > now) : -1;
+        held = cut >= 0 ? records[cut] : undefined;
+        if (cut >= 0) records = records.slice(0, cut);
         if (spec.handleEach) await runEach(records, ctx, payload);
         else await emit(await spec.handle!(records, ctx));
         break;
@@ -117,8 +129,20 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
         await heartbeat();
       }
     }
+    if (held) return park(payload, held);
     // resolving is what stops kafkajs fetching the same batch again
     await commit(payload, batch.messages[batch.messages.length - 1].offset);
+  };
+
+  // Commits up to the held record, then pauses its partition at it until it is due.
+  const park = async (payload: EachBatchPayload, held: InputRecord<In>): Promise<void> => {
+    const { topic, partition } = payload.batch;
+    if (BigInt(held.offset) > BigInt(payload.batch.firstOffset() ?? held.offset)) await commit(payload, (BigInt(held.offset) - 1n).toString());
+    const waitMs = Math.min(30_000, Math.max(0, spec.dueAt!(held) - Date.now()));
+    consumer.pause([{ topic, partitions: [partition] }]);
+    consumer.seek({ topic, partition, offset: held.offset });
+    const timer = setTimeout(() => { parked.delete(timer); if (!stopping) consumer.resume([{ topic, partitions: [partition] }]); }, waitMs);
+    parked.add(timer);
   };
 
   const commit = async (payload: EachBatchPayload, offset: string): Promise<void> => {
@@ -166,6 +190,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     },
     async stop() {
       stopping = true;
+      for (const t of parked) clearTimeout(t);
       // kafkajs waits for the batch in hand to finish (and commit) before it leaves the group
       await consumer.disconnect();
       log.info('stage stopped');

@@ -1,14 +1,29 @@
 /**
- * The sender's pure core: one rendered message in, one SMTP attempt through the injected transport,
- * and out come a delivery-attempt record and the matching event (delivered, deferred, bounced or failed).
+ * The sender's pure core: one rendered message in, a suppression check, one SMTP attempt through the injected
+ * transport, and out come a delivery-attempt record and the matching event (delivered, deferred, bounced, expired,
+ * policy_rejected or failed) — plus a Suppression record for a hard bounce and a retry record for a deferral.
  */
-import type { DeliveryAttempt, RenderedMessage, AttemptOutcome, EventType } from '../../generated/types.js';
+import type { DeliveryAttempt, RenderedMessage, AttemptOutcome, EventType, Suppression } from '../../generated/types.js';
+import { classifyBounce, nextAttempt, type RetrySchedule } from '../../delivery/index.js';
 import { makeEvent } from '../../lib/events.js';
+import { suppressionKey } from '../../streams/suppressions.js';
 import type { Output } from '../stage.js';
 import type { SmtpOutcome, SmtpTransport } from './transport.js';
 
+/** Suppressed addresses, keyed `<tenant>:<lower-cased email>`. */
+export interface SuppressionSet { has(key: string): boolean; add(key: string): void }
+
+/** Retry policy for one message: backoff schedule and max age (ms, from acceptedAt). */
+export interface RetryPolicy { schedule: RetrySchedule; maxAgeMs: number }
+
 /** What the sender handler needs. */
-export interface SendDeps { transport: SmtpTransport; now(): number; binding?: string }
+export interface SendDeps {
+  transport: SmtpTransport; now(): number; binding?: string;
+  /** Suppression state; without it nothing is suppressed. */
+  suppressions?: SuppressionSet;
+  /** Retry policy for a message; without it a deferral is final (no retry record). */
+  retry?(msg: RenderedMessage): RetryPolicy;
+}
 
 /** Map an SMTP outcome to the attempt outcome: 2xx delivered, 4xx or network deferred, 5xx bounced. */
 export function outcomeOf(o: SmtpOutcome): AttemptOutcome {
@@ -19,28 +34,65 @@ export function outcomeOf(o: SmtpOutcome): AttemptOutcome {
   return 'failed';
 }
 
+const baseFields = (msg: RenderedMessage) => ({
+  jobId: msg.jobId, messageId: msg.messageId, tenant: msg.tenant, campaignId: msg.campaignId, recipient: msg.rcptTo,
+  domain: msg.domain, rowNumber: msg.rowNumber,
+});
+
+/** The event for a message refused before any SMTP because its address is suppressed. */
+export function policyRejected(msg: RenderedMessage, now: number): Output {
+  const event = makeEvent('policy_rejected', { ...baseFields(msg), reason: 'MS_SUPPRESSED: recipient is on the suppression list' }, now);
+  return { topic: 'events', key: msg.jobId, value: event };
+}
+
 /** Build the send handler. */
 export function createSendHandler(deps: SendDeps) {
   return async (msg: RenderedMessage): Promise<Output[]> => {
+    const key = suppressionKey(msg.tenant, msg.rcptTo);
+    if (deps.suppressions?.has(key)) return [policyRejected(msg, deps.now())];
     const startedAt = deps.now();
-    const res = await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw);
+    const res = await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, { domain: msg.domain, ipPool: msg.ipPool });
     const finished = deps.now();
-    const outcome = outcomeOf(res);
-    const attemptNo = msg.attempt + 1;
-    const attempt: DeliveryAttempt = {
-      messageId: msg.messageId, jobId: msg.jobId, rcptTo: msg.rcptTo, domain: msg.domain, attempt: attemptNo, startedAt,
-      latencyMs: finished - startedAt, outcome, binding: deps.binding ?? null, mxHost: res.mxHost, tls: res.tls,
-      smtpCode: res.code, enhancedCode: res.enhancedCode, response: res.response.slice(0, 1000),
-    };
-    const event = makeEvent(outcome as EventType, {
-      jobId: msg.jobId, messageId: msg.messageId, tenant: msg.tenant, campaignId: msg.campaignId, recipient: msg.rcptTo,
-      domain: msg.domain, rowNumber: msg.rowNumber, attempt: attemptNo, binding: deps.binding ?? null, mxHost: res.mxHost,
-      smtpCode: res.code, enhancedCode: res.enhancedCode, response: attempt.response,
-      latencyMs: outcome === 'delivered' ? finished - msg.acceptedAt : null,
-    }, finished);
-    return [
-      { topic: 'delivery-attempts', key: msg.messageId, value: attempt },
-      { topic: 'events', key: msg.jobId, value: event },
-    ];
+    return outputsOf(msg, res, { startedAt, finished, binding: res.binding ?? deps.binding ?? null, deps, key });
   };
+}
+
+/** The outputs of one finished SMTP attempt (also used by direct delivery for DNS outcomes). */
+export function outputsOf(msg: RenderedMessage, res: SmtpOutcome, at: { startedAt: number; finished: number; binding: string | null; deps: Pick<SendDeps, 'suppressions' | 'retry'>; key?: string }): Output[] {
+  const { startedAt, finished, binding, deps } = at;
+  const outcome = outcomeOf(res);
+  const attemptNo = msg.attempt + 1;
+  const attempt: DeliveryAttempt = {
+    messageId: msg.messageId, jobId: msg.jobId, rcptTo: msg.rcptTo, domain: msg.domain, attempt: attemptNo, startedAt,
+    latencyMs: finished - startedAt, outcome, binding, mxHost: res.mxHost, tls: res.tls,
+    smtpCode: res.code, enhancedCode: res.enhancedCode, response: res.response.slice(0, 1000),
+  };
+  const bounce = outcome === 'bounced' ? classifyBounce({ code: res.code, enhancedCode: res.enhancedCode, response: res.response }) : null;
+  const event = makeEvent(outcome as EventType, {
+    ...baseFields(msg), attempt: attemptNo, binding, mxHost: res.mxHost,
+    smtpCode: res.code, enhancedCode: res.enhancedCode, response: attempt.response,
+    bounceClass: bounce?.bounceClass ?? null, bounceCategory: bounce?.category ?? null,
+    reason: res.reason ?? null, latencyMs: outcome === 'delivered' ? finished - msg.acceptedAt : null,
+  }, finished);
+  const out: Output[] = [
+    { topic: 'delivery-attempts', key: msg.messageId, value: attempt },
+    { topic: 'events', key: msg.jobId, value: event },
+  ];
+  for (const e of res.events ?? []) out.push({ topic: 'events', key: e.jobId || null, value: e });
+  if (bounce?.category === 'hard') {
+    const key = at.key ?? suppressionKey(msg.tenant, msg.rcptTo);
+    deps.suppressions?.add(key);
+    const value: Suppression = { email: msg.rcptTo.trim().toLowerCase(), tenant: msg.tenant, source: 'hard_bounce', reason: attempt.response, createdAt: finished };
+    out.push({ topic: 'suppressions', key, value });
+  }
+  if (outcome === 'deferred' && deps.retry) out.push(...retryOrExpire(msg, attemptNo, finished, deps.retry(msg)));
+  return out;
+}
+
+/** A deferred message goes back on the retry topic with its next attempt time, or expires past its max age. */
+export function retryOrExpire(msg: RenderedMessage, attemptNo: number, now: number, policy: RetryPolicy): Output[] {
+  const next = nextAttempt({ attempt: attemptNo, acceptedAt: msg.acceptedAt, now, schedule: policy.schedule, maxAgeMs: policy.maxAgeMs });
+  if (next.kind === 'retry') return [{ topic: 'retry', key: msg.domain, value: { ...msg, attempt: attemptNo, notBefore: next.notBefore } satisfies RenderedMessage }];
+  const event = makeEvent('expired', { ...baseFields(msg), attempt: attemptNo, reason: `MS_EXPIRED: undeliverable after ${attemptNo} attempts, ${Math.round(next.ageMs / 1000)} s` }, now);
+  return [{ topic: 'events', key: msg.jobId, value: event }];
 }

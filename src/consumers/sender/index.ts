@@ -1,21 +1,57 @@
-/** Sender wiring: two groups — bulk (rendered) and the priority lane (rendered-priority) — sharing one relay pool. */
+/**
+ * Sender wiring: three groups — bulk (rendered), the priority lane (rendered-priority) and the retry lane (retry,
+ * each message held until its notBefore) — sharing one transport (relay pool, or direct MX delivery with
+ * DELIVERY_MODE=direct), the shaping file and the suppression table.
+ */
 import type { Config } from '../../config/index.js';
 import type { RenderedMessage } from '../../generated/types.js';
-import { createStage, type StageDeps, type Stage } from '../stage.js';
-import { createSendHandler } from './handler.js';
+import { loadShaping, resolveShaping } from '../../delivery/index.js';
+import { createSuppressionTable, type SuppressionTable } from '../../streams/suppressions.js';
+import type { TopicName } from '../../topics/index.js';
+import { createStage, type StageDeps, type Stage, type StageSpec } from '../stage.js';
+import { createSendHandler, type SuppressionSet } from './handler.js';
+import { createDirectTransport } from './direct.js';
 import { createRelayTransport, type SmtpTransport } from './transport.js';
 
-/** The sender stages (rendered + rendered-priority → delivery-attempts + events) and a close for the SMTP pool. */
-export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTransport): { stages: Stage[]; close(): void } {
-  const smtp = transport ?? createRelayTransport({
-    host: cfg.smtpRelayHost, port: cfg.smtpRelayPort, secure: cfg.smtpRelaySecure, user: cfg.smtpRelayUser, pass: cfg.smtpRelayPass,
-    maxConnections: cfg.smtpMaxConnections, maxMessages: cfg.smtpMaxMessagesPerConnection,
+/** Topics every sender lane writes. */
+export const SENDER_OUTPUTS: TopicName[] = ['delivery-attempts', 'events', 'suppressions', 'retry'];
+
+/** The sender stages (rendered, rendered-priority, retry → delivery-attempts, events, suppressions, retry) and a close. */
+export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTransport): { stages: Stage[]; close(): Promise<void> } {
+  const shaping = loadShaping(cfg.shapingFile);
+  const smtp = transport ?? (cfg.deliveryMode === 'direct'
+    ? createDirectTransport({ shaping, dnsServers: cfg.dnsServers.split(',').map((s) => s.trim()).filter(Boolean), port: cfg.smtpPort })
+    : createRelayTransport({
+      host: cfg.smtpRelayHost, port: cfg.smtpRelayPort, secure: cfg.smtpRelaySecure, user: cfg.smtpRelayUser, pass: cfg.smtpRelayPass,
+      maxConnections: cfg.smtpMaxConnections, maxMessages: cfg.smtpMaxMessagesPerConnection,
+    }));
+  // the table from the topic, plus what this instance just suppressed (before the topic round-trip)
+  let table: Promise<SuppressionTable> | undefined;
+  const local = new Set<string>();
+  let loaded: SuppressionTable | undefined;
+  const suppressions: SuppressionSet = { has: (k) => local.has(k) || Boolean(loaded?.has(k)), add: (k) => { local.add(k); } };
+  const openTable = async () => {
+    table ??= createSuppressionTable(deps.kafka, deps.registry, deps.topicPrefix);
+    loaded = await table;
+    await loaded.ready;
+  };
+  const handle = createSendHandler({
+    transport: smtp, now: Date.now, suppressions,
+    retry: (msg) => { const l = resolveShaping(shaping, { domain: msg.domain }); return { schedule: l.retry, maxAgeMs: l.maxAgeMs }; },
   });
-  const handle = createSendHandler({ transport: smtp, now: Date.now });
-  const lane = (name: string, input: 'rendered' | 'rendered-priority', partitions: number) => createStage<RenderedMessage>({
-    name, input, outputs: ['delivery-attempts', 'events'], partitionsConcurrently: partitions, maxBytesPerPartition: 4 << 20,
-    concurrency: cfg.senderConcurrency,
-    handleEach: (r) => handle(r.value),
-  }, deps);
-  return { stages: [lane('sender', 'rendered', 4), lane('sender-priority', 'rendered-priority', 2)], close: () => smtp.close() };
+  const lane = (spec: Pick<StageSpec<RenderedMessage>, 'name' | 'input' | 'partitionsConcurrently' | 'dueAt'>): Stage => {
+    const stage = createStage<RenderedMessage>({
+      ...spec, outputs: SENDER_OUTPUTS, maxBytesPerPartition: 4 << 20, concurrency: cfg.senderConcurrency,
+      handleEach: (r) => handle(r.value),
+    }, deps);
+    return { consumer: stage.consumer, stop: stage.stop, async start() { await openTable(); await stage.start(); } };
+  };
+  return {
+    stages: [
+      lane({ name: 'sender', input: 'rendered', partitionsConcurrently: 4 }),
+      lane({ name: 'sender-priority', input: 'rendered-priority', partitionsConcurrently: 2 }),
+      lane({ name: 'sender-retry', input: 'retry', partitionsConcurrently: 6, dueAt: (r) => r.value.notBefore }),
+    ],
+    async close() { smtp.close(); if (table) await (await table).stop(); },
+  };
 }
