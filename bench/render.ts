@@ -21,7 +21,8 @@ export interface VariantFigures { messagesPerSecond: number; messages: number; a
 export interface RenderBenchResult { none: VariantFigures; rsa: VariantFigures; ed25519: VariantFigures }
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/marketing.mjml', import.meta.url));
-const GLOBAL = {
+/** Job-wide substitution data the marketing fixture reads (shop, products, sale). */
+export const GLOBAL = {
   shop: { name: 'Northwind Outfitters', address: '12 Harbour Road, Portsmouth' }, discount: 25, saleEnds: 'Sunday 31 March', currency: '£',
   products: [1, 2, 3].map((i) => ({ name: `Trail jacket ${i}`, blurb: 'Waterproof, breathable and packs into its own pocket.', price: 59 + i, was: 89 + i,
     image: `https://cdn.shop.example/p/${i}.jpg`, url: `https://shop.example/p/${i}?utm_source=email` })),

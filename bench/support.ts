@@ -24,26 +24,29 @@ export async function prepare(extra: Record<string, string>): Promise<{ cfg: Con
 
 /** Spawn `mailstream worker <stages>` and wait until it runs. */
 export async function spawnWorker(stages: string[], env: Record<string, string>): Promise<{ name: string; proc: ChildProcess }> {
+  mkdirSync(join(ROOT, '.data', 'bench'), { recursive: true });
   const proc = spawn(process.execPath, [join(ROOT, 'bin/mailstream.js'), 'worker', ...stages], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let log = '';
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { if (log.length < 1e5) { log += d; if (/"worker running"/.test(log)) resolve(); } });
     proc.once('exit', (code) => reject(new Error(`worker ${stages.join('+')} exited ${code}: ${log.slice(-2000)}`)));
   });
-  proc.stdout!.resume();
+  proc.stdout!.pipe(createWriteStream(join(ROOT, '.data', 'bench', `${stages.join('+')}.log`)));
   return { name: stages.join('+'), proc };
 }
 
-/** Write an N-row CSV audience with ~10 columns of substitution data. */
-export async function writeBenchAudience(rows: number): Promise<string> {
+/** Write an N-row audience: CSV with 10 flat columns, or JSONL with the nested fields the marketing template reads. */
+export async function writeBenchAudience(rows: number, format: 'csv' | 'jsonl' = 'csv'): Promise<string> {
   const dir = join(ROOT, '.data', 'bench');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `audience-${rows}.csv`);
+  const path = join(dir, `audience-${rows}.${format}`);
   const out = createWriteStream(path);
-  out.write('email,first_name,last_name,city,tier,points,last_product,product_url,coupon,lang\n');
+  if (format === 'csv') out.write('email,first_name,last_name,city,tier,points,last_product,product_url,coupon,lang\n');
   for (let i = 0; i < rows; i++) {
-    const more = out.write(`user${i}@bench${i % 50}.example,First${i},Last${i},City${i % 97},${['gold', 'silver', 'bronze'][i % 3]},${i % 5000},Widget ${i % 40},https://shop.example/p/${i % 40},SAVE${i % 1000},en\n`);
-    if (!more) await once(out, 'drain');
+    const line = format === 'csv'
+      ? `user${i}@bench${i % 50}.example,First${i},Last${i},City${i % 97},${['gold', 'silver', 'bronze'][i % 3]},${i % 5000},Widget ${i % 40},https://shop.example/p/${i % 40},SAVE${i % 1000},en\n`
+      : `${JSON.stringify({ email: `user${i}@bench${i % 50}.example`, firstName: `Alex${i}`, code: `SPRING${i}`, userId: `u${i}`, viewId: `v${i}`, loyalty: { points: i % 3 } })}\n`;
+    if (!out.write(line)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');

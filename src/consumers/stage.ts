@@ -14,6 +14,7 @@ import type { TopicName } from '../topics/index.js';
 import type { DeadLetter } from '../generated/types.js';
 
 const PROGRESS_EVERY = 32;
+const MAX_REQUEST_BYTES = 768 * 1024;
 
 /** A record the handler wants produced. */
 export interface Output { topic: TopicName; key: string | null; value: unknown }
@@ -41,6 +42,8 @@ export interface StageSpec<In> {
   handleEach?(record: InputRecord<In>, ctx: BatchContext): Promise<Output[]>;
   /** Records in flight with handleEach (default 32). */
   concurrency?: number;
+  /** With handleEach: produce and commit after this many finished records (default 32); small for records with many outputs. */
+  progressEvery?: number;
   /** Partitions processed at once (default 1). */
   partitionsConcurrently?: number;
   /** Bytes fetched per partition per request (default 1 MiB). */
@@ -74,17 +77,27 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
   let stopping = false;
   const parked = new Set<NodeJS.Timeout>();
 
+  // Produces in requests of at most MAX_REQUEST_BYTES: a partition's record batch must stay under max.message.bytes.
   const emit = async (outputs: Output[]): Promise<void> => {
-    if (!outputs.length) return;
-    const byTopic = new Map<string, Array<{ key: string | null; value: Buffer }>>();
+    let byTopic = new Map<string, Array<{ key: string | null; value: Buffer }>>();
+    let bytes = 0;
+    const send = async () => {
+      if (!byTopic.size) return;
+      await deps.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+      byTopic = new Map();
+      bytes = 0;
+    };
     for (const o of outputs) {
       const codec = codecs.get(o.topic);
       if (!codec) throw new MailstreamError('MS_ERR_VALIDATION', `stage ${spec.name} may not write to ${o.topic}`);
       const name = resolveTopic(deps.topicPrefix, o.topic).name;
+      const value = codec.encode(o.value);
+      if (bytes + value.length > MAX_REQUEST_BYTES) await send();
       const list = byTopic.get(name) ?? byTopic.set(name, []).get(name)!;
-      list.push({ key: o.key, value: codec.encode(o.value) });
+      list.push({ key: o.key, value });
+      bytes += value.length + (o.key?.length ?? 0);
     }
-    await deps.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+    await send();
   };
 
   const decodeAll = async (batch: EachBatchPayload['batch'], codec: Codec<In>, dead: Output[]): Promise<InputRecord<In>[]> => {
@@ -109,10 +122,13 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     const codec = codecs.get(spec.input) as Codec<In>;
     const ctx: BatchContext = { log, heartbeat, isStopping: () => stopping, emit };
     let held: InputRecord<In> | undefined;
+    const before = committedThrough.get(batch.partition);
     for (let delay = 200; ; delay = Math.min(delay * 2, 10000)) {
       try {
         const dead: Output[] = [];
-        let records = await decodeAll(batch, codec, dead);
+        // a retried batch skips what an earlier try already produced and committed
+        const through = committedThrough.get(batch.partition);
+        let records = (await decodeAll(batch, codec, dead)).filter((r) => through === before || through === undefined || BigInt(r.offset) > through);
         await emit(dead);
         const now = Date.now();
         const cut = spec.dueAt ? records.findIndex((r) => spec.dueAt!(r) > now) : -1;
@@ -123,6 +139,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
         break;
       } catch (err) {
         if (!isRetriable(err) && !(err as { name?: string }).name?.startsWith('KafkaJS')) throw err;
+        if (!payload.isRunning() || payload.isStale()) throw err; // rebalanced away: the next owner resumes from the last commit
         log.warn({ topic: batch.topic, partition: batch.partition, err: (err as Error).message, retryInMs: delay }, 'batch failed, retrying');
         if (!payload.isRunning() || payload.isStale()) throw err;
         await new Promise((r) => setTimeout(r, delay));
@@ -145,7 +162,9 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     parked.add(timer);
   };
 
+  const committedThrough = new Map<number, bigint>();
   const commit = async (payload: EachBatchPayload, offset: string): Promise<void> => {
+    committedThrough.set(payload.batch.partition, BigInt(offset));
     payload.resolveOffset(offset);
     await consumer.commitOffsets([{ topic: payload.batch.topic, partition: payload.batch.partition, offset: (BigInt(offset) + 1n).toString() }]);
   };
@@ -162,6 +181,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       if (k === committed) return;
       await emit(outs);
       await commit(payload, records[k - 1].offset);
+      await payload.heartbeat(); // long batches must not look like a dead member
       for (let j = committed; j < k; j++) done[j] = [];
       committed = k;
     }));
@@ -171,7 +191,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       await mapLimit(records, spec.concurrency ?? 32, async (r, i) => {
         done[i] = await spec.handleEach!(r, ctx);
         // a crash repeats at most ~PROGRESS_EVERY finished records plus those in flight
-        if (++since >= PROGRESS_EVERY) { since = 0; void flush().catch(() => undefined); }
+        if (++since >= (spec.progressEvery ?? PROGRESS_EVERY)) { since = 0; void flush().catch(() => undefined); }
       });
     } finally { clearInterval(timer); }
     await flush();

@@ -23,14 +23,14 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
   const lane = (name: string, input: 'payloads' | 'transactional', output: 'rendered' | 'rendered-priority', partitions: number) =>
     createStage<Payload>({
       name, input, outputs: [output, 'events'], partitionsConcurrently: partitions,
-      async handle(records) {
+      // a payload renders into ~100 messages: produce and commit every payload, so memory stays at a few payloads
+      concurrency: 1,
+      progressEvery: 1,
+      async handleEach({ value }) {
         await templates.ready;
-        const out: Output[] = [];
-        for (const { value } of records) {
-          const { rendered, events } = await render(value);
-          for (const m of rendered) out.push({ topic: output, key: m.domain, value: m });
-          for (const e of events) out.push({ topic: 'events', key: e.jobId, value: e });
-        }
+        const { rendered, events } = await render(value);
+        const out: Output[] = rendered.map((m) => ({ topic: output, key: m.domain, value: m }));
+        for (const e of events) out.push({ topic: 'events', key: e.jobId, value: e });
         return out;
       },
     }, deps);
