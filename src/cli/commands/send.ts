@@ -17,7 +17,7 @@ export function requestFromOptions(o: SendOpts): Record<string, unknown> {
   if (!['.csv', '.jsonl', '.ndjson'].includes(audExt)) throw new MailstreamError('MS_ERR_VALIDATION', `--audience: ${o.audience} must be .csv or .jsonl`);
   return {
     campaignId: o.campaign ?? null,
-    content: o.templateId ? { templateId: o.templateId, templateVersion: o.templateVersion ? Number(o.templateVersion) : null, subject: o.subject, from: o.from } : inlineContent(o),
+    content: o.templateId ? { templateId: o.templateId, templateVersion: o.templateVersion ? Number(o.templateVersion) : null } : inlineContent(o),
     audience: { format: audExt === '.csv' ? 'csv' : 'jsonl', uri: resolve(o.audience) },
     globalData: o.data ? JSON.parse(o.data) : {},
     payloadSize: o.payloadSize ? Number(o.payloadSize) : config().payloadSize,
@@ -39,8 +39,8 @@ export function register(program: Command): void {
     .option('--template <file>', 'inline template: .mjml or .html (Eta: <%= it.name %>)')
     .option('--template-id <id>', 'stored template (mailstream template put)').option('--template-version <n>', 'pin a stored version')
     .requiredOption('--audience <file>', 'audience: .csv with a header row, or .jsonl')
-    .option('--from <addr>', 'From header, e.g. "Shop <news@shop.example>" (overrides a stored template\'s)')
-    .option('--subject <text>', 'subject template (overrides a stored template\'s)')
+    .option('--from <addr>', 'From header for --template, e.g. "Shop <news@shop.example>" (a stored template has its own)')
+    .option('--subject <text>', 'subject template for --template (a stored template has its own)')
     .option('--payload-size <n>', 'recipients per payload')
     .option('--data <json>', 'global substitution data, a JSON object')
     .option('--campaign <id>', 'campaign ID')

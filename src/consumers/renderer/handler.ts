@@ -75,7 +75,7 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
       if (c.templateId) {
         const t = pick(deps.templates.get(c.templateId, c.templateVersion), c.templateVersion);
         if (!t) throw new MailstreamError('MS_ERR_NOT_FOUND', `template ${c.templateId} version ${c.templateVersion ?? 'latest'} not found`);
-        source = { ...t, subject: c.subject ?? t.subject, from: c.from ?? t.from }; // a job may override subject and From
+        source = t;
         templateVersion = t.version;
       }
       compiled = await compileTemplate(source);

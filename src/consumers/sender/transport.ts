@@ -68,8 +68,12 @@ export function createRelayTransport(opts: RelayOptions): SmtpTransport {
       } catch (err) {
         const e = err as { responseCode?: number; response?: string; message: string; code?: string };
         const response = e.response ?? e.message;
-        const reason = opts.requireTLS && e.code === 'ETLS' ? `MS_ERR_TLS_REQUIRED: STARTTLS required by shaping but not negotiated with ${mxHost} (${e.message})` : undefined;
-        return { ok: false, code: e.responseCode ?? null, enhancedCode: ENHANCED.exec(response)?.[1] ?? null, response, mxHost, tls: false, network: !e.responseCode, reason };
+        if (opts.requireTLS && e.code === 'ETLS') {
+          // our policy refused to send in clear: the remote rejected nothing, so defer (never bounce or suppress), like Postfix's 4.7.4
+          const reason = `MS_ERR_TLS_REQUIRED: STARTTLS required by shaping but not negotiated with ${mxHost} (${e.message})`;
+          return { ok: false, code: null, enhancedCode: null, response, mxHost, tls: false, network: true, reason };
+        }
+        return { ok: false, code: e.responseCode ?? null, enhancedCode: ENHANCED.exec(response)?.[1] ?? null, response, mxHost, tls: false, network: !e.responseCode };
       }
     },
     close: () => transporter.close(),
