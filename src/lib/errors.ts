@@ -3,7 +3,7 @@
  * retry, dead-letter and bounce logic read `retriable`, never message strings.
  */
 
-/** The error catalogue: code → default message, HTTP status, retriable. Documented in docs/errors.md. */
+/** The error catalogue: code → default message, HTTP status, retriable. Listed in the README (Error codes). */
 export const catalogue = {
   MS_ERR_CONFIG: { status: 500, retriable: false, message: 'invalid configuration' },
   MS_ERR_TOPIC_FILE: { status: 500, retriable: false, message: 'invalid topic file' },

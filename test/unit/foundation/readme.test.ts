@@ -16,3 +16,8 @@ test('mailstream check passes offline and reports a malformed variable', () => {
   assert.deepEqual(runChecks({}), []);
   assert.match(runChecks({ KAFKA_BROKERS: 'nope' }).join('\n'), /KAFKA_BROKERS/);
 });
+
+test('the README lists every error code', async () => {
+  const { catalogue } = await import('../../../src/lib/errors.js');
+  for (const code of Object.keys(catalogue)) assert.ok(readme.includes(`\`${code}\``), code);
+});
