@@ -1,0 +1,54 @@
+/**
+ * A local table materialised from a compacted topic: the latest value per key, a tombstone deletes.
+ * Each instance reads the whole topic with its own throw-away group and never commits, so every
+ * instance sees every key, and a new record reaches running instances without a restart.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createCodec } from '../lib/codec.js';
+import { logger } from '../lib/logger.js';
+import { topic } from '../topics/runtime.js';
+import type { TopicName } from '../topics/index.js';
+
+/** A live key → value view of a compacted topic. */
+export interface Table<T> {
+  get(key: string): T | undefined;
+  has(key: string): boolean;
+  /** Resolves once the table has read the topic up to the end it had at start. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Start materialising the compacted topic `name`. */
+export async function createTable<T>(kafka: Kafka, registry: SchemaRegistry, prefix: string, name: TopicName): Promise<Table<T>> {
+  const t = topic(prefix, name);
+  const codec = await createCodec<T>(registry, t);
+  const table = new Map<string, T>();
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(t.name)).map((p) => [p.partition, BigInt(p.high)]));
+  await admin.disconnect();
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => { markReady = r; });
+  const check = () => { if ([...ends.values()].every((high) => high <= 0n)) markReady(); };
+  check();
+  const consumer = kafka.consumer({ groupId: `${prefix}${name}-table-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [t.name], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const key = message.key?.toString();
+      if (key) {
+        if (!message.value) table.delete(key);
+        else {
+          try { table.set(key, await codec.decode(message.value)); }
+          catch (err) { logger({ stream: name }).warn({ key, err: (err as Error).message }, 'undecodable record skipped'); }
+        }
+      }
+      if (BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) { ends.set(partition, 0n); check(); }
+    },
+  });
+  return { get: (key) => table.get(key), has: (key) => table.has(key), ready, stop: () => consumer.disconnect() };
+}
