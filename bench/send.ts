@@ -1,0 +1,119 @@
+/**
+ * Sender benchmark: the sender stage alone into Postfix's smtp-sink. The `rendered` topic of a fresh prefix is
+ * prefilled with N pre-rendered ~4 KB messages, then `sender` + `event-sink` start and the clock runs until
+ * ClickHouse counts N delivered; printed with the smtp-source baseline (same sink, same size, 20,000 msgs,
+ * 16 sessions). A second run goes direct (test DNS server → 127.0.0.1) with a shaped message rate and prints
+ * the achieved rate against the configured one (relay mode does not apply the shaping file).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createClickhouse } from '../src/clickhouse/client.js';
+import { quote } from '../src/clickhouse/queries.js';
+import type { RenderedMessage } from '../src/generated/types.js';
+import { createCodec } from '../src/lib/codec.js';
+import { connectRuntime } from '../src/runtime.js';
+import { topic } from '../src/topics/runtime.js';
+import { startDns } from '../test/support/dns.js';
+import { startPostfixSink, runSmtpSource } from './postfix.js';
+import { prepare, spawnWorker } from './support.js';
+
+const SIZE = 4000;
+const BATCH = 150; // ~600 KB per produce request, under the topic's max.message.bytes
+
+/** A ~4 KB RFC 5322 message for one recipient. */
+function rawMessage(jobId: string, i: number, rcpt: string): Buffer {
+  const head = `From: Bench <news@shop.example>\r\nTo: <${rcpt}>\r\nSubject: Bench ${i}\r\nMessage-ID: <${jobId}.${i}@shop.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n`;
+  const line = `${'Lorem ipsum dolor sit amet, consectetur adipiscing elit '.repeat(1)}${i}\r\n`;
+  return Buffer.from(head + line.repeat(Math.ceil((SIZE - head.length) / line.length)));
+}
+
+/** Produce N rendered messages for `jobId`, the recipients spread over `domains`. */
+async function prefill(cfg: Awaited<ReturnType<typeof prepare>>['cfg'], jobId: string, n: number, domains: string[]): Promise<void> {
+  const rt = await connectRuntime(cfg, 'bench');
+  try {
+    const t = topic(rt.topicPrefix, 'rendered');
+    const codec = await createCodec<RenderedMessage>(rt.registry, t);
+    const acceptedAt = Date.now();
+    const batches: Array<Array<{ key: string; value: Buffer }>> = [];
+    for (let i = 0; i < n; i += BATCH) {
+      batches.push(Array.from({ length: Math.min(BATCH, n - i) }, (_, k) => {
+        const row = i + k; const domain = domains[row % domains.length]!; const rcptTo = `user${row}@${domain}`;
+        const value: RenderedMessage = {
+          messageId: `${jobId}.${row}`, jobId, kind: 'bulk', tenant: 'default', campaignId: null, rowNumber: row, mailFrom: 'bounce@shop.example',
+          rcptTo, domain, ipPool: null, raw: rawMessage(jobId, row, rcptTo), acceptedAt, attempt: 0, notBefore: 0,
+        };
+        return { key: domain, value: codec.encode(value) };
+      }));
+    }
+    for (let i = 0; i < batches.length; i += 4) {
+      await Promise.all(batches.slice(i, i + 4).map((messages) => rt.producer.send({ topic: t.name, acks: -1, messages })));
+    }
+  } finally { await rt.close(); }
+}
+
+async function delivered(ch: ClickHouseClient, jobId: string): Promise<{ n: number; spanS: number }> {
+  const rs = await ch.query({ query: `SELECT uniqExact(event_id) AS n, (max(ts_ms) - min(ts_ms)) / 1000 AS s FROM events WHERE job_id = ${quote(jobId)} AND type = 'delivered'`, format: 'JSONEachRow' });
+  const [r] = await rs.json<{ n: string | number; s: number }>();
+  return { n: Number(r?.n ?? 0), spanS: Number(r?.s ?? 0) };
+}
+
+/** One run: prefill, start sender + event-sink, wait for N delivered. */
+async function run(n: number, env: Record<string, string>, domains: string[]): Promise<{ seconds: number; msgPerSec: number; deliveredSpanMsgPerSec: number }> {
+  const { cfg, env: wenv } = await prepare(env);
+  const jobId = `bench-send-${randomUUID()}`;
+  await prefill(cfg, jobId, n, domains);
+  const ch = createClickhouse(cfg);
+  const started = Date.now();
+  const worker = await spawnWorker(['sender', 'event-sink'], wenv);
+  try {
+    for (let d = await delivered(ch, jobId); d.n < n; d = await delivered(ch, jobId)) {
+      if (Date.now() - started > 30 * 60000) throw new Error(`only ${d.n} of ${n} delivered in 30 minutes`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const d = await delivered(ch, jobId);
+    return { seconds: +seconds.toFixed(1), msgPerSec: Math.round(n / seconds), deliveredSpanMsgPerSec: Math.round(n / Math.max(0.001, d.spanS)) };
+  } finally {
+    worker.proc.kill('SIGTERM');
+    await ch.close();
+  }
+}
+
+/** Run the sender benchmark (default 50,000 messages) and print its figures. */
+export async function benchSend(messages = 50000): Promise<Record<string, unknown>> {
+  const port = 2526;
+  const sink = await startPostfixSink(port);
+  const dns = await startDns({ zones: { 'bench.example': { mx: [{ exchange: 'mx.bench.example', priority: 10 }] }, 'mx.bench.example': { a: ['127.0.0.1'] } } });
+  try {
+    const relay = await run(messages, { SMTP_RELAY_PORT: String(port), SMTP_MAX_CONNECTIONS: '16', SENDER_CONCURRENCY: '256' }, Array.from({ length: 50 }, (_, i) => `bench${i}.example`));
+    const sourceRate = runSmtpSource(port, 20000, 16, SIZE);
+
+    // shaped: direct mode, one destination limited to `rate`/s; ~10 s of traffic
+    const rate = 500;
+    const dir = join(import.meta.dirname, '..', '.data', 'bench');
+    mkdirSync(dir, { recursive: true });
+    const shaping = join(dir, 'send-shaping.yaml');
+    writeFileSync(shaping, [
+      'defaults: { max_connections: 16, max_messages_per_connection: 1000, max_message_rate: "50000/s", retry_schedule: { initial: 1s, multiplier: 1, max: 1s }, max_age: 10m, require_tls: false }',
+      `domains: { bench.example: { max_message_rate: "${rate}/s" } }`,
+      'bindings: [{ name: loopback, source: 127.0.0.1, ehlo: localhost }]',
+      'pools: { default: [{ binding: loopback, weight: 1 }] }',
+      'default_pool: default', '',
+    ].join('\n'));
+    const shapedN = Math.min(messages, rate * 10);
+    const shaped = await run(shapedN, { DELIVERY_MODE: 'direct', DNS_SERVERS: dns.server, SMTP_PORT: String(port), SHAPING_FILE: shaping, SENDER_CONCURRENCY: '256' }, ['bench.example']);
+
+    const result = {
+      messages, messageBytes: SIZE,
+      relay: { ...relay, smtpSourceMsgPerSec: Math.round(sourceRate), senderToSmtpSourceRatio: +(relay.msgPerSec / sourceRate).toFixed(2) },
+      shaped: { messages: shapedN, configuredPerSec: rate, achievedPerSec: shaped.deliveredSpanMsgPerSec, wallClockMsgPerSec: shaped.msgPerSec, seconds: shaped.seconds },
+    };
+    console.log(JSON.stringify(result, null, 2));
+    return result;
+  } finally {
+    sink.kill();
+    dns.close();
+  }
+}
