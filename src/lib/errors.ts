@@ -20,6 +20,11 @@ export const catalogue = {
   MS_ERR_DNS_TEMP: { status: 503, retriable: true, message: 'temporary DNS failure' },
   MS_ERR_DNS_PERM: { status: 502, retriable: false, message: 'domain does not accept mail (NXDOMAIN or null MX)' },
   MS_ERR_SHAPING_FILE: { status: 500, retriable: false, message: 'invalid shaping file' },
+  MS_ERR_TLS_REQUIRED: { status: 503, retriable: true, message: 'the destination requires TLS and the host did not negotiate it' },
+  MS_ERR_NO_BINDING: { status: 503, retriable: true, message: 'no egress binding of the pool may send now (suspended or at its warm-up cap)' },
+  MS_SUPPRESSED: { status: 422, retriable: false, message: 'recipient is on the suppression list' },
+  MS_SUSPENDED: { status: 503, retriable: true, message: 'binding and destination are suspended by adaptive delivery' },
+  MS_EXPIRED: { status: 504, retriable: false, message: 'undeliverable within the maximum message age' },
   MS_ERR_UNAVAILABLE: { status: 503, retriable: true, message: 'dependency unavailable' },
 } as const;
 
