@@ -280,6 +280,23 @@ export interface RenderedMessage {
   notBefore: number;
 }
 
+/** lift: end an adaptive throttle or suspension now. */
+export type ShapingAction = 'lift';
+/** Every ShapingAction value, in schema order. */
+export const ShapingActionValues = ['lift'] as const;
+
+/** An operator's command to every sender instance, on the shaping-control topic. */
+export interface ShapingCommand {
+  /** What to do. */
+  action: ShapingAction;
+  /** Queue scope '<binding>-><site>' as shown in shaping_adjusted events (detail.scope). */
+  scope: string;
+  /** Who asked, for the audit trail in the resulting event. */
+  by: string;
+  /** When it was issued, ms since the Unix epoch; instances ignore commands older than their own start. */
+  ts: number;
+}
+
 /** An address that must not be mailed. On the compacted suppressions topic keyed by '<tenant>:<lower-cased email>'; a null value lifts it. */
 export interface Suppression {
   /** Lower-cased address. */

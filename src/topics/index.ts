@@ -31,7 +31,7 @@ const topicFile = z.strictObject({
 export type TopicDef = z.infer<typeof topicFile> & { file: string };
 /** The logical topic names the code refers to. */
 export type TopicName = 'jobs' | 'transactional' | 'payloads' | 'rendered' | 'rendered-priority' | 'retry'
-  | 'delivery-attempts' | 'events' | 'templates' | 'suppressions' | 'dead-letter';
+  | 'delivery-attempts' | 'events' | 'templates' | 'suppressions' | 'dead-letter' | 'shaping-control';
 
 /** Parse and validate one topic file's text; throws naming the file and each bad field. */
 export function parseTopicFile(file: string, text: string): TopicDef {

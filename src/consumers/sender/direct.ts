@@ -96,5 +96,6 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
     close() {
       for (const q of queues.values()) q.transport.close();
     },
+    lift: (scope, by) => adaptive.lift(scope, by),
   };
 }

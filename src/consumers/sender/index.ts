@@ -4,7 +4,10 @@
  * DELIVERY_MODE=direct), the shaping file and the suppression table.
  */
 import type { Config } from '../../config/index.js';
-import type { RenderedMessage } from '../../generated/types.js';
+import type { Event, RenderedMessage } from '../../generated/types.js';
+import { createCodec } from '../../lib/codec.js';
+import { followControl } from '../../streams/control.js';
+import { topic } from '../../topics/runtime.js';
 import { loadShaping, resolveShaping } from '../../delivery/index.js';
 import { createSuppressionTable, type SuppressionTable } from '../../streams/suppressions.js';
 import type { TopicName } from '../../topics/index.js';
@@ -35,6 +38,18 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
     loaded = await table;
     await loaded.ready;
   };
+  // operator lifts (mailstream shaping lift) reach the adaptive controller of every instance
+  const startedAt = Date.now();
+  let control: Promise<() => Promise<void>> | undefined;
+  const startControl = () => (control ??= (async () => {
+    if (!smtp.lift) return async () => undefined;
+    const events = topic(deps.topicPrefix, 'events');
+    const codec = await createCodec<Event>(deps.registry, events);
+    return followControl(deps.kafka, deps.registry, deps.topicPrefix, startedAt, async (cmd) => {
+      const ev = smtp.lift!(cmd.scope, cmd.by);
+      if (ev) await deps.producer.send({ topic: events.name, acks: -1, messages: [{ key: ev.jobId, value: codec.encode(ev) }] });
+    });
+  })());
   const handle = createSendHandler({
     transport: smtp, now: Date.now, suppressions,
     retry: (msg) => { const l = resolveShaping(shaping, { domain: msg.domain }); return { schedule: l.retry, maxAgeMs: l.maxAgeMs }; },
@@ -44,7 +59,7 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
       ...spec, outputs: SENDER_OUTPUTS, maxBytesPerPartition: 4 << 20, concurrency: cfg.senderConcurrency,
       handleEach: (r) => handle(r.value),
     }, deps);
-    return { consumer: stage.consumer, stop: stage.stop, async start() { await openTable(); await stage.start(); } };
+    return { consumer: stage.consumer, stop: stage.stop, async start() { await openTable(); await startControl(); await stage.start(); } };
   };
   return {
     stages: [
@@ -52,6 +67,6 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
       lane({ name: 'sender-priority', input: 'rendered-priority', partitionsConcurrently: 2 }),
       lane({ name: 'sender-retry', input: 'retry', partitionsConcurrently: 6, dueAt: (r) => r.value.notBefore }),
     ],
-    async close() { smtp.close(); if (table) await (await table).stop(); },
+    async close() { smtp.close(); if (table) await (await table).stop(); if (control) await (await control)(); },
   };
 }

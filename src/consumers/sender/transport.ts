@@ -19,7 +19,12 @@ export interface SmtpOutcome {
 /** Where a message is going, for transports that route by destination. */
 export interface SendContext { domain: string; ipPool: string | null }
 /** Sends one raw message to one recipient. */
-export interface SmtpTransport { send(mailFrom: string, rcptTo: string, raw: Buffer, ctx?: SendContext): Promise<SmtpOutcome>; close(): void }
+export interface SmtpTransport {
+  send(mailFrom: string, rcptTo: string, raw: Buffer, ctx?: SendContext): Promise<SmtpOutcome>;
+  close(): void;
+  /** Operator lift of an adaptive throttle or suspension (direct mode); the shaping_adjusted event, or null when nothing was held. */
+  lift?(scope: string, by: string): Event | null;
+}
 
 /** Options of a relay transport. */
 export interface RelayOptions {
