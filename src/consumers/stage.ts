@@ -122,13 +122,12 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     const codec = codecs.get(spec.input) as Codec<In>;
     const ctx: BatchContext = { log, heartbeat, isStopping: () => stopping, emit };
     let held: InputRecord<In> | undefined;
-    const before = committedThrough.get(batch.partition);
     for (let delay = 200; ; delay = Math.min(delay * 2, 10000)) {
       try {
         const dead: Output[] = [];
-        // a retried batch skips what an earlier try already produced and committed
+        // a retried batch skips what an earlier try already produced and committed (a fresh batch starts past it anyway)
         const through = committedThrough.get(batch.partition);
-        let records = (await decodeAll(batch, codec, dead)).filter((r) => through === before || through === undefined || BigInt(r.offset) > through);
+        let records = (await decodeAll(batch, codec, dead)).filter((r) => through === undefined || BigInt(r.offset) > through);
         await emit(dead);
         const now = Date.now();
         const cut = spec.dueAt ? records.findIndex((r) => spec.dueAt!(r) > now) : -1;

@@ -17,9 +17,9 @@ export interface TemplateTable {
 }
 
 /** Look up a version in a stored template record (the latest, or one kept in `versions`). */
-export function pickVersion(t: Template | undefined, version?: number | null): Template | TemplateVersion | undefined {
+export function pickVersion(t: Template | TemplateVersion | undefined, version?: number | null): Template | TemplateVersion | undefined {
   if (!t || version == null || version === t.version) return t;
-  return t.versions.find((v) => v.version === version);
+  return 'versions' in t ? t.versions.find((v) => v.version === version) : undefined;
 }
 
 /** Start materialising the templates topic. */

@@ -11,6 +11,7 @@ import { deepMerge } from '../../render/eta.js';
 import { domainOf } from '../../render/headers.js';
 import { renderMessage, type JobContext } from '../../render/message.js';
 import type { Attachment } from '../../render/mime.js';
+import { pickVersion } from '../../streams/templates.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSource } from '../../render/template.js';
 
 /** What the renderer needs from the outside world. */
@@ -45,12 +46,6 @@ function parseObject(json: string, what: string): Data {
   return v as Data;
 }
 
-/** The stored version asked for (a table may hand back the latest record with older versions inside). */
-function pick(t: Template | TemplateVersion | undefined, version: number | null): TemplateVersion | Template | undefined {
-  if (!t || version == null || t.version === version) return t;
-  return 'versions' in t ? t.versions.find((v) => v.version === version) : undefined;
-}
-
 /** Attachments (transactional only) carried by the content, once the schema has the field. */
 function attachmentsOf(payload: Payload, maxBytes: number): Attachment[] | undefined {
   const list = payload.content.attachments;
@@ -73,7 +68,8 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
     try {
       let source: TemplateSource = c;
       if (c.templateId) {
-        const t = pick(deps.templates.get(c.templateId, c.templateVersion), c.templateVersion);
+        // a table may hand back the latest record with the pinned version inside it
+        const t = pickVersion(deps.templates.get(c.templateId, c.templateVersion), c.templateVersion);
         if (!t) throw new MailstreamError('MS_ERR_NOT_FOUND', `template ${c.templateId} version ${c.templateVersion ?? 'latest'} not found`);
         source = t;
         templateVersion = t.version;
