@@ -8,7 +8,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const only = process.argv.slice(2);
+// filters: a path prefix under test/, given with or without the leading "test/" (unit, e2e/delivery, test/unit/x.test.ts)
+const only = process.argv.slice(2).map((o) => o.replace(/^(\.\/)?test\//, ''));
 
 function find(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -18,7 +19,8 @@ function find(dir: string): string[] {
 }
 
 const files = find(join(root, 'test')).map((f) => relative(root, f))
-  .filter((f) => !only.length || only.some((o) => f.startsWith(`test/${o}`) || f === o)).sort();
+  .filter((f) => !only.length || only.some((o) => f.startsWith(`test/${o}`))).sort();
+if (!files.length) { console.error(`no test file matches ${only.join(' ')}`); process.exit(1); }
 const needsStack = files.some((f) => !f.startsWith('test/unit/'));
 if (needsStack) {
   const { ensureStack } = await import('../infra/local/stack.js');

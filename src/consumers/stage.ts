@@ -12,6 +12,7 @@ import { logger, type Logger } from '../lib/logger.js';
 import { topic as resolveTopic } from '../topics/runtime.js';
 import type { TopicName } from '../topics/index.js';
 import type { DeadLetter } from '../generated/types.js';
+import { createParallelRunner, type ParallelSpec } from './parallel.js';
 
 const PROGRESS_EVERY = 32;
 const MAX_REQUEST_BYTES = 768 * 1024;
@@ -54,6 +55,12 @@ export interface StageSpec<In> {
    * (re-checked at least every 30 s), so delayed records cost no polling.
    */
   dueAt?(record: InputRecord<In>): number;
+  /**
+   * With handleEach: dispatch records into per-destination in-memory queues as they are fetched instead of one batch
+   * at a time (parallel.ts) — concurrency across destinations, commits up to the lowest unfinished record, and
+   * partitions paused while their queue is full.
+   */
+  parallel?: ParallelSpec<In>;
   /** Fetch batching: wait for `minBytes` up to `maxWaitTimeInMs` (kafkajs defaults 1 byte, 5000 ms). */
   consumer?: { minBytes?: number; maxWaitTimeInMs?: number };
 }
@@ -76,6 +83,11 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
   const codecs = new Map<TopicName, Codec<unknown>>();
   let stopping = false;
   const parked = new Set<NodeJS.Timeout>();
+  const runner = spec.parallel && spec.handleEach ? createParallelRunner<In>({
+    ...spec.parallel, name: spec.name, topic: input.name, consumer, log, dueAt: spec.dueAt,
+    handle: (r) => spec.handleEach!(r, { log, heartbeat: async () => undefined, isStopping: () => stopping, emit }),
+    emit: (outputs) => emit(outputs), progressEvery: spec.progressEvery ?? PROGRESS_EVERY, progressMs: 200,
+  }) : undefined;
 
   // Produces in requests of at most MAX_REQUEST_BYTES: a partition's record batch must stay under max.message.bytes.
   const emit = async (outputs: Output[]): Promise<void> => {
@@ -125,6 +137,12 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     for (let delay = 200; ; delay = Math.min(delay * 2, 10000)) {
       try {
         const dead: Output[] = [];
+        if (runner) {
+          const records = await decodeAll(batch, codec, dead);
+          await emit(dead);
+          runner.dispatch(payload, records);
+          return;
+        }
         // a retried batch skips what an earlier try already produced and committed (a fresh batch starts past it anyway)
         const through = committedThrough.get(batch.partition);
         let records = (await decodeAll(batch, codec, dead)).filter((r) => through === undefined || BigInt(r.offset) > through);
@@ -204,12 +222,14 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       }
       await consumer.connect();
       await consumer.subscribe({ topics: [input.name], fromBeginning: true });
+      runner?.start();
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: spec.partitionsConcurrently ?? 1, eachBatch });
       log.info({ topic: input.name, groupId }, 'stage started');
     },
     async stop() {
       stopping = true;
       for (const t of parked) clearTimeout(t);
+      await runner?.drain();
       // kafkajs waits for the batch in hand to finish (and commit) before it leaves the group
       await consumer.disconnect();
       log.info('stage stopped');

@@ -73,3 +73,22 @@ export function createLimiters(opts: { now: () => number }): Limiters {
     size() { return buckets.size; },
   };
 }
+
+/**
+ * Waiting in line for tokens: per scope, callers are served first come first served and only the head of the line
+ * sleeps (until its token is there), so hundreds of queued messages of a throttled destination cost one timer, not
+ * hundreds of wake-ups per token.
+ */
+export function createTokenQueue(limiters: Limiters, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
+  const tails = new Map<string, Promise<void>>();
+  return (scope: string, rate: Rate | null): Promise<void> => {
+    if (!rate) return Promise.resolve();
+    if (!tails.has(scope) && limiters.take(scope, rate).ok) return Promise.resolve();
+    const mine = (tails.get(scope) ?? Promise.resolve()).then(async () => {
+      for (let t = limiters.take(scope, rate); !t.ok; t = limiters.take(scope, rate)) await sleep(t.waitMs);
+    });
+    tails.set(scope, mine);
+    void mine.finally(() => { if (tails.get(scope) === mine) tails.delete(scope); });
+    return mine;
+  };
+}

@@ -31,13 +31,26 @@ export function cli(args: string[], env: Record<string, string>): Promise<string
   });
 }
 
+/** A worker process and the port of its /healthz and /metrics server. */
+export type Worker = ChildProcess & { port: number };
+
 /** Start `mailstream worker <stages>`; resolves once it logs that it runs. */
-export async function startWorker(stages: string[], env: Record<string, string>): Promise<ChildProcess> {
+export async function startWorker(stages: string[], env: Record<string, string>): Promise<Worker> {
   const p = spawn(process.execPath, [join(ROOT, 'bin/mailstream.js'), 'worker', ...stages], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let log = '';
   p.stdout!.on('data', (d) => { log += d; if (log.length > 1e6) log = log.slice(-1e5); });
   await waitFor(`worker ${stages.join(' ')} to start`, () => { if (p.exitCode != null) throw new Error(`worker exited ${p.exitCode}: ${log.slice(-2000)}`); return /"worker running"/.test(log); }, 60000);
-  return p;
+  const port = Number(/"worker running"/.test(log) && /"port":(\d+)[^\n]*"worker running"/.exec(log)?.[1]);
+  return Object.assign(p, { port });
+}
+
+/** One sample of a worker's Prometheus metric (summed over series whose labels include `labels`). */
+export async function metric(worker: Worker, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .filter((l) => want.every((w) => l.includes(w)))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 /** Stop a worker with `signal` and wait for it to exit. */

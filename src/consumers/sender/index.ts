@@ -56,7 +56,9 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
   });
   const lane = (spec: Pick<StageSpec<RenderedMessage>, 'name' | 'input' | 'partitionsConcurrently' | 'dueAt'>): Stage => {
     const stage = createStage<RenderedMessage>({
-      ...spec, outputs: SENDER_OUTPUTS, maxBytesPerPartition: 4 << 20, concurrency: cfg.senderConcurrency,
+      ...spec, outputs: SENDER_OUTPUTS, maxBytesPerPartition: 4 << 20,
+      // one in-memory queue per destination (the partition key: the domain, or its shard)
+      parallel: { queueOf: (r) => r.key ?? r.value.domain, maxPerQueue: cfg.senderQueueMax, maxInFlight: cfg.senderConcurrency },
       handleEach: (r) => handle(r.value),
     }, deps);
     return { consumer: stage.consumer, stop: stage.stop, async start() { await openTable(); await startControl(); await stage.start(); } };

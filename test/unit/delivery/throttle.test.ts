@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLimiters, createTokenBucket } from '../../../src/delivery/throttle.js';
+import { createLimiters, createTokenBucket, createTokenQueue } from '../../../src/delivery/throttle.js';
 
 test('a bucket grants its burst, then one token per interval, and says how long to wait', () => {
   let t = 0;
@@ -34,4 +34,19 @@ test('limiters keep one bucket per scope, treat a null rate as unlimited, and fo
   t += 1000;
   assert.ok(l.take('msg:a', { count: 2, perMs: 1000 }).ok);
   assert.equal(l.size(), 2);
+});
+
+test('a token queue serves waiters in arrival order and only the head of the line sleeps', async () => {
+  let clock = 0;
+  const sleeps: number[] = [];
+  const limiters = createLimiters({ now: () => clock });
+  const take = createTokenQueue(limiters, async (ms) => { sleeps.push(ms); clock += ms; });
+  const rate = { count: 10, perMs: 1000 }; // burst 10, then one token per 100 ms
+  const order: number[] = [];
+  await Promise.all(Array.from({ length: 15 }, (_, i) => take('msg:a', rate).then(() => order.push(i))));
+  assert.deepEqual(order, Array.from({ length: 15 }, (_, i) => i));
+  assert.equal(sleeps.length, 5, 'one sleep per token beyond the burst, not one per waiter per token');
+  assert.equal(clock, 500);
+  await take('msg:b', null); // unlimited scopes never wait
+  assert.equal(sleeps.length, 5);
 });
