@@ -69,7 +69,7 @@ export interface StageSpec<In> {
 export interface StageDeps { kafka: Kafka; producer: Producer; registry: SchemaRegistry; topicPrefix: string }
 
 /** A running stage. */
-export interface Stage { start(): Promise<void>; stop(): Promise<void>; consumer: Consumer }
+export interface Stage { name: string; start(): Promise<void>; stop(): Promise<void>; consumer: Consumer }
 
 /** Build a stage from its definition; nothing connects until `start`. */
 export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
@@ -215,6 +215,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
   };
 
   return {
+    name: spec.name,
     consumer,
     async start() {
       for (const t of [spec.input, 'dead-letter' as TopicName, ...spec.outputs]) {

@@ -43,8 +43,15 @@ const limitFields = {
   adaptive: adaptive.optional(),
 };
 
+/** Shards are keyed by recipient domain in the renderer, which never learns the MX: only a domain may set them. */
+const notHere = z.never({ error: 'shards is a domain setting (domains.<name>.shards): the renderer knows the recipient domain, not its MX' }).optional();
 const level = z.strictObject(limitFields);
-const provider = z.strictObject({ match: z.array(z.string().min(1)).min(1), ...limitFields });
+const domainLevel = z.strictObject({
+  ...limitFields,
+  /** Split the domain into this many shards, each keyed `<domain>#<n>` with 1/shards of the limits (count, default 1). */
+  shards: count.optional(),
+});
+const provider = z.strictObject({ match: z.array(z.string().min(1)).min(1), ...limitFields, shards: notHere });
 const warmupStep = z.strictObject({ day: count, daily_cap: z.number().int().nonnegative() });
 const binding = z.strictObject({
   name: z.string().min(1),
@@ -59,9 +66,10 @@ export const shapingSchema = z.strictObject({
   defaults: z.strictObject({
     ...limitFields,
     max_connections: count, max_messages_per_connection: count, retry_schedule: retry, max_age: duration, require_tls: z.boolean(),
+    shards: notHere,
   }),
   providers: z.record(z.string(), provider).default({}),
-  domains: z.record(z.string(), level).default({}),
+  domains: z.record(z.string(), domainLevel).default({}),
   bindings: z.array(binding).min(1),
   pools: z.record(z.string(), z.array(z.strictObject({ binding: z.string(), weight: z.number().nonnegative().default(1) })).min(1)),
   default_pool: z.string(),
@@ -77,6 +85,8 @@ export const shapingSchema = z.strictObject({
 export type ShapingFile = z.output<typeof shapingSchema>;
 /** The limits of one level as parsed. */
 export type LevelLimits = z.output<typeof level>;
+/** One domain's settings as parsed: its limits and its shard count. */
+export type DomainLimits = z.output<typeof domainLevel>;
 /** One adaptive rule as parsed. */
 export type AdaptiveRule = z.output<typeof rule>;
 /** One binding as parsed. */

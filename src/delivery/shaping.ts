@@ -1,6 +1,7 @@
 /**
  * Traffic shaping: load and validate infra/shaping.yaml once at start-up, then resolve the effective limits
  * for a (domain, MX host, binding): domain override > provider (matched by MX host suffix) > defaults.
+ * A domain split into K shards gets 1/K of its connections and rates per shard.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -28,6 +29,8 @@ export interface EffectiveLimits {
   maxAgeMs: number;
   requireTls: boolean;
   adaptive: AdaptiveLimits;
+  /** Shards of the domain (1 = not sharded); the connection and rate limits above are already per shard. */
+  shards: number;
 }
 
 const ADAPTIVE_DEFAULTS = { successesToRecover: 100, connectionStep: 1, rateStepPercent: 10, decreaseHoldoffMs: 30_000 };
@@ -54,6 +57,14 @@ export function loadShaping(path: string): Shaping {
   return parseShaping(doc);
 }
 
+/** How many shards a domain is split into (`domains.<name>.shards`, default 1). */
+export function shardsOf(shaping: Shaping, domain: string): number {
+  return shaping.domains[norm(domain)]?.shards ?? 1;
+}
+
+/** One shard's share of a rate: 1/K of the count over the same period. */
+const shareOf = (r: Rate | null, k: number): Rate | null => (r && k > 1 ? { count: r.count / k, perMs: r.perMs } : r);
+
 /** The provider whose MX suffix matches the host ('.google.com' matches 'alt1.aspmx.l.google.com'). */
 export function providerOf(shaping: Shaping, mxHost: string | null | undefined): string | null {
   if (!mxHost) return null;
@@ -64,7 +75,7 @@ export function providerOf(shaping: Shaping, mxHost: string | null | undefined):
   return null;
 }
 
-/** Effective limits for a destination and binding (domain override > provider > defaults). */
+/** Effective limits for a destination and binding (domain override > provider > defaults), per shard when sharded. */
 export function resolveShaping(shaping: Shaping, at: { domain: string; mxHost?: string | null; binding?: string | null }): EffectiveLimits {
   const provider = providerOf(shaping, at.mxHost);
   const levels: LevelLimits[] = [shaping.defaults, provider ? shaping.providers[provider]! : {}, shaping.domains[norm(at.domain)] ?? {}];
@@ -75,12 +86,14 @@ export function resolveShaping(shaping: Shaping, at: { domain: string; mxHost?: 
   const retry = pick('retry_schedule')!;
   const a = levels.map((l) => l.adaptive ?? {});
   const aPick = <K extends keyof (typeof a)[number]>(k: K) => a.reduce<(typeof a)[number][K]>((v, l) => l[k] ?? v, undefined);
+  const shards = shardsOf(shaping, at.domain);
   return {
-    provider, binding,
-    maxConnections: pick('max_connections')!,
+    provider, binding, shards,
+    // each shard may run on another instance and shapes alone: 1/K each (connections rounded up, at least 1)
+    maxConnections: Math.max(1, Math.ceil(pick('max_connections')! / shards)),
     maxMessagesPerConnection: pick('max_messages_per_connection')!,
-    maxMessageRate: pick('max_message_rate') ?? null,
-    maxConnectionRate: pick('max_connection_rate') ?? null,
+    maxMessageRate: shareOf(pick('max_message_rate') ?? null, shards),
+    maxConnectionRate: shareOf(pick('max_connection_rate') ?? null, shards),
     retry: { initialMs: retry.initial, multiplier: retry.multiplier, maxMs: retry.max },
     maxAgeMs: pick('max_age')!,
     requireTls: pick('require_tls')!,

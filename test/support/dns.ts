@@ -6,23 +6,22 @@ const { Packet } = dns2;
 /** Records of one name. `servfail` makes every query for it fail with SERVFAIL (a temporary DNS failure). */
 export interface Zone { mx?: Array<{ exchange: string; priority: number }>; a?: string[]; aaaa?: string[]; ttl?: number; servfail?: boolean }
 
-/** Start the server; names are case-insensitive. */
-export async function startDns(opts: { port?: number; zones: Record<string, Zone> }) {
+/** Start the server; names are case-insensitive. `tcp` also answers over TCP on the same port (UDP answers over 512 bytes are truncated). */
+export async function startDns(opts: { port?: number; zones: Record<string, Zone>; tcp?: boolean }) {
   const zones = new Map<string, Zone>();
   const setZone = (name: string, zone: Zone | null) => {
     const key = name.toLowerCase().replace(/\.$/, '');
     if (zone) zones.set(key, zone); else zones.delete(key);
   };
   for (const [name, zone] of Object.entries(opts.zones)) setZone(name, zone);
-  const queries: Array<{ name: string; type: number }> = [];
+  const queries: Array<{ name: string; type: number; tcp?: true }> = [];
 
-  const server = dns2.createServer({
-    udp: true,
-    handle(request, send) {
+  const handler = (tcp: boolean) => ({
+    handle(request: InstanceType<typeof Packet>, send: (res: InstanceType<typeof Packet>) => void) {
       const res = Packet.createResponseFromRequest(request);
       const q = request.questions[0];
       if (!q) { send(res); return; }
-      queries.push({ name: q.name, type: q.type });
+      queries.push(tcp ? { name: q.name, type: q.type, tcp } : { name: q.name, type: q.type });
       const zone = zones.get(q.name.toLowerCase().replace(/\.$/, ''));
       // RCODE 3 NXDOMAIN / 2 SERVFAIL; dns2's Header writes `rcode` as given.
       if (!zone || zone.servfail) { res.header.rcode = zone ? 2 : 3; send(res); return; }
@@ -34,7 +33,10 @@ export async function startDns(opts: { port?: number; zones: Record<string, Zone
       send(res);
     },
   });
+  const server = dns2.createServer({ udp: true, ...handler(false) });
   await server.listen({ udp: { port: opts.port ?? 0, address: '127.0.0.1' } });
   const port = (server.addresses().udp as { port: number }).port;
-  return { port, server: `127.0.0.1:${port}`, queries, setZone, close: () => server.close() };
+  const tcp = opts.tcp ? dns2.createServer({ tcp: true, ...handler(true) }) : null;
+  await tcp?.listen({ tcp: { port, address: '127.0.0.1' } });
+  return { port, server: `127.0.0.1:${port}`, queries, setZone, close: () => Promise.all([server.close(), tcp?.close()]).then(() => undefined) };
 }

@@ -6,7 +6,7 @@ import { connectRuntime } from '../../runtime.js';
 /** Register the command. */
 export function register(program: Command): void {
   const shaping = program.command('shaping').description('adaptive traffic shaping');
-  shaping.command('lift').argument('<scope>', 'queue scope "<binding>-><site>", as in shaping_adjusted events (detail.scope)')
+  shaping.command('lift').argument('<scope>', 'queue scope "<binding>-><site>" (or "<binding>-><site>#<shard>" for a sharded domain), as in shaping_adjusted events (detail.scope)')
     .option('--by <name>', 'who lifts it, recorded in the event', 'operator')
     .description('end a throttle or suspension now; each sender instance holding it reports a shaping_adjusted event')
     .action(async (scope: string, o: { by: string }) => {

@@ -1,9 +1,11 @@
 /**
  * Renderer wiring: two groups over one pure handler — bulk payloads → rendered, and the transactional
  * priority lane → rendered-priority — so bulk backlog never delays a transactional message.
+ * Rendered messages are keyed by destination: the domain, or `<domain>#<shard>` for a domain sharded in the shaping file.
  */
 import type { Config } from '../../config/index.js';
 import type { Payload } from '../../generated/types.js';
+import { loadShaping, partitionKey, shardsOf } from '../../delivery/index.js';
 import { loadDkimKeys, createDkimSigner } from '../../render/dkim.js';
 import type { TemplateTable } from '../../streams/templates.js';
 import { createStage, type Output, type StageDeps, type Stage } from '../stage.js';
@@ -12,6 +14,7 @@ import { createRenderHandler } from './handler.js';
 /** The renderer stages (payloads + transactional → rendered + rendered-priority + events). */
 export function createRenderer(deps: StageDeps, cfg: Config, templates: TemplateTable): Stage[] {
   const keys = cfg.dkimKeys ? loadDkimKeys(cfg.dkimKeys) : [];
+  const shaping = loadShaping(cfg.shapingFile);
   const render = createRenderHandler({
     templates,
     dkim: keys.length ? createDkimSigner(keys) : undefined,
@@ -29,7 +32,7 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
       async handleEach({ value }) {
         await templates.ready;
         const { rendered, events } = await render(value);
-        const out: Output[] = rendered.map((m) => ({ topic: output, key: m.domain, value: m }));
+        const out: Output[] = rendered.map((m) => ({ topic: output, key: partitionKey(m.domain, m.rcptTo, shardsOf(shaping, m.domain)), value: m }));
         for (const e of events) out.push({ topic: 'events', key: e.jobId, value: e });
         return out;
       },

@@ -1,23 +1,29 @@
 /**
  * Direct delivery: resolve the recipient domain's MX, pick an egress binding, and send through one pooled
  * connection set per queue (`<binding>-><MX site>`), connected by IP from the binding's address with its EHLO
- * name, limited by the shaping file and the adaptive controller. DNS answers become SMTP-like outcomes
- * (dnsReply) so they classify like any reply: NXDOMAIN / null MX bounce, a DNS tempfail defers.
+ * name, limited by the shaping file and the adaptive controller. The MX hosts are tried in priority order, the next
+ * only when one gives no SMTP reply (mx-hosts.ts); each has its own pool behind the queue's one gate. DNS answers
+ * become SMTP-like outcomes (dnsReply) so they classify like any reply: NXDOMAIN / null MX bounce, a DNS tempfail defers.
  */
 import net from 'node:net';
 import { Resolver } from 'node:dns/promises';
 import {
-  createAdaptive, createDailyCounter, createLimiters, createMxResolver, dnsReply, pickBinding, resolveShaping, scopeOf,
-  type EffectiveLimits, type MxResult, type Rate, type Shaping,
+  createAdaptive, createDailyCounter, createLimiters, createTokenQueue, createMxResolver, dnsReply, pickBinding, resolveShaping, scopeOf, shardSuffix, shardsOf,
+  type EffectiveLimits, type MxResult, type Shaping,
 } from '../../delivery/index.js';
-import { createRelayTransport, type SendContext, type SmtpOutcome, type SmtpTransport } from './transport.js';
+import type { Event } from '../../generated/types.js';
+import { createConnectionGate, createRelayTransport, type ConnectionGate, type SendContext, type SmtpOutcome, type SmtpTransport } from './transport.js';
+import { createHostState, orderHosts, tryHosts } from './mx-hosts.js';
 
 /** Options of a direct transport. */
 export interface DirectOptions { shaping: Shaping; dnsServers: string[]; port: number; now?: () => number; connectTimeoutMs?: number }
 
-interface Queue { transport: SmtpTransport; maxConnections: number }
+/** One queue: a pool per MX host of the site, all behind one connection gate. */
+interface Queue { gate: ConnectionGate; hosts: Map<string, SmtpTransport>; maxConnections: number }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a host of a multi-host queue waits for a slot held by the others before the next host is tried (ms). */
+const SLOT_WAIT_MS = 2_000;
+
 
 /** A deferral that never reached SMTP (no binding, suspended queue, unresolvable MX host). */
 const localDefer = (text: string, reason: string, mxHost = ''): SmtpOutcome =>
@@ -43,26 +49,36 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
   const daily = createDailyCounter(now);
   const queues = new Map<string, Queue>();
 
-  const take = async (scope: string, rate: Rate | null): Promise<void> => {
-    for (let t = limiters.take(scope, rate); !t.ok; t = limiters.take(scope, rate)) await sleep(t.waitMs);
-  };
+  const take = createTokenQueue(limiters);
   const addressOf = async (host: string): Promise<string | null> => {
     if (net.isIP(host)) return host;
     try { return (await a.resolve4(host))[0] ?? null; } catch { return null; }
   };
 
-  // One pool per queue; rebuilt (the old one closed once idle) when the adaptive connection limit changes.
-  const queueFor = (scope: string, ip: string, mxHost: string, limits: EffectiveLimits, maxConnections: number): SmtpTransport => {
-    const q = queues.get(scope);
-    if (q && q.maxConnections === maxConnections) return q.transport;
-    // the old pool finishes what it has in flight before it is closed
-    if (q) setTimeout(() => q.transport.close(), 60_000).unref();
-    const transport = createRelayTransport({
-      host: ip, port: opts.port, label: mxHost, localAddress: limits.binding.source, name: limits.binding.ehlo,
-      maxConnections, maxMessages: limits.maxMessagesPerConnection, requireTLS: limits.requireTls,
-      beforeConnect: () => take(`conn:${scope}`, limits.maxConnectionRate),
-    });
-    queues.set(scope, { transport, maxConnections });
+  const mxHosts = createHostState(now);
+
+  // One gate per queue and one pool per MX host behind it; rebuilt (the old pools closed once idle) when the adaptive connection limit changes.
+  const queueFor = (scope: string, ip: string, mxHost: string, limits: EffectiveLimits, maxConnections: number, hostCount = 1): SmtpTransport => {
+    let q = queues.get(scope);
+    if (!q || q.maxConnections !== maxConnections) {
+      // the old pools finish what they have in flight before they are closed
+      const old = q;
+      if (old) setTimeout(() => { for (const t of old.hosts.values()) t.close(); }, 60_000).unref();
+      q = { gate: createConnectionGate(maxConnections), hosts: new Map(), maxConnections };
+      queues.set(scope, q);
+    }
+    let transport = q.hosts.get(mxHost);
+    if (!transport) {
+      transport = createRelayTransport({
+        host: ip, port: opts.port, label: mxHost, localAddress: limits.binding.source, name: limits.binding.ehlo,
+        maxConnections, maxMessages: limits.maxMessagesPerConnection, requireTLS: limits.requireTls,
+        beforeConnect: () => take(`conn:${scope}`, limits.maxConnectionRate),
+        gate: q.gate, connectTimeoutMs: opts.connectTimeoutMs, slotWaitMs: hostCount > 1 ? SLOT_WAIT_MS : undefined,
+        // messages already queued in this pool move on at once when the host was found down meanwhile
+        hostDown: hostCount > 1 ? () => mxHosts.isDown(`${scope} ${mxHost}`) : undefined,
+      });
+      q.hosts.set(mxHost, transport);
+    }
     return transport;
   };
 
@@ -73,28 +89,39 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
       if (r.kind !== 'ok') return dnsOutcome(r, domain);
       const { shaping } = opts;
       const poolName = ctx?.ipPool && shaping.pools[ctx.ipPool] ? ctx.ipPool : shaping.default_pool;
+      // a sharded domain gets one queue per shard (`<binding>-><site>#<shard>`): own pool, limiters and adaptive state
+      const site = `${r.site}${shardSuffix(rcptTo, shardsOf(shaping, domain))}`;
       const pick = pickBinding({
         pool: shaping.pools[poolName]!, bindings: shaping.bindings, now: now(), random: Math.random,
-        sentToday: (b) => daily.get(b), isSuspended: (b) => adaptive.isSuspended({ binding: b, site: r.site }),
+        sentToday: (b) => daily.get(b), isSuspended: (b) => adaptive.isSuspended({ binding: b, site }),
       });
-      if (!pick.ok && pick.reason === 'all_suspended') return localDefer(`every binding of pool ${poolName} is suspended for ${r.site}`, `MS_SUSPENDED: ${poolName}->${r.site}`, r.hosts[0]!.exchange);
+      // the reason names the suspended scopes, as `mailstream shaping lift` takes them
+      if (!pick.ok && pick.reason === 'all_suspended') return localDefer(`every binding of pool ${poolName} is suspended for ${site}`, `MS_SUSPENDED: ${shaping.pools[poolName]!.map((m) => `${m.binding}->${site}`).join(', ')}`, r.hosts[0]!.exchange);
       if (!pick.ok) return localDefer(`no egress binding for ${domain} (${pick.reason})`, `MS_ERR_NO_BINDING: ${pick.reason}`);
-      const key = { binding: pick.binding.name, site: r.site, domain };
+      const key = { binding: pick.binding.name, site, domain };
       const scope = scopeOf(key);
       const mxHost = r.hosts[0]!.exchange;
       const limits = resolveShaping(shaping, { domain, mxHost, binding: pick.binding.name });
       if (adaptive.isSuspended(key)) return { ...localDefer(`queue ${scope} suspended by adaptive shaping`, `MS_SUSPENDED: ${scope}`, mxHost), binding: key.binding };
-      const ip = await addressOf(mxHost);
-      if (!ip) return { ...dnsOutcome({ kind: 'tempfail', error: `no A record for ${mxHost}` }, domain), mxHost, binding: key.binding };
       const current = adaptive.current(key, limits);
       await take(`msg:${scope}`, current.maxMessageRate);
-      const res = await queueFor(scope, ip, mxHost, limits, current.maxConnections).send(mailFrom, rcptTo, raw);
+      // every MX host of the site shares the queue's gate, limiters and adaptive state; the next one only when this one gave no SMTP reply
+      const events: Event[] = [];
+      const hosts = orderHosts(r.hosts, (h) => mxHosts.rank(`${scope} ${h}`), (h) => mxHosts.isDown(`${scope} ${h}`));
+      const res = await tryHosts(domain, hosts, async (host) => {
+        const ip = await addressOf(host);
+        if (!ip) return { ...dnsOutcome({ kind: 'tempfail', error: `no A record for ${host}` }, domain), mxHost: host, noSession: 'host' as const };
+        const out = await queueFor(scope, ip, host, limits, current.maxConnections, r.hosts.length).send(mailFrom, rcptTo, raw);
+        if (out.noSession === 'host') mxHosts.failed(`${scope} ${host}`); else if (!out.noSession) mxHosts.answered(`${scope} ${host}`);
+        const ev = out.network && out.code == null ? null : adaptive.onReply(key, limits, { code: out.code, enhancedCode: out.enhancedCode, response: out.response });
+        if (ev) events.push(ev);
+        return out;
+      });
       if (res.ok) daily.add(key.binding);
-      const ev = res.network && res.code == null ? null : adaptive.onReply(key, limits, { code: res.code, enhancedCode: res.enhancedCode, response: res.response });
-      return { ...res, binding: key.binding, events: ev ? [ev] : undefined };
+      return { ...res, binding: key.binding, events: events.length ? events : undefined };
     },
     close() {
-      for (const q of queues.values()) q.transport.close();
+      for (const q of queues.values()) for (const t of q.hosts.values()) t.close();
     },
     lift: (scope, by) => adaptive.lift(scope, by),
   };

@@ -4,7 +4,7 @@
  * policy_rejected or failed) — plus a Suppression record for a hard bounce and a retry record for a deferral.
  */
 import type { DeliveryAttempt, RenderedMessage, AttemptOutcome, EventType, Suppression } from '../../generated/types.js';
-import { classifyBounce, nextAttempt, type RetrySchedule } from '../../delivery/index.js';
+import { classifyBounce, nextAttempt, partitionKey, type RetrySchedule } from '../../delivery/index.js';
 import { makeEvent } from '../../lib/events.js';
 import { suppressionKey } from '../../streams/suppressions.js';
 import type { Output } from '../stage.js';
@@ -13,16 +13,16 @@ import type { SmtpOutcome, SmtpTransport } from './transport.js';
 /** Suppressed addresses, keyed `<tenant>:<lower-cased email>`. */
 export interface SuppressionSet { has(key: string): boolean; add(key: string): void }
 
-/** Retry policy for one message: backoff schedule and max age (ms, from acceptedAt). */
-export interface RetryPolicy { schedule: RetrySchedule; maxAgeMs: number }
+/** Retry policy for one message: backoff schedule, max age (ms, from acceptedAt), shards of its domain (default 1). */
+export interface RetryPolicy { schedule: RetrySchedule; maxAgeMs: number; shards?: number }
 
 /** What the sender handler needs. */
 export interface SendDeps {
   transport: SmtpTransport; now(): number; binding?: string;
   /** Suppression state; without it nothing is suppressed. */
   suppressions?: SuppressionSet;
-  /** Retry policy for a message; without it a deferral is final (no retry record). */
-  retry?(msg: RenderedMessage): RetryPolicy;
+  /** Retry policy for a message deferred by `mxHost` (the outcome's, '' when none; provider shaping matches it); without it a deferral is final (no retry record). */
+  retry?(msg: RenderedMessage, mxHost: string): RetryPolicy;
 }
 
 /** Map an SMTP outcome to the attempt outcome: 2xx delivered, 4xx or network deferred, 5xx bounced. */
@@ -85,14 +85,14 @@ export function outputsOf(msg: RenderedMessage, res: SmtpOutcome, at: { startedA
     const value: Suppression = { email: msg.rcptTo.trim().toLowerCase(), tenant: msg.tenant, source: 'hard_bounce', reason: attempt.response, createdAt: finished };
     out.push({ topic: 'suppressions', key, value });
   }
-  if (outcome === 'deferred' && deps.retry) out.push(...retryOrExpire(msg, attemptNo, finished, deps.retry(msg)));
+  if (outcome === 'deferred' && deps.retry) out.push(...retryOrExpire(msg, attemptNo, finished, deps.retry(msg, res.mxHost)));
   return out;
 }
 
 /** A deferred message goes back on the retry topic with its next attempt time, or expires past its max age. */
 export function retryOrExpire(msg: RenderedMessage, attemptNo: number, now: number, policy: RetryPolicy): Output[] {
   const next = nextAttempt({ attempt: attemptNo, acceptedAt: msg.acceptedAt, now, schedule: policy.schedule, maxAgeMs: policy.maxAgeMs });
-  if (next.kind === 'retry') return [{ topic: 'retry', key: msg.domain, value: { ...msg, attempt: attemptNo, notBefore: next.notBefore } satisfies RenderedMessage }];
+  if (next.kind === 'retry') return [{ topic: 'retry', key: partitionKey(msg.domain, msg.rcptTo, policy.shards ?? 1), value: { ...msg, attempt: attemptNo, notBefore: next.notBefore } satisfies RenderedMessage }];
   const event = makeEvent('expired', { ...baseFields(msg), attempt: attemptNo, reason: `MS_EXPIRED: undeliverable after ${attemptNo} attempts, ${Math.round(next.ageMs / 1000)} s` }, now);
   return [{ topic: 'events', key: msg.jobId, value: event }];
 }

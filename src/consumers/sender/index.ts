@@ -22,12 +22,15 @@ export const SENDER_OUTPUTS: TopicName[] = ['delivery-attempts', 'events', 'supp
 /** The sender stages (rendered, rendered-priority, retry → delivery-attempts, events, suppressions, retry) and a close. */
 export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTransport): { stages: Stage[]; close(): Promise<void> } {
   const shaping = loadShaping(cfg.shapingFile);
+  const relay = () => createRelayTransport({
+    host: cfg.smtpRelayHost, port: cfg.smtpRelayPort, secure: cfg.smtpRelaySecure, user: cfg.smtpRelayUser, pass: cfg.smtpRelayPass,
+    maxConnections: cfg.smtpMaxConnections, maxMessages: cfg.smtpMaxMessagesPerConnection,
+  });
   const smtp = transport ?? (cfg.deliveryMode === 'direct'
     ? createDirectTransport({ shaping, dnsServers: cfg.dnsServers.split(',').map((s) => s.trim()).filter(Boolean), port: cfg.smtpPort })
-    : createRelayTransport({
-      host: cfg.smtpRelayHost, port: cfg.smtpRelayPort, secure: cfg.smtpRelaySecure, user: cfg.smtpRelayUser, pass: cfg.smtpRelayPass,
-      maxConnections: cfg.smtpMaxConnections, maxMessages: cfg.smtpMaxMessagesPerConnection,
-    }));
+    : relay());
+  // relay mode: the priority lane has its own pool of connections, so bulk mail queued for the relay never delays it
+  const prioritySmtp = transport || cfg.deliveryMode === 'direct' ? smtp : relay();
   // the table from the topic, plus what this instance just suppressed (before the topic round-trip)
   let table: Promise<SuppressionTable> | undefined;
   const local = new Set<string>();
@@ -50,25 +53,26 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
       if (ev) await deps.producer.send({ topic: events.name, acks: -1, messages: [{ key: ev.jobId, value: codec.encode(ev) }] });
     });
   })());
-  const handle = createSendHandler({
-    transport: smtp, now: Date.now, suppressions,
-    retry: (msg) => { const l = resolveShaping(shaping, { domain: msg.domain }); return { schedule: l.retry, maxAgeMs: l.maxAgeMs }; },
+  const handler = (t: SmtpTransport) => createSendHandler({
+    transport: t, now: Date.now, suppressions,
+    retry: (msg, mxHost) => { const l = resolveShaping(shaping, { domain: msg.domain, mxHost: cfg.deliveryMode === 'direct' ? mxHost : null }); return { schedule: l.retry, maxAgeMs: l.maxAgeMs, shards: l.shards }; },
   });
-  const lane = (spec: Pick<StageSpec<RenderedMessage>, 'name' | 'input' | 'partitionsConcurrently' | 'dueAt'>): Stage => {
+  const [bulk, priority] = [handler(smtp), handler(prioritySmtp)];
+  const lane = (spec: Pick<StageSpec<RenderedMessage>, 'name' | 'input' | 'partitionsConcurrently' | 'dueAt'>, handle = bulk): Stage => {
     const stage = createStage<RenderedMessage>({
       ...spec, outputs: SENDER_OUTPUTS, maxBytesPerPartition: 4 << 20,
       // one in-memory queue per destination (the partition key: the domain, or its shard)
       parallel: { queueOf: (r) => r.key ?? r.value.domain, maxPerQueue: cfg.senderQueueMax, maxInFlight: cfg.senderConcurrency },
       handleEach: (r) => handle(r.value),
     }, deps);
-    return { consumer: stage.consumer, stop: stage.stop, async start() { await openTable(); await startControl(); await stage.start(); } };
+    return { name: stage.name, consumer: stage.consumer, stop: stage.stop, async start() { await openTable(); await startControl(); await stage.start(); } };
   };
   return {
     stages: [
       lane({ name: 'sender', input: 'rendered', partitionsConcurrently: 4 }),
-      lane({ name: 'sender-priority', input: 'rendered-priority', partitionsConcurrently: 2 }),
+      lane({ name: 'sender-priority', input: 'rendered-priority', partitionsConcurrently: 2 }, priority),
       lane({ name: 'sender-retry', input: 'retry', partitionsConcurrently: 6, dueAt: (r) => r.value.notBefore }),
     ],
-    async close() { smtp.close(); if (table) await (await table).stop(); if (control) await (await control)(); },
+    async close() { smtp.close(); if (prioritySmtp !== smtp) prioritySmtp.close(); if (table) await (await table).stop(); if (control) await (await control)(); },
   };
 }

@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMxResolver } from '../../../src/delivery/mx.js';
+import nodeDns from 'node:dns';
+import { createMxResolver, type DnsLike } from '../../../src/delivery/mx.js';
+import { createDnsQuery, parseServer } from '../../../src/delivery/dns-query.js';
 import { startDns } from '../../support/dns.js';
 
 let dns: Awaited<ReturnType<typeof startDns>>;
@@ -12,7 +14,11 @@ before(async () => {
     'noMx.test': { a: ['127.0.0.3'], ttl: 60 },
     'empty.test': {},
     'broken.test': { servfail: true },
-  } });
+    'short.test': { mx: [{ exchange: 'mx.short.test', priority: 10 }], ttl: 1 },
+    'long.test': { mx: [{ exchange: 'mx.long.test', priority: 10 }], ttl: 3600 },
+    // 30 MX records do not fit a 512-byte UDP answer: truncated, then asked again over TCP
+    'big.test': { mx: Array.from({ length: 30 }, (_, i) => ({ exchange: `mx${i}.a-rather-long-mail-exchanger-name.big.test`, priority: i })) },
+  }, tcp: true });
 });
 after(() => dns.close());
 
@@ -48,4 +54,85 @@ test('answers are cached until their TTL and concurrent lookups share one query'
   assert.equal((await r.resolve('shared.test') as { site: string }).site, 'mx1.example.test,mx2.example.test', 'still cached');
   t += 10_001;
   assert.equal((await r.resolve('shared.test') as { site: string }).site, 'mx9.example.test');
+});
+
+test('an MX answer is cached for its record TTL: a 1 s TTL is asked again once expired (after the 5 s floor by default)', async () => {
+  let t = 0;
+  const count = () => dns.queries.filter((q) => q.name === 'short.test').length;
+  const exact = createMxResolver({ servers: [dns.server], timeoutMs: 500, now: () => t, minTtlMs: 0 });
+  const first = count();
+  assert.equal((await exact.resolve('short.test') as { ttlExpires: number }).ttlExpires, 1000);
+  t = 999; await exact.resolve('short.test');
+  assert.equal(count() - first, 1, 'cached within the TTL');
+  t = 1001; await exact.resolve('short.test');
+  assert.equal(count() - first, 2, 'asked again after the TTL');
+
+  t = 0;
+  const floored = createMxResolver({ servers: [dns.server], timeoutMs: 500, now: () => t });
+  const second = count();
+  await floored.resolve('short.test');
+  t = 4999; await floored.resolve('short.test');
+  assert.equal(count() - second, 1, 'a TTL below the floor is cached for the floor');
+  t = 5001; await floored.resolve('short.test');
+  assert.equal(count() - second, 2);
+});
+
+test('a long MX TTL is capped by cacheTtlMs', async () => {
+  let t = 0;
+  const count = () => dns.queries.filter((q) => q.name === 'long.test').length;
+  const r = createMxResolver({ servers: [dns.server], timeoutMs: 500, now: () => t, cacheTtlMs: 10_000 });
+  const first = count();
+  assert.equal((await r.resolve('long.test') as { ttlExpires: number }).ttlExpires, 10_000, 'min(3600 s, cacheTtlMs)');
+  t = 9_999; await r.resolve('long.test');
+  assert.equal(count() - first, 1);
+  t = 10_001; await r.resolve('long.test');
+  assert.equal(count() - first, 2);
+});
+
+test('without configured servers the system\'s are asked (dns.getServers())', async () => {
+  const saved = nodeDns.getServers();
+  nodeDns.setServers([dns.server]);
+  try {
+    const r = await createMxResolver({ timeoutMs: 500 }).resolve('example.test');
+    assert.equal(r.kind === 'ok' && r.site, 'mx1.example.test,mx2.example.test');
+  } finally { nodeDns.setServers(saved); }
+});
+
+test('a server that never answers is a tempfail (ETIMEOUT); the next configured server is asked', async () => {
+  const silent = '127.0.0.1:9';
+  assert.deepEqual(await createMxResolver({ servers: [silent], timeoutMs: 100 }).resolve('example.test'), { kind: 'tempfail', error: 'ETIMEOUT' });
+  const r = await createMxResolver({ servers: [silent, dns.server], timeoutMs: 100 }).resolve('example.test');
+  assert.equal(r.kind, 'ok');
+});
+
+test('an MX answer too big for UDP is fetched again over TCP', async () => {
+  const r = await createMxResolver({ servers: [dns.server], timeoutMs: 500 }).resolve('big.test');
+  assert.ok(r.kind === 'ok');
+  assert.equal(r.hosts.length, 30);
+  assert.deepEqual(r.hosts[0], { exchange: 'mx0.a-rather-long-mail-exchanger-name.big.test', priority: 0 });
+  assert.ok(dns.queries.some((q) => q.name === 'big.test' && q.tcp));
+});
+
+test('an injected DnsLike drives the cache with its TTLs; a null MX among real hosts is ignored', async () => {
+  let t = 0; let calls = 0;
+  const fake: DnsLike = {
+    resolveMxTtl: async () => { calls++; return [{ exchange: 'b.fake.test', priority: 5, ttl: 30 }, { exchange: '', priority: 0, ttl: 20 }, { exchange: 'A.fake.test.', priority: 5, ttl: 60 }]; },
+    resolve4: async () => [], resolve6: async () => [],
+  };
+  const r = createMxResolver({ resolver: fake, now: () => t });
+  assert.deepEqual(await r.resolve('fake.test'), { kind: 'ok', hosts: [{ exchange: 'a.fake.test', priority: 5 }, { exchange: 'b.fake.test', priority: 5 }], site: 'a.fake.test,b.fake.test', ttlExpires: 20_000, implicit: false });
+  t = 19_999; await r.resolve('fake.test');
+  t = 20_001; await r.resolve('fake.test');
+  assert.equal(calls, 2);
+});
+
+test('name servers parse as host, host:port, IPv6 and [IPv6]:port', async () => {
+  assert.deepEqual(parseServer('10.0.0.1'), { host: '10.0.0.1', port: 53 });
+  assert.deepEqual(parseServer('127.0.0.1:5353'), { host: '127.0.0.1', port: 5353 });
+  assert.deepEqual(parseServer('::1'), { host: '::1', port: 53 });
+  assert.deepEqual(parseServer('[::1]:5353'), { host: '::1', port: 5353 });
+  const q = createDnsQuery({ servers: [dns.server], timeoutMs: 500 });
+  assert.deepEqual(await q.resolve4('example.test'), [{ address: '127.0.0.2', ttl: 300 }]);
+  await assert.rejects(q.resolveMxTtl('nomx.test'), { code: 'ENODATA' });
+  await assert.rejects(q.resolveMxTtl('nope.test'), { code: 'ENOTFOUND' });
 });

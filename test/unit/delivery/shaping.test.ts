@@ -56,3 +56,38 @@ test('a bad file fails at start-up naming every bad key path', () => {
   const ok = base() as any; ok.pools.default[0].binding = 'nope';
   assert.throws(() => parseShaping(ok), /pools\.default\[0\]\.binding: unknown binding "nope"/);
 });
+
+test('a domain split into K shards gets 1/K of its connections (rounded up, at least 1) and rates per shard', () => {
+  const doc = base() as any;
+  doc.domains['big.example'] = { shards: 4, max_connections: 10, max_message_rate: '100/s', max_connection_rate: '8/min' };
+  doc.domains['tiny.example'] = { shards: 3, max_connections: 2 };
+  const s = parseShaping(doc);
+  const big = resolveShaping(s, { domain: 'Big.Example', mxHost: 'mx.big.example' });
+  assert.equal(big.shards, 4);
+  assert.equal(big.maxConnections, 3);
+  assert.deepEqual(big.maxMessageRate, { count: 25, perMs: 1000 });
+  assert.deepEqual(big.maxConnectionRate, { count: 2, perMs: 60_000 });
+  // inherited limits are divided too: gmail's 20 connections and 100/s over the domain's 4 shards
+  const viaProvider = resolveShaping(parseShaping({ ...base(), domains: { 'gmail.com': { shards: 4 } } }), { domain: 'gmail.com', mxHost: 'aspmx.l.google.com' });
+  assert.deepEqual([viaProvider.maxConnections, viaProvider.maxMessageRate], [5, { count: 25, perMs: 1000 }]);
+  assert.equal(resolveShaping(s, { domain: 'tiny.example' }).maxConnections, 1);
+  const plain = resolveShaping(s, { domain: 'other.example', mxHost: 'aspmx.l.google.com' });
+  assert.deepEqual([plain.shards, plain.maxConnections, plain.maxMessageRate], [1, 20, { count: 100, perMs: 1000 }]);
+});
+
+test('shards is a domain setting: a whole positive count, refused on providers and defaults naming the key', () => {
+  const doc = base() as any;
+  doc.domains['a.example'] = { shards: 0 };
+  doc.domains['b.example'] = { shards: 1.5 };
+  doc.providers.gmail.shards = 2;
+  doc.defaults.shards = 2;
+  assert.throws(() => parseShaping(doc), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    const p = err.problems.join('\n');
+    assert.match(p, /domains\.a\.example\.shards: Too small/);
+    assert.match(p, /domains\.b\.example\.shards: Invalid input: expected int/);
+    assert.match(p, /providers\.gmail\.shards: shards is a domain setting \(domains\.<name>\.shards\)/);
+    assert.match(p, /defaults\.shards: shards is a domain setting/);
+    return true;
+  });
+});

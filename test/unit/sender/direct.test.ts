@@ -1,6 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { createDirectTransport } from '../../../src/consumers/sender/direct.js';
+import { createConnectionGate, createRelayTransport } from '../../../src/consumers/sender/transport.js';
 import { parseShaping } from '../../../src/delivery/index.js';
 import { startSimulator } from '../../support/simulator.js';
 import { startDns } from '../../support/dns.js';
@@ -45,4 +47,92 @@ test('direct transport: DNS answers become classifiable outcomes; a reply matchi
   assert.equal(sim.stats.connections, before);
   // other destinations of the binding are unaffected
   assert.equal((await t.send('a@s.test', 'w@ok.test', raw)).ok, true);
+});
+
+test('direct transport walks the MX hosts: refused or a 421 greeting moves on, any other reply is final, none answering defers naming each host', async () => {
+  const sim = await startSimulator({ domains: { 'rej.test': { rejectUsers: ['u'] } } });
+  // nothing listens on 127.0.0.9; 127.0.0.10 answers every connection with a 421 greeting
+  const busy = await startSimulator({ addresses: ['127.0.0.10'], port: sim.port, maxConnectionsPerIp: 0 });
+  const two = (d: string, first: string, second: string) => ({
+    [d]: { mx: [{ exchange: `mx1.${d}`, priority: 10 }, { exchange: `mx2.${d}`, priority: 20 }] },
+    [`mx1.${d}`]: { a: [first] }, [`mx2.${d}`]: { a: [second] },
+  });
+  const dns = await startDns({ zones: {
+    ...two('down.test', '127.0.0.9', '127.0.0.1'), ...two('busy.test', '127.0.0.10', '127.0.0.1'), ...two('rej.test', '127.0.0.1', '127.0.0.10'),
+    'dead.test': { mx: [{ exchange: 'mx1.dead.test', priority: 10 }, { exchange: 'nowhere.dead.test', priority: 20 }] }, 'mx1.dead.test': { a: ['127.0.0.9'] },
+    'nodns.test': { mx: [{ exchange: 'a.nodns.test', priority: 10 }, { exchange: 'b.nodns.test', priority: 10 }] },
+  } });
+  const t = createDirectTransport({ shaping, dnsServers: [dns.server], port: sim.port });
+  after(async () => { t.close(); await sim.close(); await busy.close(); await dns.close(); });
+  const raw = Buffer.from('Subject: x\r\n\r\nhi\r\n');
+
+  const down = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((u) => t.send('a@s.test', `${u}@down.test`, raw)));
+  assert.deepEqual(down.map((o) => [o.ok, o.mxHost]), down.map(() => [true, 'mx2.down.test']));
+  assert.equal(sim.received.filter((m) => m.domain === 'down.test').length, 6);
+  assert.ok(sim.stats.maxConcurrentByIp['127.0.0.1']! <= 2, 'the hosts of one queue share max_connections 2');
+
+  const viaBusy = await t.send('a@s.test', 'u@busy.test', raw);
+  assert.deepEqual([viaBusy.ok, viaBusy.mxHost], [true, 'mx2.busy.test']);
+  assert.equal(busy.stats.connections, 1);
+  // mx1 is now remembered as down: the next message goes to mx2 first
+  assert.equal((await t.send('a@s.test', 'v@busy.test', raw)).mxHost, 'mx2.busy.test');
+  assert.equal(busy.stats.connections, 1);
+
+  const rejected = await t.send('a@s.test', 'u@rej.test', raw);
+  assert.deepEqual([rejected.code, rejected.mxHost], [550, 'mx1.rej.test'], 'a 5xx from the first host is final');
+  assert.equal(busy.stats.connections, 1, 'the second host was not tried');
+
+  const dead = await t.send('a@s.test', 'u@dead.test', raw);
+  assert.deepEqual([dead.ok, dead.code, dead.enhancedCode, dead.network, dead.mxHost], [false, 451, '4.4.1', true, 'nowhere.dead.test']);
+  assert.match(dead.response, /mx1\.dead\.test: connect ECONNREFUSED 127\.0\.0\.9:\d+; nowhere\.dead\.test: /);
+  assert.match(dead.reason!, /^MS_ERR_SMTP_TEMP/);
+  const nodns = await t.send('a@s.test', 'u@nodns.test', raw);
+  assert.match(nodns.reason!, /^MS_ERR_DNS_TEMP: no MX host of nodns\.test answered \((a|b)\.nodns\.test: .*; (a|b)\.nodns\.test: /);
+});
+
+test('relay transports sharing one gate hold no more sockets together than it allows; a bounded wait for a held slot is noSession', async () => {
+  const sim = await startSimulator({ domains: { 'slow.test': { delayMs: 20 } } });
+  after(() => sim.close());
+  const gate = createConnectionGate(2);
+  const via = (label: string) => createRelayTransport({ host: '127.0.0.1', port: sim.port, label, maxConnections: 2, maxMessages: 100, gate, slotWaitMs: 300 });
+  const [first, second] = [via('mx1'), via('mx2')];
+  const raw = Buffer.from('Subject: x\r\n\r\nhi\r\n');
+  const out = await Promise.all(Array.from({ length: 10 }, (_, i) => first.send('a@s.test', `u${i}@slow.test`, raw)));
+  assert.ok(out.every((o) => o.ok));
+  // the first pool keeps its two (idle) sockets open: the second gets no slot
+  const held = await second.send('a@s.test', 'v@slow.test', raw);
+  assert.deepEqual([held.ok, held.noSession, held.mxHost], [false, 'skipped', 'mx2']);
+  assert.match(held.response, /no free connection slot/);
+  first.close();
+  const later = await second.send('a@s.test', 'w@slow.test', raw);
+  second.close();
+  assert.equal(later.ok, true);
+  assert.equal(sim.received.length, 11);
+  assert.ok(sim.stats.maxConcurrentByIp['127.0.0.1']! <= 2, `max concurrent ${sim.stats.maxConcurrentByIp['127.0.0.1']}`);
+});
+
+test('relay outcomes say noSession for no reply or a 421 greeting, not for a reply to the transaction', async () => {
+  const sim = await startSimulator({ domains: { 'cap.test': { maxConnectionsPerIp: 0 }, 'no.test': { rejectUsers: ['u'] } } });
+  const busy = await startSimulator({ addresses: ['127.0.0.10'], port: sim.port, maxConnectionsPerIp: 0 });
+  after(async () => { await sim.close(); await busy.close(); });
+  const raw = Buffer.from('Subject: x\r\n\r\nhi\r\n');
+  const via = (host: string) => createRelayTransport({ host, port: sim.port, maxConnections: 1, maxMessages: 10, connectTimeoutMs: 1000 });
+  const [refused, greeting, ok] = [via('127.0.0.9'), via('127.0.0.10'), via('127.0.0.1')];
+  after(() => { for (const p of [refused, greeting, ok]) p.close(); });
+  const r = await refused.send('a@s.test', 'u@x.test', raw);
+  assert.deepEqual([r.noSession, r.network, r.code], ['host', true, null]);
+  const g = await greeting.send('a@s.test', 'u@x.test', raw);
+  assert.deepEqual([g.noSession, g.code], ['host', 421]);
+  // a server that accepts and hangs up without a word
+  const closer = net.createServer((s) => s.end());
+  await new Promise<void>((r) => closer.listen(0, '127.0.0.1', r));
+  after(() => closer.close());
+  const hungUp = createRelayTransport({ host: '127.0.0.1', port: (closer.address() as net.AddressInfo).port, maxConnections: 1, maxMessages: 10 });
+  const c = await hungUp.send('a@s.test', 'u@x.test', raw);
+  hungUp.close();
+  assert.deepEqual([c.noSession, c.code], ['host', null]);
+  const rcpt421 = await ok.send('a@s.test', 'u@cap.test', raw);
+  assert.deepEqual([rcpt421.noSession, rcpt421.code], [undefined, 421], 'a 421 to RCPT is a reply to the transaction');
+  const rcpt550 = await ok.send('a@s.test', 'u@no.test', raw);
+  assert.deepEqual([rcpt550.noSession, rcpt550.code], [undefined, 550]);
 });
