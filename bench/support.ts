@@ -23,16 +23,18 @@ export async function prepare(extra: Record<string, string>): Promise<{ cfg: Con
 }
 
 /** Spawn `mailstream worker <stages>` and wait until it runs. */
-export async function spawnWorker(stages: string[], env: Record<string, string>): Promise<{ name: string; proc: ChildProcess }> {
+export async function spawnWorker(stages: string[], env: Record<string, string>, args: string[] = []): Promise<{ name: string; proc: ChildProcess }> {
   mkdirSync(join(ROOT, '.data', 'bench'), { recursive: true });
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/mailstream.js'), 'worker', ...stages], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_PROFILE=1 writes each worker's V8 CPU profile to .data/bench/profiles/ (open in Chrome DevTools)
+  const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, '.data', 'bench', 'profiles')}`] : [];
+  const proc = spawn(process.execPath, [...prof, join(ROOT, 'bin/mailstream.js'), 'worker', ...stages, ...args], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let log = '';
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { if (log.length < 1e5) { log += d; if (/"worker running"/.test(log)) resolve(); } });
     proc.once('exit', (code) => reject(new Error(`worker ${stages.join('+')} exited ${code}: ${log.slice(-2000)}`)));
   });
-  proc.stdout!.pipe(createWriteStream(join(ROOT, '.data', 'bench', `${stages.join('+')}.log`)));
-  return { name: stages.join('+'), proc };
+  proc.stdout!.pipe(createWriteStream(join(ROOT, '.data', 'bench', `${[...stages, ...args].join('+').replace(/[^\w+.-]/g, '')}.log`)));
+  return { name: [...stages, ...args].join('+'), proc };
 }
 
 /** Write an N-row audience: CSV with 10 flat columns, or JSONL with the nested fields the marketing template reads. */

@@ -15,8 +15,17 @@ import { MailstreamError } from './lib/errors.js';
 /** Stage names a worker can run. */
 export const STAGES = ['splitter', 'renderer', 'sender', 'event-sink'] as const;
 
-/** Start the stages; resolves with a stop function once all are consuming. */
-export async function runWorker(names: string[]): Promise<{ stop(): Promise<void>; port: number }> {
+/** Which lanes of the renderer and sender a worker runs: both, only bulk (with retries) or only the priority lane. */
+export type Lanes = 'all' | 'bulk' | 'priority';
+/** Lane choices. */
+export const LANES: readonly Lanes[] = ['all', 'bulk', 'priority'];
+
+/**
+ * Start the stages; resolves with a stop function once all are consuming. With `lanes: 'priority'` only the
+ * transactional lanes run, so a separate process (its own event loop and CPU share) serves them while bulk rendering
+ * and sending saturate others.
+ */
+export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<{ stop(): Promise<void>; port: number }> {
   const wanted = names.includes('all') ? [...STAGES] : names;
   const unknown = wanted.filter((n) => !(STAGES as readonly string[]).includes(n));
   if (unknown.length) throw new MailstreamError('MS_ERR_VALIDATION', `unknown stage ${unknown.join(', ')}; choose from ${STAGES.join(', ')} or all`);
@@ -42,14 +51,17 @@ export async function runWorker(names: string[]): Promise<{ stop(): Promise<void
     closers.push(() => ch.close());
     stages.push((await import('./consumers/event-sink/index.js')).createEventSink(rt, cfg, ch));
   }
-  await Promise.all(stages.map((s) => s.start()));
+  const isPriority = (s: Stage) => s.name.endsWith('-priority');
+  const running = stages.filter((s) => lanes === 'all' || (lanes === 'priority') === isPriority(s));
+  if (!running.length) throw new MailstreamError('MS_ERR_VALIDATION', `no ${lanes} lane in ${wanted.join(', ')}: the priority lanes are the renderer's and the sender's`);
+  await Promise.all(running.map((s) => s.start()));
   const server = await serveHealth(cfg.httpPort, () => true);
   const port = (server.address() as { port: number }).port;
-  log.info({ stages: wanted, port }, 'worker running');
+  log.info({ stages: wanted, lanes, port }, 'worker running');
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= (async () => {
     log.info('stopping');
-    await Promise.all(stages.map((s) => s.stop()));
+    await Promise.all(running.map((s) => s.stop()));
     for (const c of closers) await c();
     await rt.close();
     server.close();
