@@ -15,6 +15,9 @@ import { MailstreamError } from './lib/errors.js';
 /** Stage names a worker can run. */
 export const STAGES = ['splitter', 'renderer', 'sender', 'event-sink'] as const;
 
+/** Stages with a priority (transactional) lane. */
+const PRIORITY_STAGES = ['renderer', 'sender'];
+
 /** Which lanes of the renderer and sender a worker runs: both, only bulk (with retries) or only the priority lane. */
 export type Lanes = 'all' | 'bulk' | 'priority';
 /** Lane choices. */
@@ -29,6 +32,8 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   const wanted = names.includes('all') ? [...STAGES] : names;
   const unknown = wanted.filter((n) => !(STAGES as readonly string[]).includes(n));
   if (unknown.length) throw new MailstreamError('MS_ERR_VALIDATION', `unknown stage ${unknown.join(', ')}; choose from ${STAGES.join(', ')} or all`);
+  const laneless = lanes === 'priority' ? wanted.filter((n) => !PRIORITY_STAGES.includes(n)) : [];
+  if (laneless.length) throw new MailstreamError('MS_ERR_VALIDATION', `no priority lane in ${laneless.join(', ')}: the priority lanes are the renderer's and the sender's`);
   const cfg = config();
   const log = logger({ worker: wanted.join('+') });
   const rt = await connectRuntime(cfg, wanted.join('-'));
@@ -53,7 +58,6 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   }
   const isPriority = (s: Stage) => s.name.endsWith('-priority');
   const running = stages.filter((s) => lanes === 'all' || (lanes === 'priority') === isPriority(s));
-  if (!running.length) throw new MailstreamError('MS_ERR_VALIDATION', `no ${lanes} lane in ${wanted.join(', ')}: the priority lanes are the renderer's and the sender's`);
   await Promise.all(running.map((s) => s.start()));
   const server = await serveHealth(cfg.httpPort, () => true);
   const port = (server.address() as { port: number }).port;

@@ -21,7 +21,8 @@ export async function jobCounts(ch: ClickHouseClient, jobId: string): Promise<Jo
     byType[r.type] = Number(r.n);
     duplicates += Number(r.rows) - Number(r.n);
   }
-  const closing = rows.find((r) => r.type === 'split_completed' || r.type === 'job_failed');
+  // a bulk job's size arrives with split_completed (or job_failed); a transactional job's with job_accepted
+  const closing = rows.find((r) => r.type === 'split_completed' || r.type === 'job_failed') ?? rows.find((r) => r.type === 'job_accepted' && Number(r.c) > 0);
   const recipients = closing ? Number(closing.c) + (byType.invalid_recipient ?? 0) : null;
   const finished = FINAL_TYPES.reduce((s, t) => s + (byType[t] ?? 0), 0);
   return { byType, duplicates, recipients, finished, done: recipients != null && finished >= recipients };

@@ -76,8 +76,9 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
   const codecs = {
     job: await createCodec<Job>(registry, jobs), payload: await createCodec<Payload>(registry, tx), event: await createCodec<Event>(registry, events),
   };
-  const accepted = (codec: Codec<Event>, jobId: string, tenant: string, campaignId: string | null, now: number) =>
-    ({ topic: events.name, messages: [{ key: jobId, value: codec.encode(makeEvent('job_accepted', { jobId, tenant, campaignId }, now)) }] });
+  // a transactional job knows its size (one) when accepted; a bulk job's is known when splitting completes
+  const accepted = (codec: Codec<Event>, jobId: string, tenant: string, campaignId: string | null, now: number, count: number | null = null) =>
+    ({ topic: events.name, messages: [{ key: jobId, value: codec.encode(makeEvent('job_accepted', { jobId, tenant, campaignId, count }, now)) }] });
   return {
     async sendBulk(input) {
       const r = parseRequest(bulkRequest, input);
@@ -110,7 +111,7 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       };
       await producer.sendBatch({ acks: -1, topicMessages: [
         { topic: tx.name, messages: [{ key: messageId, value: codecs.payload.encode(payload) }] },
-        accepted(codecs.event, jobId, r.tenant, payload.campaignId, now),
+        accepted(codecs.event, jobId, r.tenant, payload.campaignId, now, 1),
       ] });
       return { jobId, messageId };
     },
