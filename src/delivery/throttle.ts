@@ -75,20 +75,32 @@ export function createLimiters(opts: { now: () => number }): Limiters {
 }
 
 /**
- * Waiting in line for tokens: per scope, callers are served first come first served and only the head of the line
- * sleeps (until its token is there), so hundreds of queued messages of a throttled destination cost one timer, not
- * hundreds of wake-ups per token.
+ * Waiting in line for tokens: per scope, callers are served first come first served, a priority (transactional)
+ * caller ahead of every bulk one, and only one timer runs per scope (until the head's token is there), so hundreds
+ * of queued messages of a throttled destination cost one timer, not hundreds of wake-ups per token. The rate is the
+ * one the latest caller passed (the adaptive controller may have lowered it meanwhile).
  */
 export function createTokenQueue(limiters: Limiters, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
-  const tails = new Map<string, Promise<void>>();
-  return (scope: string, rate: Rate | null): Promise<void> => {
+  interface Line { high: Array<() => void>; low: Array<() => void>; rate: Rate }
+  const lines = new Map<string, Line>();
+  const pump = async (scope: string, line: Line): Promise<void> => {
+    while (line.high.length || line.low.length) {
+      const t = limiters.take(scope, line.rate);
+      if (t.ok) (line.high.shift() ?? line.low.shift())!();
+      else await sleep(t.waitMs);
+    }
+    lines.delete(scope);
+  };
+  return (scope: string, rate: Rate | null, priority = false): Promise<void> => {
     if (!rate) return Promise.resolve();
-    if (!tails.has(scope) && limiters.take(scope, rate).ok) return Promise.resolve();
-    const mine = (tails.get(scope) ?? Promise.resolve()).then(async () => {
-      for (let t = limiters.take(scope, rate); !t.ok; t = limiters.take(scope, rate)) await sleep(t.waitMs);
+    let line = lines.get(scope);
+    if (!line && limiters.take(scope, rate).ok) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const fresh = !line;
+      line ??= { high: [], low: [], rate };
+      line.rate = rate;
+      (priority ? line.high : line.low).push(resolve);
+      if (fresh) { lines.set(scope, line); void pump(scope, line); }
     });
-    tails.set(scope, mine);
-    void mine.finally(() => { if (tails.get(scope) === mine) tails.delete(scope); });
-    return mine;
   };
 }

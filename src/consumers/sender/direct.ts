@@ -104,7 +104,7 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
       const limits = resolveShaping(shaping, { domain, mxHost, binding: pick.binding.name });
       if (adaptive.isSuspended(key)) return { ...localDefer(`queue ${scope} suspended by adaptive shaping`, `MS_SUSPENDED: ${scope}`, mxHost), binding: key.binding };
       const current = adaptive.current(key, limits);
-      await take(`msg:${scope}`, current.maxMessageRate);
+      await take(`msg:${scope}`, current.maxMessageRate, ctx?.priority);
       // every MX host of the site shares the queue's gate, limiters and adaptive state; the next one only when this one gave no SMTP reply
       const events: Event[] = [];
       const hosts = orderHosts(r.hosts, (h) => mxHosts.rank(`${scope} ${h}`), (h) => mxHosts.isDown(`${scope} ${h}`));

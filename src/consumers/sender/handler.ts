@@ -51,7 +51,7 @@ export function createSendHandler(deps: SendDeps) {
     const key = suppressionKey(msg.tenant, msg.rcptTo);
     if (deps.suppressions?.has(key)) return [policyRejected(msg, deps.now())];
     const startedAt = deps.now();
-    const res = await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, { domain: msg.domain, ipPool: msg.ipPool });
+    const res = await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, { domain: msg.domain, ipPool: msg.ipPool, priority: msg.kind === 'transactional' });
     const finished = deps.now();
     return outputsOf(msg, res, { startedAt, finished, binding: res.binding ?? deps.binding ?? null, deps, key });
   };

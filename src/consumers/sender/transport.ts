@@ -25,7 +25,7 @@ export interface SmtpOutcome {
   noSession?: 'host' | 'skipped';
 }
 /** Where a message is going, for transports that route by destination. */
-export interface SendContext { domain: string; ipPool: string | null }
+export interface SendContext { domain: string; ipPool: string | null; /** Transactional: ahead of bulk in the destination's line. */ priority?: boolean }
 /** Sends one raw message to one recipient. */
 export interface SmtpTransport {
   send(mailFrom: string, rcptTo: string, raw: Buffer, ctx?: SendContext): Promise<SmtpOutcome>;

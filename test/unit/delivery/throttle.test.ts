@@ -50,3 +50,15 @@ test('a token queue serves waiters in arrival order and only the head of the lin
   await take('msg:b', null); // unlimited scopes never wait
   assert.equal(sleeps.length, 5);
 });
+
+test('a priority caller is served ahead of every bulk caller already waiting for the same scope', async () => {
+  let clock = 0;
+  const limiters = createLimiters({ now: () => clock });
+  const take = createTokenQueue(limiters, async (ms) => { clock += ms; await Promise.resolve(); });
+  const rate = { count: 1, perMs: 100 }; // burst 10, then one token per 100 ms
+  const order: string[] = [];
+  const waits = Array.from({ length: 14 }, (_, i) => take('msg:a', rate).then(() => order.push(`bulk${i}`)));
+  waits.push(take('msg:a', rate, true).then(() => order.push('tx')));
+  await Promise.all(waits);
+  assert.equal(order.indexOf('tx'), 10, `served right after the burst: ${order.join(' ')}`);
+});
