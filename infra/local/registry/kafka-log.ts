@@ -26,8 +26,17 @@ export class SchemaLog {
         waitForLeaders: true,
         topics: [{ topic: this.topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
       });
-      const [p0] = await admin.fetchTopicOffsets(this.topic);
-      end = BigInt(p0?.high ?? '0');
+      // a broker that has just restarted with existing data elects partition leaders for a while: retry until it has
+      for (let tries = 1; ; tries++) {
+        try {
+          const [p0] = await admin.fetchTopicOffsets(this.topic);
+          end = BigInt(p0?.high ?? '0');
+          break;
+        } catch (err) {
+          if (!(err as { retriable?: boolean }).retriable || tries >= 60) throw err;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
     } finally { await admin.disconnect(); }
 
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
