@@ -3,15 +3,13 @@
  * substitutions) through every stage on the local stack into Postfix's smtp-sink, measured from job
  * accepted to SMTP 250 to counted in ClickHouse; with the smtp-source baseline on the same sink.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { createClickhouse } from '../src/clickhouse/client.js';
 import { jobCounts } from '../src/clickhouse/queries.js';
 import { createJobProducer } from '../src/producers/jobs.js';
 import { connectRuntime } from '../src/runtime.js';
 import { startPostfixSink, runSmtpSource } from './postfix.js';
-import { GLOBAL } from './render.js';
-import { writeBenchAudience, peakRssMb, prepare, spawnWorker, stageRates } from './support.js';
+import { marketingJob, writeBenchAudience, peakRssMb, prepare, spawnWorker, stageRates } from './support.js';
 
 /** Run the end-to-end benchmark and print its figures. */
 export async function benchE2E(recipients = 100000): Promise<Record<string, unknown>> {
@@ -22,17 +20,12 @@ export async function benchE2E(recipients = 100000): Promise<Record<string, unkn
     await spawnWorker(['splitter', 'event-sink'], env), await spawnWorker(['renderer'], env), await spawnWorker(['sender'], env),
   ];
   const audience = await writeBenchAudience(recipients, 'jsonl');
-  const template = readFileSync(join(import.meta.dirname, 'fixtures/marketing.mjml'), 'utf8');
   const rt = await connectRuntime(cfg, 'bench');
   const ch = createClickhouse(cfg);
   try {
     const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
     const started = Date.now();
-    const { jobId } = await jobs.sendBulk({
-      content: { subject: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>', from: 'Northwind <news@shop.example>', mjml: template },
-      audience: { format: 'jsonl', uri: audience }, payloadSize: 100, globalData: GLOBAL,
-      options: { openTracking: true, clickTracking: true },
-    });
+    const { jobId } = await jobs.sendBulk(marketingJob(audience));
     let counts = await jobCounts(ch, jobId);
     // the benchmark is only meaningful when the mail is actually delivered
     while (!counts.done) {

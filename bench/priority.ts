@@ -5,15 +5,12 @@
  * accepted → SMTP 250 latency (p50, p99, max, from the delivered events in ClickHouse) and the bulk job's rate.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createClickhouse } from '../src/clickhouse/client.js';
 import { jobCounts, quote } from '../src/clickhouse/queries.js';
 import { createJobProducer } from '../src/producers/jobs.js';
 import { connectRuntime } from '../src/runtime.js';
 import { startPostfixSink } from './postfix.js';
-import { GLOBAL } from './render.js';
-import { writeBenchAudience, prepare, spawnWorker } from './support.js';
+import { marketingJob, writeBenchAudience, prepare, spawnWorker } from './support.js';
 
 const EVERY_MS = 100;
 
@@ -29,18 +26,13 @@ export async function benchPriority(recipients = 100000): Promise<Record<string,
     await spawnWorker(['sender'], env, ['--lanes', 'bulk']), await spawnWorker(['renderer', 'sender'], env, ['--lanes', 'priority']),
   ];
   const audience = await writeBenchAudience(recipients, 'jsonl');
-  const template = readFileSync(join(import.meta.dirname, 'fixtures/marketing.mjml'), 'utf8');
   const rt = await connectRuntime(cfg, 'bench');
   const ch = createClickhouse(cfg);
   const campaign = `bench-tx-${randomUUID()}`;
   try {
     const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
     const started = Date.now();
-    const { jobId } = await jobs.sendBulk({
-      content: { subject: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>', from: 'Northwind <news@shop.example>', mjml: template },
-      audience: { format: 'jsonl', uri: audience }, payloadSize: 100, globalData: GLOBAL,
-      options: { openTracking: true, clickTracking: true },
-    });
+    const { jobId } = await jobs.sendBulk(marketingJob(audience));
     // transactional traffic for as long as the bulk job runs
     let sent = 0;
     let bulk = await jobCounts(ch, jobId);

@@ -9,6 +9,7 @@ import { ensureStack } from '../infra/local/stack.js';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { topicsApply } from '../src/cli/commands/topics.js';
 import { migrate } from '../src/clickhouse/migrate.js';
+import { GLOBAL } from './render.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -67,4 +68,14 @@ export async function stageRates(ch: ClickHouseClient, jobId: string): Promise<{
 export function peakRssMb(pid: number): number {
   try { return Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024); }
   catch { return -1; }
+}
+
+/** The bulk request both end-to-end benchmarks send: the marketing MJML template, ~10 substitutions, open and click tracking. */
+export function marketingJob(audience: string): Record<string, unknown> {
+  const mjml = readFileSync(join(import.meta.dirname, 'fixtures/marketing.mjml'), 'utf8');
+  return {
+    content: { subject: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>', from: 'Northwind <news@shop.example>', mjml },
+    audience: { format: 'jsonl', uri: audience }, payloadSize: 100, globalData: GLOBAL,
+    options: { openTracking: true, clickTracking: true },
+  };
 }
