@@ -190,7 +190,5 @@ export function createParallelRunner<In>(opts: ParallelOptions<In>) {
       if (ticker) clearInterval(ticker);
       await flush();
     },
-    /** Records held in memory. */
-    inFlight: () => total,
   };
 }
