@@ -1,26 +1,26 @@
 /**
  * The one validated, typed, frozen configuration, built once at start-up from the environment.
- * Every variable is documented in `spec.ts` (name, unit, default); `loadConfig` reports every problem at once.
+ * Every variable is documented in `spec.ts` (name, default, unit, doc); `loadConfig` reports every problem at once.
  */
 import { ConfigError } from '../lib/errors.js';
-import { specs, type Config } from './spec.js';
+import { configSchema, specs, type Config } from './spec.js';
 
 export type { Config } from './spec.js';
-export { specs } from './spec.js';
+export type { DkimKeyEntry, NameServer } from './parsers.js';
+export { specs, configSchema } from './spec.js';
 
 /** Build the config from an environment map; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const problems: string[] = [];
-  const out: Record<string, unknown> = {};
-  for (const spec of specs) {
-    const raw = env[spec.env];
-    const value = raw === undefined || raw === '' ? spec.default : raw;
-    const parsed = spec.parse(value);
-    if (parsed.ok) out[spec.key] = parsed.value;
-    else problems.push(`${spec.env}=${JSON.stringify(raw)}: ${parsed.error}`);
+  const raw = Object.fromEntries(specs.map((s) => [s.key, env[s.env] === undefined || env[s.env] === '' ? s.default : env[s.env]]));
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const byKey = new Map<string, string>(specs.map((s) => [s.key, s.env]));
+    throw new ConfigError(parsed.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      return `${byKey.get(key) ?? key}=${JSON.stringify(env[byKey.get(key) ?? key])}: ${i.message}`;
+    }));
   }
-  if (problems.length) throw new ConfigError(problems);
-  return deepFreeze(out) as unknown as Config;
+  return deepFreeze(parsed.data) as Config;
 }
 
 let cached: Readonly<Config> | undefined;

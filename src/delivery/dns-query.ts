@@ -16,8 +16,10 @@ type Reply = InstanceType<typeof Packet>;
 
 /** One name server. */
 export interface NameServer { host: string; port: number }
+/** A name server as "host[:port]" text or already parsed (DNS_SERVERS is parsed at config load). */
+export type ServerSpec = string | NameServer;
 /** Options; `timeoutMs` is per query. */
-export interface DnsQueryOptions { servers?: string[]; timeoutMs?: number; tries?: number }
+export interface DnsQueryOptions { servers?: readonly ServerSpec[]; timeoutMs?: number; tries?: number }
 /** A record and its TTL in seconds. */
 export type WithTtl<T> = T & { ttl: number };
 
@@ -32,6 +34,10 @@ export function parseServer(s: string): NameServer {
   const [host, port] = s.split(':');
   return { host: host!, port: Number(port ?? 53) };
 }
+
+/** "host:port", or "[v6]:port" for an IPv6 address. */
+export const formatServer = (s: ServerSpec): string =>
+  typeof s === 'string' ? s : net.isIPv6(s.host) ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
 
 function udpQuery(ns: NameServer, query: Buffer, id: number, timeoutMs: number): Promise<Reply> {
   const socket = dgram.createSocket(net.isIPv6(ns.host) ? 'udp6' : 'udp4');
@@ -81,7 +87,7 @@ async function ask(ns: NameServer, name: string, type: number, timeoutMs: number
 export function createDnsQuery(opts: DnsQueryOptions = {}) {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const tries = opts.tries ?? 2;
-  const servers = () => (opts.servers?.length ? opts.servers : nodeDns.getServers()).map(parseServer);
+  const servers = () => (opts.servers?.length ? opts.servers : nodeDns.getServers()).map((s) => (typeof s === 'string' ? parseServer(s) : s));
 
   /** Records of `type` for `name`: the first server that answers (NOERROR or NXDOMAIN) decides. */
   async function records(name: string, type: number): Promise<Reply['answers']> {

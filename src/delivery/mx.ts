@@ -6,7 +6,7 @@
  * NXDOMAIN and null MX for `negativeTtlMs`; tempfail for `tempfailTtlMs`. The queries go to `servers` ("host:port")
  * or, without them, the system's name servers, through dns-query.ts (node's `resolveMx` reports no TTL).
  */
-import { createDnsQuery } from './dns-query.js';
+import { createDnsQuery, type ServerSpec } from './dns-query.js';
 
 /** One MX host. */
 export interface MxHost { exchange: string; priority: number }
@@ -27,7 +27,7 @@ export interface DnsLike {
 
 /** Options; times in ms. */
 export interface MxOptions {
-  resolver?: DnsLike; servers?: string[]; now?: () => number;
+  resolver?: DnsLike; servers?: readonly ServerSpec[]; now?: () => number;
   /** Cap (default 300 000) and floor (default 5 000) of a positive answer's cache time. */
   cacheTtlMs?: number; minTtlMs?: number; negativeTtlMs?: number; tempfailTtlMs?: number; maxEntries?: number; timeoutMs?: number;
 }

@@ -5,6 +5,7 @@
  */
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { DkimKeyEntry } from '../config/index.js';
 import { MailstreamError } from '../lib/errors.js';
 
 /** One signing key. */
@@ -101,22 +102,23 @@ export function createDkimSigner(keys: DkimKey[]): DkimSigner {
   };
 }
 
-/** Parse `domain:selector:rsa|ed25519:/path/key.pem[,...]` and read the key files. */
-export function loadDkimKeys(spec: string): DkimKey[] {
-  return spec.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const [domain, selector, alg, ...rest] = entry.split(':');
-    const file = rest.join(':');
-    const algorithm = alg === 'rsa' || alg === 'rsa-sha256' ? 'rsa-sha256' : alg === 'ed25519' || alg === 'ed25519-sha256' ? 'ed25519-sha256' : null;
-    if (!domain || !selector || !algorithm || !file) {
-      throw new MailstreamError('MS_ERR_CONFIG', `DKIM key entry "${entry}": expected domain:selector:rsa|ed25519:/path/key.pem`);
-    }
-    let privateKeyPem: string;
-    try {
-      privateKeyPem = readFileSync(file, 'utf8');
-      createPrivateKey(privateKeyPem);
-    } catch (err) {
-      throw new MailstreamError('MS_ERR_CONFIG', `DKIM key entry "${entry}": cannot load ${file}: ${(err as Error).message}`, { cause: err });
-    }
-    return { domain: domain.toLowerCase(), selector, algorithm, privateKeyPem };
+/** One entry's key read from its file and checked against its named type, or the problem, naming the entry. */
+export function readDkimKey(entry: DkimKeyEntry): DkimKey | string {
+  const name = `DKIM key ${entry.domain}:${entry.selector} (${entry.path})`;
+  let privateKeyPem: string;
+  let key: KeyObject;
+  try { privateKeyPem = readFileSync(entry.path, 'utf8'); } catch (err) { return `${name}: cannot read: ${(err as Error).message}`; }
+  try { key = createPrivateKey(privateKeyPem); } catch (err) { return `${name}: not a private key: ${(err as Error).message}`; }
+  const want = entry.algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+  if (key.asymmetricKeyType !== want) return `${name}: is an ${key.asymmetricKeyType ?? 'unknown'} key, not ${want}`;
+  return { domain: entry.domain, selector: entry.selector, algorithm: entry.algorithm, privateKeyPem };
+}
+
+/** Read the key files of the parsed `DKIM_KEYS` entries; throws MS_ERR_CONFIG naming the first bad one. */
+export function loadDkimKeys(entries: readonly DkimKeyEntry[]): DkimKey[] {
+  return entries.map((entry) => {
+    const key = readDkimKey(entry);
+    if (typeof key === 'string') throw new MailstreamError('MS_ERR_CONFIG', key);
+    return key;
   });
 }

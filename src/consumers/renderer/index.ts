@@ -13,7 +13,7 @@ import { createRenderHandler } from './handler.js';
 
 /** The renderer stages (payloads + transactional → rendered + rendered-priority + events). */
 export function createRenderer(deps: StageDeps, cfg: Config, templates: TemplateTable): Stage[] {
-  const keys = cfg.dkimKeys ? loadDkimKeys(cfg.dkimKeys) : [];
+  const keys = loadDkimKeys(cfg.dkimKeys);
   const shaping = loadShaping(cfg.shapingFile);
   const render = createRenderHandler({
     templates,

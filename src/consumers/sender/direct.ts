@@ -12,11 +12,12 @@ import {
   type EffectiveLimits, type MxResult, type Shaping,
 } from '../../delivery/index.js';
 import type { Event } from '../../generated/types.js';
+import { formatServer, type NameServer } from '../../delivery/dns-query.js';
 import { createConnectionGate, createRelayTransport, type ConnectionGate, type SendContext, type SmtpOutcome, type SmtpTransport } from './transport.js';
 import { createHostState, orderHosts, tryHosts } from './mx-hosts.js';
 
 /** Options of a direct transport. */
-export interface DirectOptions { shaping: Shaping; dnsServers: string[]; port: number; now?: () => number; connectTimeoutMs?: number }
+export interface DirectOptions { shaping: Shaping; dnsServers: ReadonlyArray<string | NameServer>; port: number; now?: () => number; connectTimeoutMs?: number }
 
 /** One queue: a pool per MX host of the site, all behind one connection gate. */
 interface Queue { gate: ConnectionGate; hosts: Map<string, SmtpTransport>; maxConnections: number }
@@ -40,7 +41,7 @@ export function dnsOutcome(r: Exclude<MxResult, { kind: 'ok' }>, domain: string)
 /** A transport that delivers to each domain's MX hosts. */
 export function createDirectTransport(opts: DirectOptions): SmtpTransport {
   const now = opts.now ?? Date.now;
-  const servers = opts.dnsServers.length ? opts.dnsServers : undefined;
+  const servers = opts.dnsServers.length ? opts.dnsServers.map(formatServer) : undefined;
   const mx = createMxResolver({ servers, now });
   const a = new Resolver({ timeout: 5000, tries: 2 });
   if (servers) a.setServers(servers);

@@ -27,7 +27,7 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
     maxConnections: cfg.smtpMaxConnections, maxMessages: cfg.smtpMaxMessagesPerConnection,
   });
   const smtp = transport ?? (cfg.deliveryMode === 'direct'
-    ? createDirectTransport({ shaping, dnsServers: cfg.dnsServers.split(',').map((s) => s.trim()).filter(Boolean), port: cfg.smtpPort })
+    ? createDirectTransport({ shaping, dnsServers: cfg.dnsServers, port: cfg.smtpPort })
     : relay());
   // relay mode: the priority lane has its own pool of connections, so bulk mail queued for the relay never delays it
   const prioritySmtp = transport || cfg.deliveryMode === 'direct' ? smtp : relay();

@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { specs } from '../../../src/config/index.js';
+import { configTable } from '../../../src/config/docs.js';
 import { runChecks } from '../../../src/cli/commands/check.js';
 
 const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
 
-test('the README documents every configuration variable and the two-line quick start', () => {
+test('the README documents every configuration variable (its table is generated) and the two-line quick start', () => {
   for (const s of specs) assert.ok(readme.includes(`\`${s.env}\``), s.env);
+  assert.ok(readme.includes(configTable()), 'the README configuration table is stale: run npm run gen');
   assert.match(readme, /npm ci && npm start\nnpm test/);
 });
 

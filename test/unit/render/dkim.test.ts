@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authenticate } from 'mailauth';
 import { createDkimSigner, loadDkimKeys, type DkimKey } from '../../../src/render/dkim.js';
+import { loadConfig } from '../../../src/config/index.js';
 import { payload, render } from '../../fixtures/render/payloads.js';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -64,12 +65,14 @@ test('a message from a domain without keys is left unsigned', () => {
   assert.equal(createDkimSigner([rsaKey]).sign(raw, 'other.example'), raw);
 });
 
-test('loadDkimKeys reads the key files of a config string and names a bad entry', () => {
+test('loadDkimKeys reads the key files of the configured entries and names a bad one', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ms-dkim-'));
   writeFileSync(join(dir, 'r.pem'), rsaKey.privateKeyPem);
   writeFileSync(join(dir, 'e.pem'), edKey.privateKeyPem);
-  const keys = loadDkimKeys(`shop.example:r1:rsa:${join(dir, 'r.pem')}, shop.example:e1:ed25519:${join(dir, 'e.pem')}`);
+  const { dkimKeys } = loadConfig({ DKIM_KEYS: `shop.example:r1:rsa:${join(dir, 'r.pem')}, shop.example:e1:ed25519:${join(dir, 'e.pem')}` });
+  const keys = loadDkimKeys(dkimKeys);
   assert.deepEqual(keys.map((k) => [k.domain, k.selector, k.algorithm]), [['shop.example', 'r1', 'rsa-sha256'], ['shop.example', 'e1', 'ed25519-sha256']]);
-  assert.throws(() => loadDkimKeys(`shop.example:r1:rsa:${join(dir, 'missing.pem')}`), /DKIM key entry "shop.example:r1:rsa:.*missing.pem": cannot load/);
-  assert.throws(() => loadDkimKeys('shop.example:r1:dsa:/x.pem'), /DKIM key entry "shop.example:r1:dsa:\/x.pem": expected/);
+  const missing = { domain: 'shop.example', selector: 'r1', algorithm: 'rsa-sha256', path: join(dir, 'missing.pem') } as const;
+  assert.throws(() => loadDkimKeys([missing]), /DKIM key shop.example:r1 \(.*missing.pem\): cannot read/);
+  assert.throws(() => loadDkimKeys([{ ...missing, path: join(dir, 'e.pem') }]), /is an ed25519 key, not rsa/);
 });
