@@ -3,6 +3,7 @@
  * Every variable is documented in `spec.ts` (name, default, unit, doc); `loadConfig` reports every problem at once.
  */
 import { ConfigError } from '../lib/errors.js';
+import { setLogLevel } from '../lib/logger.js';
 import { configSchema, specs, type Config } from './spec.js';
 
 export type { Config } from './spec.js';
@@ -26,7 +27,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
 let cached: Readonly<Config> | undefined;
 /** The process-wide config, loaded on first use. */
 export function config(): Readonly<Config> {
-  cached ??= loadConfig();
+  if (!cached) {
+    cached = loadConfig();
+    setLogLevel(cached.logLevel);
+  }
   return cached;
 }
 

@@ -6,7 +6,7 @@
  * Every change returns one `shaping_adjusted` Event; extensions inside the hold-off window return none.
  */
 import type { Event } from '../generated/types.js';
-import { makeEvent } from '../lib/events.js';
+import { makeEvent } from '../schemas/events.js';
 import { parseSmtpReply } from './bounce.js';
 import type { AdaptiveRule, EffectiveLimits } from './shaping.js';
 import { formatRate, perSecond, type Rate } from './units.js';

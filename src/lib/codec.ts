@@ -5,10 +5,12 @@
 import avro from 'avsc';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { MailstreamError } from './errors.js';
-import type { ResolvedTopic } from '../topics/runtime.js';
 
 /** Encoder/decoder for one topic's values. */
 export interface Codec<T> { encode(value: T): Buffer; decode(buf: Buffer): T | Promise<T> }
+
+/** What a codec needs of a topic (a `ResolvedTopic` fits): its value subject, schema and avsc type. */
+export interface CodecTopic { subject: string; schema: unknown; type: avro.Type }
 
 /** A registry client for `url`. */
 export function createRegistry(url: string): SchemaRegistry {
@@ -16,7 +18,7 @@ export function createRegistry(url: string): SchemaRegistry {
 }
 
 /** A codec for `topic`, encoding with the ID our exact schema is registered under (run `mailstream topics apply` first). */
-export async function createCodec<T>(registry: SchemaRegistry, topic: ResolvedTopic): Promise<Codec<T>> {
+export async function createCodec<T>(registry: SchemaRegistry, topic: CodecTopic): Promise<Codec<T>> {
   let id: number;
   try { id = await registry.getRegistryIdBySchema(topic.subject, { type: SchemaType.AVRO, schema: JSON.stringify(topic.schema) }); }
   catch (err) {

@@ -1,6 +1,5 @@
 /** Kafka client and producer factories, with kafkajs logs routed to pino. */
 import kafkajs, { type Kafka, type Producer, type LogEntry } from 'kafkajs';
-import type { Config } from '../config/index.js';
 import { logger } from './logger.js';
 
 const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs; // CJS module: named imports are not detected under ESM
@@ -9,8 +8,11 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
 };
 
+/** Where and as whom to connect (the config's KAFKA_BROKERS and KAFKA_CLIENT_ID). */
+export interface KafkaOptions { kafkaBrokers: readonly string[]; kafkaClientId: string }
+
 /** A Kafka client for `cfg`, named `<clientId>-<role>`. */
-export function createKafka(cfg: Pick<Config, 'kafkaBrokers' | 'kafkaClientId'>, role: string): Kafka {
+export function createKafka(cfg: KafkaOptions, role: string): Kafka {
   return new KafkaClient({
     clientId: `${cfg.kafkaClientId}-${role}`,
     brokers: [...cfg.kafkaBrokers],

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Job, Payload, Event } from '../generated/types.js';
 import { createCodec, type Codec } from '../lib/codec.js';
 import { MailstreamError } from '../lib/errors.js';
-import { makeEvent } from '../lib/events.js';
+import { makeEvent } from '../schemas/events.js';
 import { topic } from '../topics/runtime.js';
 import { validateAddress } from '../consumers/splitter/address.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Event, Payload, RenderedMessage, Template, TemplateVersion } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
-import { makeEvent } from '../../lib/events.js';
+import { makeEvent } from '../../schemas/events.js';
 import type { DkimSigner } from '../../render/dkim.js';
 import { deepMerge } from '../../render/eta.js';
 import { domainOf } from '../../render/headers.js';

@@ -5,7 +5,7 @@
  */
 import type { DeliveryAttempt, RenderedMessage, AttemptOutcome, EventType, Suppression } from '../../generated/types.js';
 import { classifyBounce, nextAttempt, partitionKey, type RetrySchedule } from '../../delivery/index.js';
-import { makeEvent } from '../../lib/events.js';
+import { makeEvent } from '../../schemas/events.js';
 import { suppressionKey } from '../../streams/suppressions.js';
 import type { Output } from '../stage.js';
 import type { SmtpOutcome, SmtpTransport } from './transport.js';

@@ -5,7 +5,7 @@
  * so memory stays flat whatever the audience size.
  */
 import type { Job, Payload, Recipient } from '../../generated/types.js';
-import { makeEvent } from '../../lib/events.js';
+import { makeEvent } from '../../schemas/events.js';
 import { MailstreamError } from '../../lib/errors.js';
 import type { Output } from '../stage.js';
 import type { AudienceRow } from './audience.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toRow, chunk } from '../../../src/consumers/event-sink/handler.js';
-import { makeEvent } from '../../../src/lib/events.js';
+import { makeEvent } from '../../../src/schemas/events.js';
 
 test('an event maps to a ClickHouse row: seconds for ts, empty strings for absent text, nulls kept for numbers', () => {
   const row = toRow(makeEvent('bounced', { jobId: 'j', messageId: 'j.1', smtpCode: 550, bounceClass: 10 }, 1_700_000_000_123));

@@ -1,4 +1,4 @@
-/** Builds the one flat event record; every stage reports through `makeEvent`. */
+/** Builds the one flat event record (schemas/event.avsc); every stage reports through `makeEvent`. */
 import type { Event, EventType } from '../generated/types.js';
 
 const EMPTY: Omit<Event, 'eventId' | 'type' | 'ts' | 'jobId'> = {
