@@ -31,14 +31,14 @@ export const GLOBAL = {
 function payload(batch: number, seq: number): Payload {
   const jobId = 'bench-render';
   return {
-    jobId, seq, acceptedAt: Date.now(), kind: 'bulk', tenant: 'bench', campaignId: 'spring-sale', globalData: JSON.stringify(GLOBAL),
+    jobId, seq, acceptedAt: Date.now(), kind: 'bulk', tenant: 'bench', campaignId: 'spring-sale', globalData: JSON.stringify(GLOBAL), metadata: '{}',
     options: { openTracking: true, clickTracking: true, strict: false, ipPool: null },
     content: { templateId: null, templateVersion: null, subject: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>', from: 'Northwind <news@shop.example>',
-      replyTo: null, mjml: readFileSync(FIXTURE, 'utf8'), html: null, text: null, headers: {}, attachments: [] },
+      replyTo: null, mjml: readFileSync(FIXTURE, 'utf8'), html: null, text: null, headers: {}, attachments: [], engine: 'eta' },
     recipients: Array.from({ length: batch }, (_, i) => {
       const row = seq * batch + i + 1;
       return { messageId: `${jobId}.${row}`, rowNumber: row, email: `user${row}@dest${row % 50}.example`,
-        data: JSON.stringify({ firstName: `Alex${row}`, code: `SPRING${row}`, userId: `u${row}`, viewId: `v${row}`, email: `user${row}@dest.example`, loyalty: { points: row % 3 } }) };
+        data: JSON.stringify({ firstName: `Alex${row}`, code: `SPRING${row}`, userId: `u${row}`, viewId: `v${row}`, email: `user${row}@dest.example`, loyalty: { points: row % 3 } }), metadata: '{}' };
     }),
   };
 }

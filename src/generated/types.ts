@@ -40,7 +40,7 @@ export interface Content {
   templateId: null | string;
   /** Pinned template version; null means the latest. */
   templateVersion: null | number;
-  /** Subject template (Eta). */
+  /** Subject template. */
   subject: null | string;
   /** From header template, e.g. 'Shop <news@shop.example>'. */
   from: null | string;
@@ -56,6 +56,8 @@ export interface Content {
   headers: Record<string, string>;
   /** Attachments and inline images; transactional messages only, within MAX_MESSAGE_BYTES. */
   attachments: Array<Attachment>;
+  /** Template language of inline content (a stored template carries its own); eta only from the operator's CLI. */
+  engine: TemplateEngine;
 }
 
 /** A record a stage could not process (e.g. bad Avro), kept with the reason for inspection and replay. */
@@ -187,8 +189,10 @@ export interface Job {
   content: Content;
   /** Recipient source. */
   audience: Audience;
-  /** Job-wide substitution data, a JSON object; each recipient's row is deep-merged over it. */
+  /** Job-wide substitution_data, a JSON object; a recipient's own keys take precedence over it. */
   globalData: string;
+  /** Job-wide metadata, a JSON object; substitution data takes precedence over it in templates. */
+  metadata: string;
   /** Recipients per payload record (count). */
   payloadSize: number;
   /** Options. */
@@ -230,6 +234,8 @@ export interface Payload {
   content: Content;
   /** Job-wide substitution data, JSON. */
   globalData: string;
+  /** Job-wide metadata, JSON. */
+  metadata: string;
   /** The job's options. */
   options: JobOptions;
   /** The recipients of this slice. */
@@ -246,6 +252,8 @@ export interface Recipient {
   email: string;
   /** The row's substitution data, a JSON object (every column or field). */
   data: string;
+  /** The recipient's metadata, a JSON object; below substitution data in template precedence. */
+  metadata: string;
 }
 
 /** A complete RFC 5322 message for one recipient, ready for SMTP. Keyed by destination domain so one sender owns whole destinations. */
@@ -337,9 +345,16 @@ export interface Template {
   text: null | string;
   /** Extra header templates. */
   headers: Record<string, string>;
+  /** Template language; eta only from the operator's CLI. */
+  engine: TemplateEngine;
   /** Earlier versions kept for pinned jobs, oldest first. */
   versions: Array<TemplateVersion>;
 }
+
+/** Template language of a content or stored template. sparkpost: SparkPost's substitution language, sandboxed (the default). eta: JavaScript templates, accepted only from the operator's CLI. */
+export type TemplateEngine = 'sparkpost' | 'eta';
+/** Every TemplateEngine value, in schema order. */
+export const TemplateEngineValues = ['sparkpost', 'eta'] as const;
 
 /** An earlier version of a stored template, kept inside the latest record so pinned jobs still render. */
 export interface TemplateVersion {
@@ -359,4 +374,6 @@ export interface TemplateVersion {
   text: null | string;
   /** Extra header templates. */
   headers: Record<string, string>;
+  /** Template language; eta only from the operator's CLI. */
+  engine: TemplateEngine;
 }

@@ -18,7 +18,7 @@ const content = z.strictObject({
   templateId: z.string().min(1).nullish(), templateVersion: z.number().int().min(1).nullish(),
   subject: z.string().nullish(), from: z.string().nullish(), replyTo: z.string().nullish(),
   mjml: z.string().nullish(), html: z.string().nullish(), text: z.string().nullish(),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z.record(z.string(), z.string()).default({}), engine: z.enum(['sparkpost', 'eta']).default('sparkpost'),
   attachments: z.array(z.strictObject({
     filename: z.string().min(1), contentType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as application/pdf'),
     content: z.string().describe('base64'), cid: z.string().nullish(),
@@ -30,7 +30,8 @@ const options = z.strictObject({
 }).default({ openTracking: false, clickTracking: false, strict: false });
 const common = {
   jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), tenant: z.string().min(1).default('default'),
-  campaignId: z.string().nullish(), content, globalData: z.record(z.string(), z.unknown()).default({}), options,
+  campaignId: z.string().nullish(), content, globalData: z.record(z.string(), z.unknown()).default({}),
+  metadata: z.record(z.string(), z.unknown()).default({}), options,
 };
 
 /** A bulk send request. */
@@ -43,7 +44,9 @@ export const bulkRequest = z.strictObject({
   payloadSize: z.number().int().min(1).max(10000).default(100),
 });
 /** A transactional send request: one recipient, priority lane. */
-export const transactionalRequest = z.strictObject({ ...common, recipient: z.strictObject({ email: z.string(), data: z.record(z.string(), z.unknown()).default({}) }) });
+export const transactionalRequest = z.strictObject({ ...common, recipient: z.strictObject({
+  email: z.string(), data: z.record(z.string(), z.unknown()).default({}), metadata: z.record(z.string(), z.unknown()).default({}),
+}) });
 
 /** Parse a request, or throw MS_ERR_VALIDATION listing every problem with its field path. */
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -59,7 +62,7 @@ export function newJobId(now = Date.now()): string {
 
 const toContent = (c: z.infer<typeof content>): Job['content'] => ({
   templateId: c.templateId ?? null, templateVersion: c.templateVersion ?? null, subject: c.subject ?? null, from: c.from ?? null,
-  replyTo: c.replyTo ?? null, mjml: c.mjml ?? null, html: c.html ?? null, text: c.text ?? null, headers: c.headers,
+  replyTo: c.replyTo ?? null, mjml: c.mjml ?? null, html: c.html ?? null, text: c.text ?? null, headers: c.headers, engine: c.engine,
   attachments: c.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64'), cid: a.cid ?? null })),
 });
 const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPool: o.ipPool ?? null });
@@ -88,7 +91,7 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       const now = Date.now();
       const job: Job = {
         jobId: r.jobId ?? newJobId(now), acceptedAt: now, kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,
-        content: toContent(r.content), globalData: JSON.stringify(r.globalData), payloadSize: r.payloadSize, options: toOptions(r.options),
+        content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata), payloadSize: r.payloadSize, options: toOptions(r.options),
         audience: { format: r.audience.format, uri: r.audience.uri ?? null, query: r.audience.query ?? null, inline: r.audience.inline ? JSON.stringify(r.audience.inline) : null, emailField: r.audience.emailField },
       };
       await producer.sendBatch({ acks: -1, topicMessages: [
@@ -106,8 +109,9 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       const messageId = `${jobId}.1`;
       const payload: Payload = {
         jobId, seq: 0, acceptedAt: now, kind: 'transactional', tenant: r.tenant, campaignId: r.campaignId ?? null,
-        content: toContent(r.content), globalData: JSON.stringify(r.globalData), options: toOptions(r.options),
-        recipients: [{ messageId, rowNumber: 1, email: addr.email, data: JSON.stringify({ email: addr.email, ...r.recipient.data }) }],
+        content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata),
+        options: toOptions(r.options), recipients: [{ messageId, rowNumber: 1, email: addr.email, data: JSON.stringify({ email: addr.email, ...r.recipient.data }),
+          metadata: JSON.stringify(r.recipient.metadata) }],
       };
       await producer.sendBatch({ acks: -1, topicMessages: [
         { topic: tx.name, messages: [{ key: messageId, value: codecs.payload.encode(payload) }] },

@@ -21,6 +21,7 @@ const KEEP_VERSIONS = 20;
 const source = z.strictObject({
   subject: z.string().min(1), from: z.string().min(1), replyTo: z.string().nullish(), mjml: z.string().nullish(),
   html: z.string().nullish(), text: z.string().nullish(), headers: z.record(z.string(), z.string()).default({}),
+  engine: z.enum(['sparkpost', 'eta']).default('sparkpost'),
 }).refine((t) => t.mjml || t.html || t.text, 'give a body: mjml, html or text');
 
 /** A template's content as published. */
@@ -43,8 +44,9 @@ export async function publishTemplate(rt: Runtime, templateId: string, src: Temp
   const table = await createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);
   let latest: Template | undefined;
   try { await table.ready; latest = table.latest(templateId); } finally { await table.stop(); }
-  const body = { subject: src.subject, from: src.from, replyTo: src.replyTo ?? null, mjml: src.mjml ?? null, html: src.html ?? null, text: src.text ?? null, headers: src.headers };
-  const previous: TemplateVersion[] = latest ? [...latest.versions, { version: latest.version, subject: latest.subject, from: latest.from, replyTo: latest.replyTo, mjml: latest.mjml, html: latest.html, text: latest.text, headers: latest.headers }] : [];
+  const body = { subject: src.subject, from: src.from, replyTo: src.replyTo ?? null, mjml: src.mjml ?? null, html: src.html ?? null, text: src.text ?? null,
+    headers: src.headers, engine: src.engine };
+  const previous: TemplateVersion[] = latest ? [...latest.versions, { version: latest.version, subject: latest.subject, from: latest.from, replyTo: latest.replyTo, mjml: latest.mjml, html: latest.html, text: latest.text, headers: latest.headers, engine: latest.engine }] : [];
   const record: Template = { templateId, version: (latest?.version ?? 0) + 1, createdAt: Date.now(), ...body, versions: previous.slice(-KEEP_VERSIONS) };
   const t = topic(rt.topicPrefix, 'templates');
   const codec = await createCodec<Template>(rt.registry, t);

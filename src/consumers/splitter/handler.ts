@@ -32,7 +32,7 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
 
   const closePayload = (): void => {
     if (!batch.length) return;
-    const payload: Payload = { ...base, seq: result.payloads++, acceptedAt: job.acceptedAt, kind: job.kind, content: job.content, globalData: job.globalData, options: job.options, recipients: batch };
+    const payload: Payload = { ...base, seq: result.payloads++, acceptedAt: job.acceptedAt, kind: job.kind, content: job.content, globalData: job.globalData, metadata: job.metadata, options: job.options, recipients: batch };
     pending.push({ topic: 'payloads', key: `${job.jobId}:${payload.seq}`, value: payload });
     batch = [];
   };
@@ -61,7 +61,7 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
         continue;
       }
       const messageId = `${job.jobId}.${r.rowNumber}`;
-      batch.push({ messageId, rowNumber: r.rowNumber, email: addr.email, data: JSON.stringify(r.row) });
+      batch.push({ messageId, rowNumber: r.rowNumber, email: addr.email, data: JSON.stringify(r.row), metadata: '{}' });
       pending.push(event('injected', { ...base, messageId, rowNumber: r.rowNumber, recipient: addr.email, domain: addr.domain }, deps));
       result.recipients++;
       if (batch.length >= size) { closePayload(); await flush(); }

@@ -1,0 +1,95 @@
+/**
+ * The data one render sees: SparkPost's precedence (recipient substitution_data > job substitution_data >
+ * recipient metadata > job metadata), the reserved variables, dynamic content and snippets. The tracking hook
+ * lives here too, under a symbol no template can name: lookups from template source only reach the data layers.
+ */
+import { own } from './values.js';
+
+/** Per-message hooks the renderer plugs in (tracked links, open pixel); absent means links are left as written. */
+export interface RenderHooks {
+  /** The href to emit for tracked link `index` whose target is `url` (already URL-safe, HTML-attribute safe). */
+  link(index: number, url: string): string;
+  /** The open pixel markup, or ''. */
+  pixel(): string;
+}
+
+/** A recipient's address as SparkPost takes it: the email, or `{ email, name, header_to }`. */
+export type AddressInput = string | { email: string; name?: string | null; header_to?: string | null };
+
+/** What `createScope` takes; every field is optional. */
+export interface ScopeInput {
+  recipient?: { substitution_data?: unknown; metadata?: unknown; address?: AddressInput };
+  job?: { substitution_data?: unknown; metadata?: unknown };
+  /** `dynamic_html` chunks (name → template source); default: the `dynamic_html` key of the data. */
+  dynamicHtml?: Record<string, string>;
+  /** `dynamic_plain` chunks (name → template source); default: the `dynamic_plain` key of the data. */
+  dynamicPlain?: Record<string, string>;
+  /** Stored snippets (id → template source) for `render_snippet()`. */
+  snippets?: Record<string, string>;
+  /** The envelope sender, for `env_from` and `return_path`. */
+  envFrom?: string;
+}
+
+/** Key of the hooks on a scope: a symbol, so no template path can reach them. */
+export const HOOKS = Symbol('mailstream.render.hooks');
+
+/** Everything one render reads. Opaque to callers: build it with `createScope`. */
+export interface RenderScope {
+  /** Data layers, highest precedence first. */
+  readonly layers: readonly unknown[];
+  /** Reserved variables (address, email, email_id, env_from, return_path) when known. */
+  readonly reserved: ReadonlyMap<string, unknown>;
+  readonly dynamicHtml: unknown;
+  readonly dynamicPlain: unknown;
+  readonly snippets: unknown;
+  readonly [HOOKS]?: RenderHooks;
+}
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Build the scope of one recipient's render. */
+export function createScope(input: ScopeInput = {}): RenderScope {
+  const r = input.recipient ?? {};
+  const j = input.job ?? {};
+  const layers = [r.substitution_data, j.substitution_data, r.metadata, j.metadata].filter(isObject);
+  const reserved = new Map<string, unknown>();
+  const addr = typeof r.address === 'string' ? { email: r.address } : isObject(r.address) ? r.address : undefined;
+  if (addr) {
+    const email = own(addr, 'email');
+    const name = own(addr, 'name');
+    const headerTo = own(addr, 'header_to');
+    reserved.set('address', { email, name: name ?? undefined, header_to: headerTo ?? email });
+    reserved.set('email', email);
+    reserved.set('email_id', email);
+  }
+  if (typeof input.envFrom === 'string') { reserved.set('env_from', input.envFrom); reserved.set('return_path', input.envFrom); }
+  const fromData = (key: string): unknown => {
+    for (const l of layers) { const v = own(l, key); if (v != null) return v; }
+    return undefined;
+  };
+  return {
+    layers, reserved,
+    dynamicHtml: input.dynamicHtml ?? fromData('dynamic_html'),
+    dynamicPlain: input.dynamicPlain ?? fromData('dynamic_plain'),
+    snippets: input.snippets,
+  };
+}
+
+/** The same scope with the renderer's per-message hooks attached. */
+export function withHooks(scope: RenderScope, hooks: RenderHooks): RenderScope {
+  return { ...scope, [HOOKS]: hooks };
+}
+
+/** A top-level variable: reserved names first, then the data layers in precedence order. */
+export function lookupRoot(scope: RenderScope, name: string): unknown {
+  if (name === 'dynamic_html') return scope.dynamicHtml;
+  if (name === 'dynamic_plain') return scope.dynamicPlain;
+  const res = scope.reserved.get(name);
+  if (res !== undefined) return res;
+  const layers = scope.layers;
+  for (let i = 0; i < layers.length; i++) {
+    const v = own(layers[i], name);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}

@@ -1,0 +1,52 @@
+/**
+ * Safe value handling: own data properties only (no prototype, no getters, no Proxy traps), and printing that
+ * never calls user code (`toString`, `valueOf`, `toJSON` are never invoked).
+ */
+import { types } from 'node:util';
+
+/** `obj[key]` when it is an own data property of a plain (non-Proxy) object or array; else undefined. */
+export function own(obj: unknown, key: string): unknown {
+  if (typeof obj !== 'object' || obj === null || types.isProxy(obj)) return undefined;
+  const d = Object.getOwnPropertyDescriptor(obj, key);
+  return d === undefined ? undefined : d.value;
+}
+
+/** Length for `#x`: arrays and strings; 0 for anything else. */
+export function lengthOf(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (Array.isArray(v) && !types.isProxy(v)) {
+    const d = Object.getOwnPropertyDescriptor(v, 'length');
+    return typeof d?.value === 'number' ? d.value : 0;
+  }
+  return 0;
+}
+
+/** Text of a value: strings, finite numbers, booleans and bigints print; null, objects and functions print ''. */
+export function print(v: unknown): string {
+  switch (typeof v) {
+    case 'string': return v;
+    case 'number': return Number.isFinite(v) ? String(v) : '';
+    case 'boolean': return v ? 'true' : 'false';
+    case 'bigint': return v.toString();
+    default: return '';
+  }
+}
+
+/** SparkPost's truth: everything but null/undefined and false (0 and '' are true, as in Lua). */
+export const truthy = (v: unknown): boolean => v !== null && v !== undefined && v !== false;
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '/': '&#x2F;' };
+const ESC_RE = /[&<>"'/]/g;
+const ESC_TEST = /[&<>"'/]/;
+
+/** HTML-escape as SparkPost does (`/` included). */
+export const escapeHtml = (s: string): string => (ESC_TEST.test(s) ? s.replace(ESC_RE, (c) => ESC[c]) : s);
+
+/** URL-encode a value inside an href (RFC 3986 unreserved characters kept, `!'()*` encoded too). */
+export function encodeUrl(s: string): string {
+  return encodeURIComponent(wellFormed(s)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** `s` with lone surrogates replaced by U+FFFD (they make encodeURIComponent throw). */
+export const wellFormed = (s: string): string => s.replace(LONE, '\uFFFD');
