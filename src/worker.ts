@@ -9,7 +9,7 @@ import { config } from './config/index.js';
 import { createClickhouse } from './clickhouse/client.js';
 import { logger } from './lib/logger.js';
 import { connectRuntime } from './runtime.js';
-import type { Stage } from './consumers/stage.js';
+import type { Stage } from './consumers/shell/index.js';
 import { MailstreamError } from './lib/errors.js';
 
 /** Stage names a worker can run. */

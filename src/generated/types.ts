@@ -60,7 +60,7 @@ export interface Content {
   engine: TemplateEngine;
 }
 
-/** A record a stage could not process (e.g. bad Avro), kept with the reason for inspection and replay. */
+/** A record a stage gave up on (bad Avro, a non-retriable error, or retries exhausted), kept raw with the reason for inspection and replay (mailstream dlq). */
 export interface DeadLetter {
   /** Topic it came from. */
   topic: string;
@@ -80,6 +80,8 @@ export interface DeadLetter {
   error: string;
   /** When it was dead-lettered, ms since the Unix epoch. */
   ts: number;
+  /** Handler calls made before giving up (1 for bad Avro or a non-retriable error). */
+  attempts: number;
 }
 
 /** One SMTP delivery attempt of one message and its outcome. */

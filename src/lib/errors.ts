@@ -29,6 +29,8 @@ export const catalogue = {
   MS_SUSPENDED: { status: 503, retriable: true, message: 'binding and destination are suspended by adaptive delivery' },
   MS_EXPIRED: { status: 504, retriable: false, message: 'undeliverable within the maximum message age' },
   MS_ERR_UNAVAILABLE: { status: 503, retriable: true, message: 'dependency unavailable' },
+  MS_ERR_NOT_DUE: { status: 503, retriable: true, message: 'record is not due yet' },
+  MS_ERR_UNRECOVERABLE: { status: 500, retriable: false, message: 'record cannot be processed' },
 } as const;
 
 /** A stable error code. */
@@ -56,6 +58,30 @@ export class ConfigError extends MailstreamError {
     super('MS_ERR_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
   }
+}
+
+/** BullMQ-style control flow: the record is not due before `until` (ms since the epoch); waiting costs no attempt. */
+export class DelayedError extends MailstreamError {
+  readonly until: number;
+  constructor(until: number, message = 'record is not due yet') {
+    super('MS_ERR_NOT_DUE', message);
+    this.name = 'DelayedError';
+    this.until = until;
+  }
+}
+
+/** BullMQ-style control flow: the record can never succeed; the stage dead-letters it at once. */
+export class UnrecoverableError extends MailstreamError {
+  constructor(message?: string, code: ErrorCode = 'MS_ERR_UNRECOVERABLE', opts: { cause?: unknown } = {}) {
+    super(code, message, { retriable: false, cause: opts.cause });
+    this.name = 'UnrecoverableError';
+  }
+}
+
+/** The stable code of any error: ours, or MS_ERR_UNAVAILABLE for a retriable library error, else MS_ERR_UNRECOVERABLE. */
+export function codeOf(err: unknown): ErrorCode {
+  if (err instanceof MailstreamError) return err.code;
+  return isRetriable(err) ? 'MS_ERR_UNAVAILABLE' : 'MS_ERR_UNRECOVERABLE';
 }
 
 /** True when an error (ours or a library's) is worth retrying. */

@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../../config/index.js';
 import type { Event } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
-import { createStage, type StageDeps } from '../stage.js';
+import { createStage, type StageDeps } from '../shell/index.js';
 import { chunk, toRow } from './handler.js';
 
 /** The event sink stage. */
@@ -19,12 +19,17 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
     partitionsConcurrently: 3,
     maxBytesPerPartition: 8 << 20,
     consumer: { minBytes: 256 << 10, maxWaitTimeInMs: cfg.sinkFlushMs },
-    async handle(records) {
-      for (const part of chunk(records.map((r) => toRow(r.value)), cfg.sinkBatchSize)) {
-        try { await clickhouse.insert({ table: 'events', values: part, format: 'JSONEachRow' }); }
-        catch (err) { throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err }); }
-      }
-      return [];
+    strategy: {
+      kind: 'batch',
+      async handle(records) {
+        for (const part of chunk(records.map((r) => toRow(r.value)), cfg.sinkBatchSize)) {
+          try { await clickhouse.insert({ table: 'events', values: part, format: 'JSONEachRow' }); }
+          catch (err) {
+            throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err });
+          }
+        }
+        return [];
+      },
     },
   }, deps);
 }

@@ -8,7 +8,8 @@ import type { Payload } from '../../generated/types.js';
 import { loadShaping, partitionKey, shardsOf } from '../../delivery/index.js';
 import { loadDkimKeys, createDkimSigner } from '../../render/dkim.js';
 import type { TemplateTable } from '../../streams/templates.js';
-import { createStage, type Output, type StageDeps, type Stage } from '../stage.js';
+import { makeEvent } from '../../lib/events.js';
+import { createStage, type Output, type StageDeps, type Stage } from '../shell/index.js';
 import { createRenderHandler } from './handler.js';
 
 /** The renderer stages (payloads + transactional → rendered + rendered-priority + events). */
@@ -26,16 +27,28 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
   const lane = (name: string, input: 'payloads' | 'transactional', output: 'rendered' | 'rendered-priority', partitions: number) =>
     createStage<Payload>({
       name, input, outputs: [output, 'events'], partitionsConcurrently: partitions,
-      // a payload renders into ~100 messages: produce and commit every payload, so memory stays at a few payloads
-      concurrency: 1,
-      progressEvery: 1,
-      async handleEach({ value }) {
-        await templates.ready;
-        const { rendered, events } = await render(value);
-        const out: Output[] = rendered.map((m) => ({ topic: output, key: partitionKey(m.domain, m.rcptTo, shardsOf(shaping, m.domain)), value: m }));
-        for (const e of events) out.push({ topic: 'events', key: e.jobId, value: e });
-        return out;
+      strategy: {
+        kind: 'each',
+        // a payload renders into ~100 messages: produce and commit every payload, so memory stays at a few payloads
+        concurrency: 1,
+        progressEvery: 1,
+        async handle({ value }) {
+          await templates.ready;
+          const { rendered, events } = await render(value);
+          const out: Output[] = rendered.map((m) => ({
+            topic: output, key: partitionKey(m.domain, m.rcptTo, shardsOf(shaping, m.domain)), value: m,
+          }));
+          for (const e of events) out.push({ topic: 'events', key: e.jobId, value: e });
+          return out;
+        },
       },
+      failed: ({ value }, reason, now) => value.recipients.map((r) => ({
+        topic: 'events', key: value.jobId,
+        value: makeEvent('failed', {
+          jobId: value.jobId, messageId: r.messageId, tenant: value.tenant, campaignId: value.campaignId,
+          recipient: r.email, rowNumber: r.rowNumber, reason,
+        }, now),
+      })),
     }, deps);
   return [lane('renderer', 'payloads', 'rendered', 2), lane('renderer-priority', 'transactional', 'rendered-priority', 1)];
 }

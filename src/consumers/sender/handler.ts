@@ -7,7 +7,7 @@ import type { DeliveryAttempt, RenderedMessage, AttemptOutcome, EventType, Suppr
 import { classifyBounce, nextAttempt, partitionKey, type RetrySchedule } from '../../delivery/index.js';
 import { makeEvent } from '../../schemas/events.js';
 import { suppressionKey } from '../../streams/suppressions.js';
-import type { Output } from '../stage.js';
+import type { Output } from '../shell/index.js';
 import type { SmtpOutcome, SmtpTransport } from './transport.js';
 
 /** Suppressed addresses, keyed `<tenant>:<lower-cased email>`. */
@@ -43,6 +43,11 @@ const baseFields = (msg: RenderedMessage) => ({
 export function policyRejected(msg: RenderedMessage, now: number): Output {
   const event = makeEvent('policy_rejected', { ...baseFields(msg), reason: 'MS_SUPPRESSED: recipient is on the suppression list' }, now);
   return { topic: 'events', key: msg.jobId, value: event };
+}
+
+/** The final `failed` event of a message the sender gave up on (dead-lettered); `reason` starts with the error code. */
+export function failedEvent(msg: RenderedMessage, reason: string, now: number): Output {
+  return { topic: 'events', key: msg.jobId, value: makeEvent('failed', { ...baseFields(msg), attempt: msg.attempt + 1, reason }, now) };
 }
 
 /** Build the send handler. */

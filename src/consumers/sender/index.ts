@@ -11,8 +11,8 @@ import { topic } from '../../topics/runtime.js';
 import { loadShaping, resolveShaping } from '../../delivery/index.js';
 import { createSuppressionTable, type SuppressionTable } from '../../streams/suppressions.js';
 import type { TopicName } from '../../topics/index.js';
-import { createStage, type StageDeps, type Stage, type StageSpec } from '../stage.js';
-import { createSendHandler, type SuppressionSet } from './handler.js';
+import { createStage, type StageDeps, type Stage, type StageSpec } from '../shell/index.js';
+import { createSendHandler, failedEvent, type SuppressionSet } from './handler.js';
 import { createDirectTransport } from './direct.js';
 import { createRelayTransport, type SmtpTransport } from './transport.js';
 
@@ -61,11 +61,15 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
   const lane = (spec: Pick<StageSpec<RenderedMessage>, 'name' | 'input' | 'partitionsConcurrently' | 'dueAt'>, handle = bulk): Stage => {
     const stage = createStage<RenderedMessage>({
       ...spec, outputs: SENDER_OUTPUTS, maxBytesPerPartition: 4 << 20,
-      // one in-memory queue per destination (the partition key: the domain, or its shard)
-      parallel: { queueOf: (r) => r.key ?? r.value.domain, maxPerQueue: cfg.senderQueueMax, maxInFlight: cfg.senderConcurrency },
-      handleEach: (r) => handle(r.value),
+      strategy: {
+        kind: 'parallel',
+        // one in-memory queue per destination (the partition key: the domain, or its shard)
+        queueOf: (r) => r.key ?? r.value.domain, maxPerQueue: cfg.senderQueueMax, maxInFlight: cfg.senderConcurrency,
+        handle: (r) => handle(r.value),
+      },
+      failed: ({ value }, reason, now) => [failedEvent(value, reason, now)],
     }, deps);
-    return { name: stage.name, consumer: stage.consumer, stop: stage.stop, async start() { await openTable(); await startControl(); await stage.start(); } };
+    return { ...stage, async start() { await openTable(); await startControl(); await stage.start(); } };
   };
   return {
     stages: [

@@ -7,7 +7,7 @@
 import type { Job, Payload, Recipient } from '../../generated/types.js';
 import { makeEvent } from '../../schemas/events.js';
 import { MailstreamError } from '../../lib/errors.js';
-import type { Output } from '../stage.js';
+import type { Output } from '../shell/index.js';
 import type { AudienceRow } from './audience.js';
 import { validateAddress } from './address.js';
 

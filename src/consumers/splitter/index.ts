@@ -1,6 +1,10 @@
-/** Splitter wiring: consumes jobs, streams each audience and produces payloads and events. */
+/**
+ * Splitter wiring: consumes jobs one at a time, streams each audience and produces payloads and events as it goes.
+ * A job given up on ends with a job_failed event, so `mailstream job` still reaches done.
+ */
 import type { Job } from '../../generated/types.js';
-import { createStage, type StageDeps } from '../stage.js';
+import { makeEvent } from '../../lib/events.js';
+import { createStage, type StageDeps } from '../shell/index.js';
 import { readAudience } from './audience.js';
 import { splitJob } from './handler.js';
 
@@ -11,13 +15,21 @@ export function createSplitter(deps: StageDeps) {
     input: 'jobs',
     outputs: ['payloads', 'events'],
     partitionsConcurrently: 3,
-    async handle(records, ctx) {
-      for (const { value: job, partition, offset } of records) {
+    strategy: {
+      kind: 'each',
+      concurrency: 1,
+      progressEvery: 1,
+      async handle({ value: job, partition, offset }, ctx) {
         const started = Date.now();
-        const res = await splitJob(job, { rows: (j) => readAudience(j.audience), emit: ctx.emit, heartbeat: ctx.heartbeat, now: Date.now });
+        const deps = { rows: (j: Job) => readAudience(j.audience), emit: ctx.emit, heartbeat: ctx.heartbeat, now: Date.now };
+        const res = await splitJob(job, deps);
         ctx.log.info({ jobId: job.jobId, partition, offset, ...res, ms: Date.now() - started }, 'job split');
-      }
-      return [];
+        return [];
+      },
     },
+    failed: ({ value: job }, reason, now) => [{
+      topic: 'events', key: job.jobId,
+      value: makeEvent('job_failed', { jobId: job.jobId, tenant: job.tenant, campaignId: job.campaignId, reason, count: 0 }, now),
+    }],
   }, deps);
 }

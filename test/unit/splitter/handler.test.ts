@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { splitJob } from '../../../src/consumers/splitter/handler.js';
 import type { AudienceRow } from '../../../src/consumers/splitter/audience.js';
 import type { Job, Payload, Event } from '../../../src/generated/types.js';
-import type { Output } from '../../../src/consumers/stage.js';
+import type { Output } from '../../../src/consumers/shell/index.js';
 import { MailstreamError } from '../../../src/lib/errors.js';
 
 const job = (over: Partial<Job> = {}): Job => ({

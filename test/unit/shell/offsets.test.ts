@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOffsetTracker } from '../../../src/consumers/offsets.js';
+import { createOffsetTracker } from '../../../src/consumers/shell/offsets.js';
 
 test('the committable offset is the lowest unfinished record, whatever order records finish in', () => {
   const t = createOffsetTracker();

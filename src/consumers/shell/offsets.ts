@@ -32,6 +32,8 @@ export interface OffsetTracker {
   inFlight(): number;
   /** Drop every partition not in `keep` (after a rebalance took them away). */
   retain(keep: Iterable<number>): void;
+  /** True while `partition` is tracked (assigned here). */
+  owns(partition: number): boolean;
   /** Partitions tracked. */
   partitions(): number[];
 }
@@ -99,6 +101,7 @@ export function createOffsetTracker(): OffsetTracker {
         parts.delete(p);
       }
     },
+    owns: (partition) => parts.has(partition),
     partitions: () => [...parts.keys()],
   };
 }

@@ -1,0 +1,36 @@
+/** The one produce path of a stage: encode each output with its topic's codec and send with acks=all, in bounded requests. */
+import type { Producer } from 'kafkajs';
+import type { Codec } from '../../lib/codec.js';
+import { MailstreamError } from '../../lib/errors.js';
+import { topic as resolveTopic } from '../../topics/runtime.js';
+import type { TopicName } from '../../topics/index.js';
+import type { Output } from './types.js';
+
+// A partition's record batch must stay under the broker's max.message.bytes.
+const MAX_REQUEST_BYTES = 768 * 1024;
+
+/** An emit function for `stage`, writing only to the topics it has codecs for. */
+export function createEmit(stage: string, producer: Producer, topicPrefix: string, codecs: Map<TopicName, Codec<unknown>>) {
+  return async (outputs: Output[]): Promise<void> => {
+    let byTopic = new Map<string, Array<{ key: string | null; value: Buffer }>>();
+    let bytes = 0;
+    const send = async () => {
+      if (!byTopic.size) return;
+      const topicMessages = [...byTopic].map(([t, messages]) => ({ topic: t, messages }));
+      await producer.sendBatch({ acks: -1, topicMessages });
+      byTopic = new Map();
+      bytes = 0;
+    };
+    for (const o of outputs) {
+      const codec = codecs.get(o.topic);
+      if (!codec) throw new MailstreamError('MS_ERR_VALIDATION', `stage ${stage} may not write to ${o.topic}`);
+      const name = resolveTopic(topicPrefix, o.topic).name;
+      const value = codec.encode(o.value);
+      if (bytes + value.length > MAX_REQUEST_BYTES) await send();
+      const list = byTopic.get(name) ?? byTopic.set(name, []).get(name)!;
+      list.push({ key: o.key, value });
+      bytes += value.length + (o.key?.length ?? 0);
+    }
+    await send();
+  };
+}
