@@ -8,7 +8,7 @@ import type { Payload } from '../../generated/types.js';
 import { loadShaping, partitionKey, shardsOf } from '../../delivery/index.js';
 import { loadDkimKeys, createDkimSigner } from '../../render/dkim.js';
 import type { TemplateTable } from '../../streams/templates.js';
-import { makeEvent } from '../../lib/events.js';
+import { makeEvent } from '../../schemas/events.js';
 import { createStage, type Output, type StageDeps, type Stage } from '../shell/index.js';
 import { createRenderHandler } from './handler.js';
 

@@ -3,7 +3,7 @@
  * A job given up on ends with a job_failed event, so `mailstream job` still reaches done.
  */
 import type { Job } from '../../generated/types.js';
-import { makeEvent } from '../../lib/events.js';
+import { makeEvent } from '../../schemas/events.js';
 import { createStage, type StageDeps } from '../shell/index.js';
 import { readAudience } from './audience.js';
 import { splitJob } from './handler.js';
