@@ -1,5 +1,5 @@
 /**
- * A worker process: runs the named stages (or all) in one process, serves /healthz and /metrics, and on
+ * A worker process: runs the named stages (or all) in one process, serves /healthz, /readyz and /metrics, and on
  * SIGTERM/SIGINT stops consuming, finishes the batch in hand, commits and exits.
  */
 import express from 'express';
@@ -10,6 +10,7 @@ import { createClickhouse } from './clickhouse/client.js';
 import { logger } from './lib/logger.js';
 import { connectRuntime } from './runtime.js';
 import type { Stage } from './consumers/shell/index.js';
+import { createHealth, type Health } from './consumers/shell/health.js';
 import { MailstreamError } from './lib/errors.js';
 
 /** Stage names a worker can run. */
@@ -58,8 +59,17 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   }
   const isPriority = (s: Stage) => s.name.endsWith('-priority');
   const running = stages.filter((s) => lanes === 'all' || (lanes === 'priority') === isPriority(s));
+  for (const s of running) {
+    s.consumer.on(s.consumer.events.CRASH, (e) => {
+      if (e.payload.restart) return; // kafkajs rejoins by itself; /readyz is false meanwhile
+      // a consumer kafkajs will not restart: exit non-zero so the supervisor starts a fresh process
+      log.fatal({ stage: s.name, err: e.payload.error?.message }, 'consumer crashed for good; exiting');
+      process.exit(70);
+    });
+  }
   await Promise.all(running.map((s) => s.start()));
-  const server = await serveHealth(cfg.httpPort, () => true);
+  const health = await createHealth(rt.kafka, running);
+  const server = await serveHealth(cfg.httpPort, health);
   const port = (server.address() as { port: number }).port;
   log.info({ stages: wanted, lanes, port }, 'worker running');
   let stopped: Promise<void> | undefined;
@@ -67,16 +77,18 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
     log.info('stopping');
     await Promise.all(running.map((s) => s.stop()));
     for (const c of closers) await c();
+    await health.stop();
     await rt.close();
     server.close();
   })());
   return { stop, port };
 }
 
-function serveHealth(port: number, healthy: () => boolean): Promise<Server> {
+function serveHealth(port: number, health: Health): Promise<Server> {
   const app = express();
   client.collectDefaultMetrics();
-  app.get('/healthz', (_req, res) => { res.status(healthy() ? 200 : 503).json({ ok: healthy() }); });
+  app.get('/healthz', (_req, res) => { const h = health.live(); res.status(h.ok ? 200 : 503).json(h); });
+  app.get('/readyz', (_req, res) => { const r = health.ready(); res.status(r.ok ? 200 : 503).json(r); });
   app.get('/metrics', async (_req, res) => { res.type(client.register.contentType).send(await client.register.metrics()); });
   return new Promise((resolve, reject) => {
     const server = app.listen(port, '127.0.0.1', () => resolve(server));
