@@ -4,8 +4,13 @@
  * Compile once per template version with `compilePart`; render once per recipient with `CompiledPart.render`.
  */
 import { TemplateRenderError, TemplateSyntaxError } from './errors.js';
+import { compileNodes, type Ctx, type Dynamic, type State } from './evaluate.js';
+import { instrumentHtml, type HtmlToken } from './html.js';
+import { lex } from './lexer.js';
 import { resolveLimits, type RenderLimits } from './limits.js';
+import { parse } from './parser.js';
 import type { RenderScope } from './scope.js';
+import { own, print } from './values.js';
 
 export { TemplateRenderError, TemplateSyntaxError } from './errors.js';
 export { DEFAULT_LIMITS, type RenderLimits } from './limits.js';
@@ -31,18 +36,82 @@ export interface CompiledPart {
   render(scope: RenderScope, limits?: Partial<RenderLimits>): string;
 }
 
+type Run = (st: State) => void;
+
 /** Compile one part; throws TemplateSyntaxError (and nothing else) on a syntax error. */
 export function compilePart(src: string, opts: CompileOptions): CompiledPart {
-  const at = { part: opts.part, line: 1, column: 1 };
-  if (typeof src !== 'string') throw new TemplateSyntaxError(at, 'template source must be a string');
-  const constant = !src.includes('{{');
+  const part = typeof opts?.part === 'string' ? opts.part : 'template';
+  const mode = opts?.mode === 'html' ? 'html' : 'text';
+  if (typeof src !== 'string') throw new TemplateSyntaxError({ part, line: 1, column: 1 }, 'template source must be a string');
+  let compiled: { run: Run; links: number };
+  try {
+    compiled = build(src, part, mode, opts.track === true, opts.track === true);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) throw err;
+    throw new TemplateSyntaxError({ part, line: 1, column: 1 }, `cannot compile: ${messageOf(err)}`);
+  }
+  const { run, links } = compiled;
   return {
-    part: opts.part, mode: opts.mode, links: 0,
-    render(_scope, limits) {
+    part, mode, links,
+    render(scope, limits) {
       const l = resolveLimits(limits);
-      if (!constant) throw new TemplateRenderError(at, 'not implemented yet');
-      if (Buffer.byteLength(src) > l.maxOutputBytes) throw new TemplateRenderError(at, 'output exceeds the size limit');
-      return src;
+      const st: State = { out: '', scope, limits: l, iterations: 0, depth: 0, ticks: 0, deadline: performance.now() + l.timeBudgetMs, frames: [] };
+      try {
+        run(st);
+        if (st.out.length * 3 > l.maxOutputBytes && Buffer.byteLength(st.out) > l.maxOutputBytes) {
+          throw new TemplateRenderError({ part, line: 1, column: 1 }, `output exceeds ${l.maxOutputBytes} bytes`);
+        }
+        return st.out;
+      } catch (err) {
+        if (err instanceof TemplateRenderError) throw err;
+        // e.g. RangeError from a runaway string or stack: still one recipient's render failure, never a crash
+        throw new TemplateRenderError({ part, line: 1, column: 1 }, `render failed: ${messageOf(err)}`);
+      }
     },
   };
 }
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : 'unknown error';
+}
+
+function build(src: string, part: string, mode: 'html' | 'text', links: boolean, pixel: boolean): { run: Run; links: number } {
+  let tokens: HtmlToken[] = lex(src, part);
+  let count = 0;
+  if (mode === 'html') ({ tokens, links: count } = instrumentHtml(tokens as never, { links, pixel }));
+  const ctx: Ctx = { src, part, mode, dynamic };
+  return { run: compileNodes(parse(tokens, src, part), ctx), links: count };
+}
+
+// dynamic content and snippets are data: compiled on first use, cached by source, shared by every recipient
+const cache = new Map<string, Run | TemplateSyntaxError>();
+const CACHE_MAX = 1000;
+
+const dynamic: Dynamic = (st, kind, source, mode, where) => {
+  let src = source;
+  if (kind === 'snippet') {
+    src = typeof source === 'string' ? own(st.scope.snippets, source) : undefined;
+    if (typeof src !== 'string') {
+      throw new TemplateRenderError(where(), `render_snippet: unknown snippet ${JSON.stringify(print(source))}`);
+    }
+  }
+  if (typeof src !== 'string') return '';
+  const key = `${mode}\0${src}`;
+  let run = cache.get(key);
+  if (!run) {
+    try { run = build(src, 'dynamic content', mode, mode === 'html', false).run; } catch (err) {
+      run = err instanceof TemplateSyntaxError ? err : new TemplateSyntaxError({ part: 'dynamic content', line: 1, column: 1 }, messageOf(err));
+    }
+    cache.set(key, run);
+    if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  }
+  if (run instanceof TemplateSyntaxError) throw new TemplateRenderError(where(), `${kind === 'snippet' ? 'render_snippet' : 'render_dynamic_content'}: ${run.message}`);
+  const saved = st.out;
+  st.out = '';
+  try {
+    run(st);
+    return st.out;
+  } finally {
+    st.out = saved;
+  }
+};

@@ -3,6 +3,7 @@
  * recipient metadata > job metadata), the reserved variables, dynamic content and snippets. The tracking hook
  * lives here too, under a symbol no template can name: lookups from template source only reach the data layers.
  */
+import { types } from 'node:util';
 import { own } from './values.js';
 
 /** Per-message hooks the renderer plugs in (tracked links, open pixel); absent means links are left as written. */
@@ -58,7 +59,7 @@ export function createScope(input: ScopeInput = {}): RenderScope {
     const email = own(addr, 'email');
     const name = own(addr, 'name');
     const headerTo = own(addr, 'header_to');
-    reserved.set('address', { email, name: name ?? undefined, header_to: headerTo ?? email });
+    reserved.set('address', withDataAddress({ email, name: name ?? undefined, header_to: headerTo ?? email }, layers));
     reserved.set('email', email);
     reserved.set('email_id', email);
   }
@@ -73,6 +74,19 @@ export function createScope(input: ScopeInput = {}): RenderScope {
     dynamicPlain: input.dynamicPlain ?? fromData('dynamic_plain'),
     snippets: input.snippets,
   };
+}
+
+/** SparkPost's own examples keep an `address` object in the data: its fields join the reserved ones and win. */
+function withDataAddress(reserved: Record<string, unknown>, layers: unknown[]): object {
+  const data = layers.map((l) => own(l, 'address')).find(isObject);
+  if (!data || types.isProxy(data)) return reserved;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(reserved)) out[k] = v;
+  for (const k of Object.getOwnPropertyNames(data)) {
+    const d = Object.getOwnPropertyDescriptor(data, k);
+    if (d && 'value' in d) Object.defineProperty(out, k, { value: d.value, enumerable: true });
+  }
+  return out;
 }
 
 /** The same scope with the renderer's per-message hooks attached. */

@@ -42,6 +42,10 @@ const ESC_TEST = /[&<>"'/]/;
 /** HTML-escape as SparkPost does (`/` included). */
 export const escapeHtml = (s: string): string => (ESC_TEST.test(s) ? s.replace(ESC_RE, (c) => ESC[c]) : s);
 
+const ATTR: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Escape for an attribute value, keeping `/` (a URL stays readable). */
+export const escapeAttr = (s: string): string => s.replace(/[&<>"']/g, (c) => ATTR[c]);
+
 /** URL-encode a value inside an href (RFC 3986 unreserved characters kept, `!'()*` encoded too). */
 export function encodeUrl(s: string): string {
   return encodeURIComponent(wellFormed(s)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
