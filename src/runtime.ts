@@ -9,6 +9,7 @@ import { createKafka, createProducer } from './lib/kafka.js';
 /** The connected clients of one process. */
 export interface Runtime {
   cfg: Config; kafka: Kafka; producer: Producer; registry: SchemaRegistry; topicPrefix: string; retry: RetryPolicy;
+  faults: Readonly<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -18,5 +19,5 @@ export async function connectRuntime(cfg: Config, role: string): Promise<Runtime
   const producer = await createProducer(kafka);
   const registry = createRegistry(cfg.schemaRegistryUrl);
   const retry = { maxAttempts: cfg.stageMaxAttempts, baseMs: 200, maxMs: cfg.stageRetryMaxMs };
-  return { cfg, kafka, producer, registry, topicPrefix: cfg.topicPrefix, retry, close: () => producer.disconnect() };
+  return { cfg, kafka, producer, registry, topicPrefix: cfg.topicPrefix, retry, faults: cfg.stageFaults, close: () => producer.disconnect() };
 }

@@ -10,11 +10,12 @@ import { register as job } from './commands/job.js';
 import { register as stack } from './commands/stack.js';
 import { register as template } from './commands/template.js';
 import { register as shaping } from './commands/shaping.js';
+import { register as dlq } from './commands/dlq.js';
 
 /** Build the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('mailstream').description('Kafka-native email sending pipeline').showHelpAfterError();
-  for (const reg of [check, topics, db, worker, send, job, template, shaping, stack]) reg(program);
+  for (const reg of [check, topics, db, worker, send, job, template, shaping, dlq, stack]) reg(program);
   return program;
 }
 

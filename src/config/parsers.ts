@@ -1,6 +1,7 @@
 /** zod parsers from one environment string to a typed value; each message says what a valid value looks like. */
 import net from 'node:net';
 import { z } from 'zod';
+import { catalogue } from '../lib/errors.js';
 
 /** A parser of one variable's raw string. */
 export type Parser<T = unknown> = z.ZodType<T, string>;
@@ -94,4 +95,16 @@ export const dkimKeys = z.string().transform((raw, ctx) => {
   const parsed = list(raw).map(parseDkimEntry);
   for (const p of parsed) if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
   return parsed.filter((p): p is DkimKeyEntry => typeof p !== 'string');
+});
+
+/** `key=ERROR_CODE` pairs, comma-separated, into a map (test-only fault injection); each code must be in the catalogue. */
+export const faults = z.string().transform((raw, ctx) => {
+  const out: Record<string, string> = {};
+  for (const item of list(raw)) {
+    const eq = item.lastIndexOf('=');
+    const code = item.slice(eq + 1);
+    if (eq <= 0 || !(code in catalogue)) ctx.addIssue({ code: 'custom', message: `${item}: must be key=<error code from the catalogue>` });
+    else out[item.slice(0, eq)] = code;
+  }
+  return out;
 });

@@ -3,7 +3,7 @@
  * type and the README table (`npm run gen`) all come from this one list.
  */
 import { z } from 'zod';
-import { bool, brokers, dkimKeys, int, nameServers, oneOf, optStr, str, topicPrefix, url } from './parsers.js';
+import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, str, topicPrefix, url } from './parsers.js';
 
 /** One variable. `default` is the raw string used when the variable is unset or empty. */
 export interface Variable<K extends string = string, S extends z.ZodType = z.ZodType> {
@@ -51,6 +51,9 @@ export const specs = [
     'Handler calls per record on retriable errors before the stage dead-letters it', int(1, 1000)),
   v('stageRetryMaxMs', 'STAGE_RETRY_MAX_MS', '30000', 'ms',
     'Longest backoff between attempts (it doubles from 200 ms)', int(1, 3600000)),
+  v('stageFaults', 'STAGE_FAULTS', '', 'key=code list',
+    'Testing only: a record with one of these keys fails with that catalogue error before its handler runs (empty: none)',
+    faults),
   v('sinkBatchSize', 'EVENT_SINK_BATCH_SIZE', '5000', 'count', 'Events per ClickHouse insert at most', int(1, 1000000)),
   v('sinkFlushMs', 'EVENT_SINK_FLUSH_MS', '500', 'ms', 'Longest an event waits before it is inserted', int(10, 600000)),
   v('trackingBaseUrl', 'TRACKING_BASE_URL', 'http://127.0.0.1:8090', 'URL', 'Public base URL of the open/click tracking server', url),

@@ -13,7 +13,7 @@ import { deadLettered, live } from './metrics.js';
 import { createOffsetTracker } from './offsets.js';
 import { createPauser, LANE } from './pauser.js';
 import { attempt, backoff, type RetryPolicy } from './policy.js';
-import { codeOf } from '../../lib/errors.js';
+import { codeOf, MailstreamError, type ErrorCode } from '../../lib/errors.js';
 import type { InputRecord, Output, StageContext, StageSpec } from './types.js';
 
 /** A fetched record: raw, and decoded or with the error that kept it from decoding. */
@@ -36,6 +36,8 @@ export interface RunnerOptions<In> {
   policy: RetryPolicy;
   emit(outputs: Output[]): Promise<void>;
   now?(): number;
+  /** Test-only fault injection (STAGE_FAULTS): a record with one of these keys fails with that error code. */
+  faults?: Readonly<Record<string, string>>;
   /** Flush period (ms, default 200). */
   progressMs?: number;
 }
@@ -89,6 +91,8 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
     const bad = unit.find((f) => !f.record);
     if (bad) throw bad.error;
     const records = unit.map((f) => f.record!);
+    const fault = records.map((r) => opts.faults?.[r.key ?? '']).find(Boolean);
+    if (fault) throw new MailstreamError(fault as ErrorCode, `injected fault (STAGE_FAULTS) for key ${records[0]!.key}`);
     return strategy.kind === 'batch' ? strategy.handle(records, ctx) : strategy.handle(records[0]!, ctx);
   };
 

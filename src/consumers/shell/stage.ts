@@ -24,7 +24,8 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
   });
   const codecs = new Map<TopicName, Codec<unknown>>();
   const emit = createEmit(spec.name, deps.producer, deps.topicPrefix, codecs);
-  const runner = createRunner<In>({ spec, topic: input.name, consumer, log, policy: deps.retry ?? DEFAULT_RETRY, emit });
+  const runner = createRunner<In>({ spec, topic: input.name, consumer, log, policy: deps.retry ?? DEFAULT_RETRY, emit,
+    faults: deps.faults });
   let stopping = false;
   let joined = false;
   let crashed = false;

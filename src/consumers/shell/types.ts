@@ -87,6 +87,8 @@ export interface StageSpec<In> {
 /** Shared clients a stage needs, and the failure policy (default: STAGE_MAX_ATTEMPTS / STAGE_RETRY_MAX_MS defaults). */
 export interface StageDeps {
   kafka: Kafka; producer: Producer; registry: SchemaRegistry; topicPrefix: string; retry?: RetryPolicy;
+  /** Test-only fault injection by record key (STAGE_FAULTS). */
+  faults?: Readonly<Record<string, string>>;
 }
 
 /** A running stage. */
