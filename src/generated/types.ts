@@ -1,4 +1,4 @@
-// Generated from schemas/*.avsc by `npm run gen`. Do not edit: change the schema and regenerate.
+// Generated from schemas/*.avsc and topics/*.yaml by `npm run gen`. Do not edit: change the schema or topic file and regenerate.
 
 /** A file attached to a transactional message, or an inline image referenced by cid. */
 export interface Attachment {
@@ -378,4 +378,20 @@ export interface TemplateVersion {
   headers: Record<string, string>;
   /** Template language; eta only from the operator's CLI. */
   engine: TemplateEngine;
+}
+
+/** Logical topic name → the type of its values, from topics/*.yaml (value.schema). */
+export interface TopicValues {
+  'dead-letter': DeadLetter;
+  'delivery-attempts': DeliveryAttempt;
+  'events': Event;
+  'jobs': Job;
+  'payloads': Payload;
+  'rendered-priority': RenderedMessage;
+  'rendered': RenderedMessage;
+  'retry': RenderedMessage;
+  'shaping-control': ShapingCommand;
+  'suppressions': Suppression;
+  'templates': Template;
+  'transactional': Payload;
 }

@@ -1,4 +1,8 @@
-/** Generates TypeScript types from the Avro schemas; `npm run gen` writes them, a test fails when they drift. */
+/**
+ * Generates TypeScript types from the Avro schemas, and the topic → value type map from topics/*.yaml; `npm run gen`
+ * writes them, a test fails when they drift.
+ */
+import { loadTopics, TOPIC_DIR } from '../topics/index.js';
 import { readSchemaFiles, SCHEMA_DIR } from './index.js';
 
 type Node = string | Node[] | { [k: string]: unknown };
@@ -9,8 +13,8 @@ const TS_PRIMITIVE: Record<string, string> = {
 /** The generated file's path relative to the repo root. */
 export const GENERATED_FILE = 'src/generated/types.ts';
 
-/** Render every named type of every schema file as TypeScript source. */
-export function generateTypes(dir = SCHEMA_DIR): string {
+/** Render every named type of every schema file, and the topic map, as TypeScript source. */
+export function generateTypes(dir = SCHEMA_DIR, topicDir = TOPIC_DIR): string {
   const decls = new Map<string, string>();
   const tsOf = (node: Node): string => {
     if (typeof node === 'string') return TS_PRIMITIVE[node] ?? node.slice(node.lastIndexOf('.') + 1);
@@ -42,7 +46,13 @@ export function generateTypes(dir = SCHEMA_DIR): string {
     decls.set(name, `${doc(o.doc)}export interface ${name} {\n${fields.join('\n')}\n}\n`);
     return name;
   };
-  for (const f of readSchemaFiles(dir)) tsOf(f.schema as Node);
+  const files = readSchemaFiles(dir);
+  for (const f of files) tsOf(f.schema as Node);
   const body = [...decls.keys()].sort().map((k) => decls.get(k)).join('\n');
-  return `// Generated from schemas/*.avsc by \`npm run gen\`. Do not edit: change the schema and regenerate.\n\n${body}`;
+  const typeOf = new Map(files.map((f) => [f.file, tsOf(f.schema as Node)]));
+  const entries = loadTopics(topicDir).map((t) => `  '${t.name}': ${typeOf.get(t.value.schema) ?? 'never'};`);
+  const map = `/** Logical topic name → the type of its values, from topics/*.yaml (value.schema). */\n`
+    + `export interface TopicValues {\n${entries.join('\n')}\n}\n`;
+  return '// Generated from schemas/*.avsc and topics/*.yaml by `npm run gen`. Do not edit: change the schema or topic file '
+    + `and regenerate.\n\n${body}\n${map}`;
 }

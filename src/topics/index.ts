@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { MailstreamError } from '../lib/errors.js';
+import type { TopicValues } from '../generated/types.js';
 
 /** Folder holding the topic files. */
 export const TOPIC_DIR = resolve(import.meta.dirname, '../../topics');
@@ -29,9 +30,8 @@ const topicFile = z.strictObject({
 
 /** A validated topic definition. */
 export type TopicDef = z.infer<typeof topicFile> & { file: string };
-/** The logical topic names the code refers to. */
-export type TopicName = 'jobs' | 'transactional' | 'payloads' | 'rendered' | 'rendered-priority' | 'retry'
-  | 'delivery-attempts' | 'events' | 'templates' | 'suppressions' | 'dead-letter' | 'shaping-control';
+/** The logical topic names: one per topic file (generated). */
+export type TopicName = keyof TopicValues;
 
 /** Parse and validate one topic file's text; throws naming the file and each bad field. */
 export function parseTopicFile(file: string, text: string): TopicDef {

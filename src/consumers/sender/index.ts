@@ -4,10 +4,8 @@
  * DELIVERY_MODE=direct), the shaping file and the suppression table.
  */
 import type { Config } from '../../config/index.js';
-import type { Event, RenderedMessage } from '../../generated/types.js';
-import { createCodec } from '../../lib/codec.js';
+import type { RenderedMessage } from '../../generated/types.js';
 import { followControl } from '../../streams/control.js';
-import { topic } from '../../topics/runtime.js';
 import { loadShaping, resolveShaping } from '../../delivery/index.js';
 import { createSuppressionTable, type SuppressionTable } from '../../streams/suppressions.js';
 import type { TopicName } from '../../topics/index.js';
@@ -44,13 +42,12 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
   // operator lifts (mailstream shaping lift) reach the adaptive controller of every instance
   const startedAt = Date.now();
   let control: Promise<() => Promise<void>> | undefined;
-  const startControl = () => (control ??= (async () => {
+  // the shaping_adjusted events of a lift go out through the shell's produce path of the lane that started first
+  const startControl = (emit: Stage['emit']) => (control ??= (async () => {
     if (!smtp.lift) return async () => undefined;
-    const events = topic(deps.topicPrefix, 'events');
-    const codec = await createCodec<Event>(deps.registry, events);
     return followControl(deps.kafka, deps.registry, deps.topicPrefix, startedAt, async (cmd) => {
       const ev = smtp.lift!(cmd.scope, cmd.by);
-      if (ev) await deps.producer.send({ topic: events.name, acks: -1, messages: [{ key: ev.jobId, value: codec.encode(ev) }] });
+      if (ev) await emit([{ topic: 'events', key: ev.jobId, value: ev }]);
     });
   })());
   const handler = (t: SmtpTransport) => createSendHandler({
@@ -69,7 +66,7 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
       },
       failed: ({ value }, reason, now) => [failedEvent(value, reason, now)],
     }, deps);
-    return { ...stage, async start() { await openTable(); await startControl(); await stage.start(); } };
+    return { ...stage, async start() { await openTable(); await stage.start(); await startControl(stage.emit); } };
   };
   return {
     stages: [

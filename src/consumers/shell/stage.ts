@@ -60,6 +60,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
   return {
     name: spec.name,
     consumer,
+    emit,
     ready: () => joined && !crashed && !stopping,
     async start() {
       for (const t of [spec.input, 'dead-letter' as TopicName, ...spec.outputs]) {

@@ -3,10 +3,11 @@ import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Logger } from '../../lib/logger.js';
 import type { TopicName } from '../../topics/index.js';
+import type { TopicValues } from '../../generated/types.js';
 import type { RetryPolicy } from './policy.js';
 
-/** A record the handler wants produced. */
-export interface Output { topic: TopicName; key: string | null; value: unknown }
+/** A record the handler wants produced: its value has the generated type of its topic, checked at compile time. */
+export type Output = { [T in TopicName]: { topic: T; key: string | null; value: TopicValues[T] } }[TopicName];
 
 /** One decoded input record. */
 export interface InputRecord<T> { value: T; key: string | null; partition: number; offset: string; headers?: IHeaders }
@@ -97,6 +98,8 @@ export interface Stage {
   consumer: Consumer;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The stage's one produce path, for side outputs that do not come from an input record (after `start`). */
+  emit(outputs: Output[]): Promise<void>;
   /** True once the consumer joined its group and holds its assignment, until it crashes or stops. */
   ready(): boolean;
 }

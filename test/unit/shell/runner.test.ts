@@ -5,6 +5,10 @@ import { createRunner, type BatchHandle, type Fetched } from '../../../src/consu
 import type { DeadLetter } from '../../../src/generated/types.js';
 import type { Output, StageContext, StageSpec } from '../../../src/consumers/shell/types.js';
 import { MailstreamError } from '../../../src/lib/errors.js';
+import { makeEvent } from '../../../src/schemas/events.js';
+import type { Event } from '../../../src/generated/types.js';
+
+const event = (jobId: string, reason: string | null = null): Output => ({ topic: 'events', key: jobId, value: makeEvent('delivered', { jobId, reason }) });
 import { waitFor } from '../../support/wait.js';
 
 const log = pino({ level: 'silent' });
@@ -68,16 +72,16 @@ test('a non-retriable failure is dead-lettered at once with a failed event, and 
   const { state, runner, emitted, ctx } = setup({
     strategy: { kind: 'each', concurrency: 4, handle: async (r) => {
       if (r.value === 'poison') { calls++; throw new MailstreamError('MS_ERR_TEMPLATE', 'broken'); }
-      return [{ topic: 'events', key: r.value, value: r.value }];
+      return [event(r.value)];
     } },
-    failed: (r, reason) => [{ topic: 'events', key: 'failed', value: `${r.value} ${reason}` }],
+    failed: (r, reason) => [event(r.value, reason)],
   });
   await runner.dispatch(payload(0, [5, 6, 7]), [rec(0, 5, 'a'), rec(0, 6, 'poison'), rec(0, 7, 'b')], ctx);
   assert.equal(calls, 1);
   const dead = emitted.filter((o) => o.topic === 'dead-letter').map((o) => o.value as DeadLetter);
   assert.equal(dead.length, 1);
   assert.deepEqual([dead[0]!.offset, dead[0]!.code, dead[0]!.attempts, dead[0]!.value?.toString()], ['6', 'MS_ERR_TEMPLATE', 1, 'poison']);
-  assert.ok(emitted.some((o) => o.value === 'poison MS_ERR_TEMPLATE: broken'));
+  assert.ok(emitted.some((o) => o.topic === 'events' && o.value.jobId === 'poison' && o.value.reason === 'MS_ERR_TEMPLATE: broken'));
   assert.equal(last(state.commits), '0@8');
   await runner.drain();
 });
@@ -147,14 +151,14 @@ test('shutdown lets what is in flight finish, produces it and commits; commit fa
   const gate = deferred();
   const { state, runner, emitted, ctx } = setup({ strategy: {
     kind: 'parallel', queueOf: (r) => r.value, maxPerQueue: 10, maxInFlight: 10,
-    handle: async (r) => { await gate.p; return [{ topic: 'events', key: null, value: r.value }]; },
+    handle: async (r) => { await gate.p; return [event(r.value)]; },
   } });
   state.failCommits = true;
   await runner.dispatch(payload(0, [0, 1]), [rec(0, 0, 'a'), rec(0, 1, 'b')], ctx);
   const drained = runner.drain(5000);
   setTimeout(() => { state.failCommits = false; gate.resolve(); }, 20);
   await drained;
-  assert.deepEqual(emitted.map((o) => o.value).sort(), ['a', 'b']);
+  assert.deepEqual(emitted.map((o) => (o.value as Event).jobId).sort(), ['a', 'b']);
   assert.equal(last(state.commits), '0@2');
   await runner.dispatch(payload(0, [2]), [rec(0, 2, 'c')], ctx);
   assert.equal(runner.inFlight(), 0, 'a stopped runner takes nothing new');
