@@ -42,7 +42,7 @@ export async function benchPriority(recipients = 100000): Promise<Record<string,
       if (Date.now() - started > 30 * 60000) throw new Error('bench job did not finish in 30 minutes');
       await jobs.sendTransactional({
         campaignId: campaign, recipient: { email: `tx${sent}@receipts.example`, data: { order: `A-${sent}` } },
-        content: { subject: 'Your order <%= it.order %>', from: 'Shop <orders@shop.example>', text: 'Thanks for order <%= it.order %>.' },
+        content: { subject: 'Your order {{ order }}', from: 'Shop <orders@shop.example>', text: 'Thanks for order {{ order }}.' },
       });
       sent++;
       next += EVERY_MS;

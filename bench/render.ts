@@ -1,12 +1,13 @@
 /**
  * Renderer throughput on one core: the marketing MJML fixture (header, hero, 3 products, buttons, footer,
- * ~10 substitutions) with click and open tracking, for a few seconds each with no DKIM, RSA-2048 and Ed25519.
+ * ~10 substitutions) with click and open tracking, for a few seconds each: the SparkPost engine and Eta on the
+ * same template in both languages with the same data (no DKIM), then SparkPost with RSA-2048 and Ed25519.
  * Run: `npx tsx bench/render.ts [seconds]`, or `runRenderBench()` from `npm run bench -- render`.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Payload } from '../src/generated/types.js';
+import type { Payload, TemplateEngine } from '../src/generated/types.js';
 import { createRenderHandler, type RenderDeps } from '../src/consumers/renderer/handler.js';
 import { createDkimSigner, type DkimKey, type DkimSigner } from '../src/render/dkim.js';
 import { buildMime } from '../src/render/mime.js';
@@ -18,9 +19,16 @@ export interface RenderBenchOptions { /** Seconds per variant (default 5). */ se
 export interface VariantFigures { messagesPerSecond: number; messages: number; avgBytes: number; signShare: number; mimeShare: number }
 
 /** All figures. */
-export interface RenderBenchResult { none: VariantFigures; rsa: VariantFigures; ed25519: VariantFigures }
+export interface RenderBenchResult { sparkpost: VariantFigures; eta: VariantFigures; rsa: VariantFigures; ed25519: VariantFigures }
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/marketing.mjml', import.meta.url));
+const FIXTURES: Record<TemplateEngine, string> = {
+  sparkpost: fileURLToPath(new URL('./fixtures/marketing.mjml', import.meta.url)),
+  eta: fileURLToPath(new URL('./fixtures/marketing.eta.mjml', import.meta.url)),
+};
+const SUBJECTS: Record<TemplateEngine, string> = {
+  sparkpost: '{{ firstName }}, {{ discount }}% off ends {{ saleEnds }}',
+  eta: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>',
+};
 /** Job-wide substitution data the marketing fixture reads (shop, products, sale). */
 export const GLOBAL = {
   shop: { name: 'Northwind Outfitters', address: '12 Harbour Road, Portsmouth' }, discount: 25, saleEnds: 'Sunday 31 March', currency: '£',
@@ -28,13 +36,13 @@ export const GLOBAL = {
     image: `https://cdn.shop.example/p/${i}.jpg`, url: `https://shop.example/p/${i}?utm_source=email` })),
 };
 
-function payload(batch: number, seq: number): Payload {
+function payload(batch: number, seq: number, engine: TemplateEngine): Payload {
   const jobId = 'bench-render';
   return {
     jobId, seq, acceptedAt: Date.now(), kind: 'bulk', tenant: 'bench', campaignId: 'spring-sale', globalData: JSON.stringify(GLOBAL), metadata: '{}',
     options: { openTracking: true, clickTracking: true, strict: false, ipPool: null },
-    content: { templateId: null, templateVersion: null, subject: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>', from: 'Northwind <news@shop.example>',
-      replyTo: null, mjml: readFileSync(FIXTURE, 'utf8'), html: null, text: null, headers: {}, attachments: [], engine: 'eta' },
+    content: { templateId: null, templateVersion: null, subject: SUBJECTS[engine], from: 'Northwind <news@shop.example>',
+      replyTo: null, mjml: readFileSync(FIXTURES[engine], 'utf8'), html: null, text: null, headers: {}, attachments: [], engine },
     recipients: Array.from({ length: batch }, (_, i) => {
       const row = seq * batch + i + 1;
       return { messageId: `${jobId}.${row}`, rowNumber: row, email: `user${row}@dest${row % 50}.example`,
@@ -50,13 +58,14 @@ function timed(signer: DkimSigner | undefined): { dkim?: DkimSigner; ms: () => n
   return { ms: () => ms, dkim: { sign(raw, d, now) { const t = performance.now(); const out = signer.sign(raw, d, now); ms += performance.now() - t; return out; } } };
 }
 
-async function variant(signer: DkimSigner | undefined, seconds: number, batch: number): Promise<VariantFigures> {
+async function variant(engine: TemplateEngine, signer: DkimSigner | undefined, seconds: number, batch: number): Promise<VariantFigures> {
   const t = timed(signer);
   const deps: RenderDeps = { templates: { get: () => undefined }, dkim: t.dkim, tracking: { baseUrl: 'https://t.shop.example', secret: 'bench-secret' },
     unsubscribe: { baseUrl: 'https://u.shop.example', mailtoDomain: 'u.shop.example' }, maxMessageBytes: 10_000_000, now: Date.now };
   const handle = createRenderHandler(deps);
-  const payloads = Array.from({ length: 20 }, (_, i) => payload(batch, i));
-  await handle(payloads[0]); // warm-up: compiles MJML and the template once
+  const payloads = Array.from({ length: 20 }, (_, i) => payload(batch, i, engine));
+  const warm = await handle(payloads[0]); // warm-up: compiles MJML and the template once
+  if (warm.events.length) throw new Error(`bench template does not render (${engine}): ${warm.events[0].reason}`);
   let messages = 0, bytes = 0, seq = 0, sample: { html: string; text: string; headers: string } | null = null;
   const start = performance.now();
   const signBase = t.ms();
@@ -99,12 +108,14 @@ export async function runRenderBench(opts: RenderBenchOptions = {}): Promise<Ren
   const rsaKey: DkimKey = { domain: 'shop.example', selector: 'r1', algorithm: 'rsa-sha256', privateKeyPem: pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey) };
   const edKey: DkimKey = { domain: 'shop.example', selector: 'e1', algorithm: 'ed25519-sha256', privateKeyPem: pem(generateKeyPairSync('ed25519').privateKey) };
   const result: RenderBenchResult = {
-    none: await variant(undefined, seconds, batch),
-    rsa: await variant(createDkimSigner([rsaKey]), seconds, batch),
-    ed25519: await variant(createDkimSigner([edKey]), seconds, batch),
+    sparkpost: await variant('sparkpost', undefined, seconds, batch),
+    eta: await variant('eta', undefined, seconds, batch),
+    rsa: await variant('sparkpost', createDkimSigner([rsaKey]), seconds, batch),
+    ed25519: await variant('sparkpost', createDkimSigner([edKey]), seconds, batch),
   };
   if (opts.print !== false) {
     console.log(`render bench: marketing.mjml, click+open tracking, ${batch} recipients/payload, ${seconds}s per variant, one core`);
+    console.log('  sparkpost and eta: the same template in each language, same data, no DKIM; rsa and ed25519: sparkpost, signed');
     for (const [name, f] of Object.entries(result)) {
       console.log(`  ${name.padEnd(8)} ${String(f.messagesPerSecond).padStart(6)} msg/s  ${f.avgBytes} B/msg  MIME ${(f.mimeShare * 100).toFixed(1)}%  signing ${(f.signShare * 100).toFixed(1)}%`);
     }

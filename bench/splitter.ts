@@ -16,7 +16,7 @@ export async function benchSplitter(rows = 1_000_000): Promise<Record<string, un
   try {
     const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
     const started = Date.now();
-    const { jobId } = await jobs.sendBulk({ content: { subject: 's', from: 'a@shop.example', html: '<p>Hi <%= it.first_name %></p>' }, audience: { format: 'csv', uri: audience }, payloadSize: 100 });
+    const { jobId } = await jobs.sendBulk({ content: { subject: 's', from: 'a@shop.example', html: '<p>Hi {{ first_name }}</p>' }, audience: { format: 'csv', uri: audience }, payloadSize: 100 });
     let peak = 0;
     for (;;) {
       peak = Math.max(peak, peakRssMb(splitter.proc.pid!));

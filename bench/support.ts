@@ -74,7 +74,7 @@ export function peakRssMb(pid: number): number {
 export function marketingJob(audience: string): Record<string, unknown> {
   const mjml = readFileSync(join(import.meta.dirname, 'fixtures/marketing.mjml'), 'utf8');
   return {
-    content: { subject: '<%= it.firstName %>, <%= it.discount %>% off ends <%= it.saleEnds %>', from: 'Northwind <news@shop.example>', mjml },
+    content: { subject: '{{ firstName }}, {{ discount }}% off ends {{ saleEnds }}', from: 'Northwind <news@shop.example>', mjml },
     audience: { format: 'jsonl', uri: audience }, payloadSize: 100, globalData: GLOBAL,
     options: { openTracking: true, clickTracking: true },
   };

@@ -13,6 +13,7 @@ import { MailstreamError } from '../lib/errors.js';
 import { makeEvent } from '../schemas/events.js';
 import { topic } from '../topics/runtime.js';
 import { validateAddress } from '../consumers/splitter/address.js';
+import { assertEngineAllowed, type ProducerCallOptions } from './trust.js';
 
 const content = z.strictObject({
   templateId: z.string().min(1).nullish(), templateVersion: z.number().int().min(1).nullish(),
@@ -67,10 +68,10 @@ const toContent = (c: z.infer<typeof content>): Job['content'] => ({
 });
 const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPool: o.ipPool ?? null });
 
-/** Publishes jobs. */
+/** Publishes jobs. `opts.trust` is the caller's (default external: `engine: eta` refused, see trust.ts). */
 export interface JobProducer {
-  sendBulk(input: unknown): Promise<{ jobId: string }>;
-  sendTransactional(input: unknown): Promise<{ jobId: string; messageId: string }>;
+  sendBulk(input: unknown, opts?: ProducerCallOptions): Promise<{ jobId: string }>;
+  sendTransactional(input: unknown, opts?: ProducerCallOptions): Promise<{ jobId: string; messageId: string }>;
 }
 
 /** A job producer over a connected kafkajs producer. */
@@ -83,8 +84,9 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
   const accepted = (codec: Codec<Event>, jobId: string, tenant: string, campaignId: string | null, now: number, count: number | null = null) =>
     ({ topic: events.name, messages: [{ key: jobId, value: codec.encode(makeEvent('job_accepted', { jobId, tenant, campaignId, count }, now)) }] });
   return {
-    async sendBulk(input) {
+    async sendBulk(input, opts) {
       const r = parseRequest(bulkRequest, input);
+      assertEngineAllowed(r.content.engine, opts);
       if ((r.audience.format === 'csv' || r.audience.format === 'jsonl') && !r.audience.uri) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.uri: required for csv and jsonl');
       if (r.audience.format === 'sql' && (!r.audience.uri || !r.audience.query)) throw new MailstreamError('MS_ERR_VALIDATION', 'audience: sql needs uri and query');
       if (r.content.attachments.length) throw new MailstreamError('MS_ERR_VALIDATION', 'content.attachments: allowed for transactional messages only');
@@ -100,8 +102,9 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       ] });
       return { jobId: job.jobId };
     },
-    async sendTransactional(input) {
+    async sendTransactional(input, opts) {
       const r = parseRequest(transactionalRequest, input);
+      assertEngineAllowed(r.content.engine, opts);
       const addr = validateAddress(r.recipient.email);
       if (!addr.ok) throw new MailstreamError('MS_ERR_INVALID_RECIPIENT', `recipient.email: ${addr.reason}`);
       const now = Date.now();

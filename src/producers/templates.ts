@@ -1,6 +1,7 @@
 /**
- * Publishes template versions to the compacted templates topic. A version is compiled (MJML strict, Eta
+ * Publishes template versions to the compacted templates topic. A version is compiled (MJML strict, template
  * syntax) before it is published, so a broken template is refused with line and column and no job ever hits it.
+ * Eta templates only from the operator (trust.ts).
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -14,6 +15,7 @@ import { createTemplateTable } from '../streams/templates.js';
 import { topic } from '../topics/runtime.js';
 import type { Runtime } from '../runtime.js';
 import { parseRequest } from './jobs.js';
+import { assertEngineAllowed, type ProducerCallOptions } from './trust.js';
 
 /** Earlier versions kept inside the latest record, for pinned jobs. */
 const KEEP_VERSIONS = 20;
@@ -37,9 +39,13 @@ export function readTemplateFile(path: string, extra: Record<string, unknown> = 
   return parseRequest(source, { ...doc, ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v != null)) });
 }
 
-/** Validate and publish `src` as the next version of `templateId`; resolves with the version number. */
-export async function publishTemplate(rt: Runtime, templateId: string, src: TemplateSource): Promise<number> {
+/**
+ * Validate and publish `src` as the next version of `templateId`; resolves with the version number.
+ * `opts.trust` is the caller's (default external: `engine: eta` refused, see trust.ts).
+ */
+export async function publishTemplate(rt: Runtime, templateId: string, src: TemplateSource, opts?: ProducerCallOptions): Promise<number> {
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(templateId)) throw new MailstreamError('MS_ERR_VALIDATION', `template id "${templateId}": letters, digits, ".", "_" and "-" only`);
+  assertEngineAllowed(src.engine, opts);
   await validateTemplate(src);
   const table = await createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);
   let latest: Template | undefined;

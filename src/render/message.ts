@@ -5,16 +5,22 @@
 import type { JobKind } from '../generated/types.js';
 import { MailstreamError } from '../lib/errors.js';
 import type { DkimSigner } from './dkim.js';
-import { run, strictData } from './eta.js';
+import { deepMerge, strictData } from './eta.js';
 import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseMailbox, rfc5322Date } from './headers.js';
 import { buildMime, type Attachment } from './mime.js';
 import type { CompiledTemplate } from './template.js';
-import { createTracker, signToken } from './tracking.js';
+import type { Personal } from './parts.js';
+import { createScope, withHooks, type RenderLimits, type RenderScope } from './sparkpost/index.js';
+import { createTracker, signToken, type Tracker } from './tracking.js';
 
 /** Job-level context shared by every recipient of a payload. */
 export interface JobContext {
   jobId: string; tenant: string; campaignId: string | null; kind: JobKind;
   strict: boolean; openTracking: boolean; clickTracking: boolean;
+  /** The job's substitution data (`globalData`) and metadata. */
+  globalData: Record<string, unknown>; metadata: Record<string, unknown>;
+  /** SparkPost render limits (loop iterations, depth, time; output bytes). */
+  limits: Partial<RenderLimits>;
   tracking: { baseUrl: string; secret: string };
   unsubscribe: { baseUrl: string; mailtoDomain?: string };
   attachments?: Attachment[];
@@ -23,23 +29,23 @@ export interface JobContext {
   now: number;
 }
 
-/** One recipient to render. */
-export interface MessageTarget { messageId: string; email: string; data: object }
+/** One recipient to render: its substitution data and metadata. */
+export interface MessageTarget { messageId: string; email: string; data: Record<string, unknown>; metadata?: Record<string, unknown> }
 
 /** A rendered message and its envelope sender. */
 export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string }
 
 /** Render, sign and size-check one message; throws MailstreamError on any failure. */
 export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
-  const it = job.strict ? strictData(to.data) : to.data;
-  const from = parseMailbox(run(t.from, it, 'from'), 'From');
-  const fromDomain = domainOf(from.address);
-  const subject = assertNoBreaks(run(t.subject, it, 'subject'), 'Subject');
-  const replyTo = t.replyTo ? parseMailbox(run(t.replyTo, it, 'replyTo'), 'Reply-To') : null;
-  const extra = t.headers.map(([name, r]) => headerLine(name, encodeText(assertNoBreaks(run(r, it, `header ${name}`), name))));
   const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: job.clickTracking, open: job.openTracking });
-  const html = t.html ? run(t.html, it, 'html', tracker) : null;
-  const text = t.text ? run(t.text, it, 'text') : null;
+  const p = personal(job, to, tracker);
+  const from = parseMailbox(t.from(p), 'From');
+  const fromDomain = domainOf(from.address);
+  const subject = assertNoBreaks(t.subject(p), 'Subject');
+  const replyTo = t.replyTo ? parseMailbox(t.replyTo(p), 'Reply-To') : null;
+  const extra = t.headers.map(([name, r]) => headerLine(name, encodeText(assertNoBreaks(r(p), name))));
+  const html = t.html ? t.html(p) : null;
+  const text = t.text ? t.text(p) : null;
 
   const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
   let headers = headerLine('From', formatMailbox(from)) + headerLine('To', to.email);
@@ -57,6 +63,20 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
     throw new MailstreamError('MS_ERR_VALIDATION', `message is ${raw.length} bytes, over the limit of ${job.maxMessageBytes} bytes`);
   }
   return { raw, mailFrom: from.address, fromDomain };
+}
+
+/** One recipient's render input, built lazily: Eta's merged data or the SparkPost scope, not both. */
+function personal(job: JobContext, to: MessageTarget, tracker: Tracker): Personal {
+  let data: object | undefined;
+  let scope: RenderScope | undefined;
+  return {
+    tracker, limits: job.limits,
+    data: () => (data ??= job.strict ? strictData(deepMerge(job.globalData, to.data)) : deepMerge(job.globalData, to.data)),
+    scope: () => (scope ??= withHooks(createScope({
+      recipient: { substitution_data: to.data, metadata: to.metadata, address: { email: to.email } },
+      job: { substitution_data: job.globalData, metadata: job.metadata },
+    }), { link: (i, url) => tracker.link(i, [url]), pixel: () => tracker.pixel() })),
+  };
 }
 
 /** RFC 2369 + RFC 8058 one-click unsubscribe headers, the URL carrying a signed token. */

@@ -1,9 +1,10 @@
 /**
- * MJML → HTML, once per content hash. Eta tags are hidden behind placeholders first (see protect.ts),
+ * MJML → HTML, once per content hash and engine. Template tags are hidden behind placeholders first (see protect.ts),
  * so the cached HTML still carries them as placeholders for the link rewriter and the text generator.
  */
 import { createHash } from 'node:crypto';
 import mjml2html from 'mjml';
+import type { TemplateEngine } from '../generated/types.js';
 import { MailstreamError } from '../lib/errors.js';
 import { protect, wrapStandalone, type Protected } from './protect.js';
 
@@ -25,12 +26,12 @@ export async function compileProtected(src: Protected, opts: MjmlOptions = {}): 
   return { text: res.html.replace(/^[ \t]+|[ \t]+$/gm, '').replace(/\n{2,}/g, '\n'), tags: src.tags };
 }
 
-/** HTML (with Eta placeholders) for an MJML template, compiled at most once per content hash. */
-export function compileMjml(source: string): Promise<Protected> {
-  const key = createHash('sha256').update(source).digest('base64url');
+/** HTML (with tag placeholders) for an MJML template, compiled at most once per content hash and engine. */
+export function compileMjml(source: string, engine: TemplateEngine): Promise<Protected> {
+  const key = createHash('sha256').update(engine).update('\0').update(source).digest('base64url');
   let hit = cache.get(key);
   if (hit) { cache.delete(key); cache.set(key, hit); return hit; } // LRU: most recent last
-  hit = (async () => compileProtected(protect(source)))().catch((err: unknown) => {
+  hit = (async () => compileProtected(protect(source, engine)))().catch((err: unknown) => {
     if (err instanceof MailstreamError) throw err;
     throw new MailstreamError('MS_ERR_TEMPLATE', `mjml: ${(err as Error).message}`, { cause: err });
   });

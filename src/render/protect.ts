@@ -1,18 +1,20 @@
 /**
- * Eta tags hidden behind inert placeholders while MJML, the link rewriter and html-to-text work on the
- * markup: `<%= a > b %>` would otherwise confuse their HTML parsers, and MJML drops text between
- * structural tags, so a standalone tag there (e.g. `<% if (it.vip) { %>` around a section) is wrapped
- * in `<mj-raw>`, which MJML copies through verbatim.
+ * Template tags (SparkPost `{{ }}` / `{{{ }}}`, or Eta `<% %>`) hidden behind inert placeholders while MJML, the
+ * link rewriter and html-to-text work on the markup: `{{ if a > b }}` would otherwise confuse their HTML parsers,
+ * and MJML drops text between structural tags, so a standalone tag there (e.g. `{{ if vip }}` around a section)
+ * is wrapped in `<mj-raw>`, which MJML copies through verbatim.
  */
+import type { TemplateEngine } from '../generated/types.js';
 import { MailstreamError } from '../lib/errors.js';
 
-/** One hidden Eta tag. */
-export interface Tag { /** Full tag text, e.g. `<%= it.name %>`. */ text: string; /** Offset in the source. */ at: number }
+/** One hidden tag. */
+export interface Tag { /** Full tag text, e.g. `{{ name }}`. */ text: string; /** Offset in the source. */ at: number }
 
 /** Source with tags replaced by placeholders. */
 export interface Protected { text: string; tags: Tag[] }
 
-const TAG = /<%[\s\S]*?%>/g;
+// SparkPost: a tag opened by `{{{` closes at the first `}}}`, else at the first `}}` (as the engine's lexer reads it)
+const TAGS: Record<TemplateEngine, RegExp> = { sparkpost: /\{\{\{[\s\S]*?\}\}\}|\{\{[\s\S]*?\}\}/g, eta: /<%[\s\S]*?%>/g };
 const PH = /__mseta(\d+)__/gi;
 // MJML tags whose content is copied raw: text inside them must not be wrapped in <mj-raw>.
 const ENDING = new Set(['mj-breakpoint', 'mj-preview', 'mj-style', 'mj-title', 'mj-button', 'mj-raw', 'mj-text', 'mj-table',
@@ -21,16 +23,16 @@ const ENDING = new Set(['mj-breakpoint', 'mj-preview', 'mj-style', 'mj-title', '
 /** Placeholder for tag number `i`. */
 export const placeholder = (i: number): string => `__mseta${i}__`;
 
-/** Replace every Eta tag with a placeholder; `keepLines` keeps the tag's line breaks (for error positions). */
-export function protect(src: string, keepLines = false): Protected {
+/** Replace every tag with a placeholder; `keepLines` keeps the tag's line breaks (for error positions). */
+export function protect(src: string, engine: TemplateEngine, keepLines = false): Protected {
   if (/__mseta\d+__/i.test(src)) throw new MailstreamError('MS_ERR_TEMPLATE', 'template contains the reserved marker "__mseta"');
   const tags: Tag[] = [];
-  const text = src.replace(TAG, (m: string, at: number) =>
+  const text = src.replace(TAGS[engine], (m: string, at: number) =>
     placeholder(tags.push({ text: m, at }) - 1) + (keepLines ? '\n'.repeat(m.split('\n').length - 1) : ''));
   return { text, tags };
 }
 
-/** Put the Eta tags back (case-insensitive: html-to-text upper-cases headings). */
+/** Put the tags back (case-insensitive: html-to-text upper-cases headings). */
 export function restore(text: string, tags: Tag[]): string {
   return text.replace(PH, (m, n: string) => tags[Number(n)]?.text ?? m);
 }

@@ -2,32 +2,36 @@
  * Compiles a template (stored version or inline content) into render functions, once per content hash:
  * MJML → HTML (cached), tracking instrumentation, text part generated from the HTML template, and every
  * header template. A failed compile is cached too, so a broken version fails fast for every recipient.
+ * SparkPost templates (the default) instrument links inside the engine; Eta templates through links.ts.
  */
 import { createHash } from 'node:crypto';
 import { convert } from 'html-to-text';
+import type { TemplateEngine } from '../generated/types.js';
 import { MailstreamError } from '../lib/errors.js';
-import { compilePart } from './compile-part.js';
 import { crlf } from './encode.js';
-import type { Render } from './eta.js';
 import { instrumentLinks } from './links.js';
 import { compileMjml } from './mjml.js';
+import { compileFor, type Part } from './parts.js';
 import { protect, restore, type Protected } from './protect.js';
 
 /** The template parts, as in Template, TemplateVersion and inline Content. */
 export interface TemplateSource {
   subject: string | null; from: string | null; replyTo?: string | null;
   mjml?: string | null; html?: string | null; text?: string | null; headers?: Record<string, string>;
+  /** Template language; absent means sparkpost. */
+  engine?: TemplateEngine | null;
 }
 
 /** A template ready to render. */
 export interface CompiledTemplate {
-  subject: Render; from: Render; replyTo: Render | null;
+  engine: TemplateEngine;
+  subject: Part; from: Part; replyTo: Part | null;
   /** Extra headers: canonical name and value template. */
-  headers: Array<[string, Render]>;
+  headers: Array<[string, Part]>;
   /** HTML part (tracking-instrumented), or null for text-only mail. */
-  html: Render | null;
+  html: Part | null;
   /** Text part, written or generated from the HTML. */
-  text: Render | null;
+  text: Part | null;
   /** Trackable links in the HTML. */
   links: number;
 }
@@ -51,35 +55,39 @@ export function htmlToTextTemplate(html: Protected): string {
   return restore(convert(html.text, TEXT_OPTS), html.tags);
 }
 
-/** Compile every part now (no cache); throws MS_ERR_TEMPLATE naming the part. */
+/** The HTML part from protected HTML: CRLF once here, not per message; links instrumented per engine. */
+function compileHtml(engine: TemplateEngine, html: Protected, part: string): { render: Part; links: number } {
+  if (engine === 'sparkpost') return compileFor(engine, crlf(restore(html.text, html.tags)), 'html', part, true);
+  const inst = instrumentLinks(html);
+  return { render: compileFor(engine, crlf(restore(inst.text, inst.tags)), 'html', part).render, links: inst.links };
+}
+
+/** Compile every part now (no cache); throws MS_ERR_TEMPLATE (or the engine's syntax error) naming the part. */
 export async function compileTemplateNow(src: TemplateSource): Promise<CompiledTemplate> {
+  const engine = src.engine ?? 'sparkpost';
+  const part = (s: string, mode: 'html' | 'text', name: string): Part => compileFor(engine, s, mode, name).render;
   if (!src.subject) throw new MailstreamError('MS_ERR_TEMPLATE', 'subject: missing');
   if (!src.from) throw new MailstreamError('MS_ERR_TEMPLATE', 'from: missing');
-  const headers: Array<[string, Render]> = [];
+  const headers: Array<[string, Part]> = [];
   for (const [name, value] of Object.entries(src.headers ?? {})) {
     if (!/^[!-9;-~]+$/.test(name)) throw new MailstreamError('MS_ERR_TEMPLATE', `headers: invalid header name ${JSON.stringify(name)}`);
     if (RESERVED_HEADERS.has(name.toLowerCase())) throw new MailstreamError('MS_ERR_TEMPLATE', `headers: ${name} is set by mailstream and cannot be overridden`);
-    headers.push([name, compilePart(value, 'text', `header ${name}`)]);
+    headers.push([name, part(value, 'text', `header ${name}`)]);
   }
   const body = src.mjml ?? src.html ?? null;
-  const part = src.mjml != null ? 'mjml' : 'html';
-  if (body != null) compilePart(body, 'text', part); // syntax check on the author's source, so positions are theirs
-  const protectedHtml = src.mjml != null ? await compileMjml(src.mjml) : body != null ? protect(body) : null;
-  let html: Render | null = null;
-  let links = 0;
-  if (protectedHtml) {
-    const inst = instrumentLinks(protectedHtml);
-    links = inst.links;
-    html = compilePart(crlf(restore(inst.text, inst.tags)), 'html', part); // CRLF once here, not per message
-  }
+  const bodyPart = src.mjml != null ? 'mjml' : 'html';
+  if (body != null) part(body, 'text', bodyPart); // syntax check on the author's source, so positions are theirs
+  const protectedHtml = src.mjml != null ? await compileMjml(src.mjml, engine) : body != null ? protect(body, engine) : null;
+  const html = protectedHtml ? compileHtml(engine, protectedHtml, bodyPart) : null;
   const textSrc = src.text ?? (protectedHtml ? htmlToTextTemplate(protectedHtml) : null);
   if (textSrc == null && !html) throw new MailstreamError('MS_ERR_TEMPLATE', 'body: template has neither mjml, html nor text');
   return {
-    subject: compilePart(src.subject, 'text', 'subject'),
-    from: compilePart(src.from, 'text', 'from'),
-    replyTo: src.replyTo ? compilePart(src.replyTo, 'text', 'replyTo') : null,
-    headers, html, links,
-    text: textSrc == null ? null : compilePart(crlf(textSrc), 'text', 'text'),
+    engine,
+    subject: part(src.subject, 'text', 'subject'),
+    from: part(src.from, 'text', 'from'),
+    replyTo: src.replyTo ? part(src.replyTo, 'text', 'replyTo') : null,
+    headers, html: html?.render ?? null, links: html?.links ?? 0,
+    text: textSrc == null ? null : part(crlf(textSrc), 'text', 'text'),
   };
 }
 
@@ -89,7 +97,8 @@ const MAX = 256;
 /** Compiled template for `src`, from the per-content-hash cache (rejections are cached as well). */
 export function compileTemplate(src: TemplateSource): Promise<CompiledTemplate> {
   const key = createHash('sha256')
-    .update(JSON.stringify([src.subject, src.from, src.replyTo ?? null, src.mjml ?? null, src.html ?? null, src.text ?? null, src.headers ?? {}]))
+    .update(JSON.stringify([src.engine ?? 'sparkpost', src.subject, src.from, src.replyTo ?? null, src.mjml ?? null, src.html ?? null,
+      src.text ?? null, src.headers ?? {}]))
     .digest('base64url');
   let hit = cache.get(key);
   if (!hit) {

@@ -1,12 +1,14 @@
 /**
  * Publish-time template validation (`mailstream template put`): compiles every part — MJML in strict
- * validation mode, Eta syntax everywhere — and throws MS_ERR_TEMPLATE naming the part and line:column.
+ * validation mode, the template language everywhere — and throws naming the part and line:column:
+ * MS_ERR_TEMPLATE_SYNTAX (SparkPost code 3000) for the SparkPost language, MS_ERR_TEMPLATE for MJML and Eta.
  */
 import { MailstreamError } from '../lib/errors.js';
-import { compilePart } from './compile-part.js';
 import { compileProtected } from './mjml.js';
+import { compileFor } from './parts.js';
 import { protect } from './protect.js';
 import { compileTemplateNow, type TemplateSource } from './template.js';
+import type { TemplateEngine } from '../generated/types.js';
 
 interface MjmlIssue { line: number; message: string; tagName: string }
 
@@ -17,9 +19,9 @@ function columnOf(src: string, line: number, tagName: string): number {
   return i >= 0 ? i + 1 : 1;
 }
 
-async function validateMjml(src: string): Promise<void> {
+async function validateMjml(src: string, engine: TemplateEngine): Promise<void> {
   try {
-    await compileProtected(protect(src, true), { validation: 'strict' });
+    await compileProtected(protect(src, engine, true), { validation: 'strict' });
   } catch (err) {
     const issues = (err as { errors?: MjmlIssue[] }).errors;
     if (!issues?.length) throw new MailstreamError('MS_ERR_TEMPLATE', `mjml: ${(err as Error).message}`, { cause: err });
@@ -28,16 +30,18 @@ async function validateMjml(src: string): Promise<void> {
   }
 }
 
-/** Compile everything a template holds; rejects with MS_ERR_TEMPLATE "<part> <line:col>: <reason>". */
+/** Compile everything a template holds; rejects naming the part and line:column. */
 export async function validateTemplate(t: TemplateSource): Promise<void> {
-  compilePart(t.subject ?? '', 'text', 'subject');
-  compilePart(t.from ?? '', 'text', 'from');
-  if (t.replyTo) compilePart(t.replyTo, 'text', 'replyTo');
-  for (const [name, value] of Object.entries(t.headers ?? {})) compilePart(value, 'text', `header ${name}`);
+  const engine = t.engine ?? 'sparkpost';
+  const check = (src: string, mode: 'html' | 'text', part: string): void => void compileFor(engine, src, mode, part);
+  check(t.subject ?? '', 'text', 'subject');
+  check(t.from ?? '', 'text', 'from');
+  if (t.replyTo) check(t.replyTo, 'text', 'replyTo');
+  for (const [name, value] of Object.entries(t.headers ?? {})) check(value, 'text', `header ${name}`);
   if (t.mjml != null) {
-    compilePart(t.mjml, 'text', 'mjml');
-    await validateMjml(t.mjml);
-  } else if (t.html != null) compilePart(t.html, 'html', 'html');
-  if (t.text != null) compilePart(t.text, 'text', 'text');
+    check(t.mjml, 'text', 'mjml');
+    await validateMjml(t.mjml, engine);
+  } else if (t.html != null) check(t.html, 'html', 'html');
+  if (t.text != null) check(t.text, 'text', 'text');
   await compileTemplateNow(t); // everything else: required parts, header names, link instrumentation
 }

@@ -20,7 +20,7 @@ test('a worker started with --lanes priority serves transactional mail and joins
   const tag = Math.random().toString(36).slice(2, 8);
   const { jobId } = await jobs.sendTransactional({
     recipient: { email: `buyer.${tag}@receipts.test`, data: { order: `A-${tag}` } },
-    content: { subject: 'Order <%= it.order %>', from: 'Shop <orders@shop.example>', text: 'Thanks for order <%= it.order %>.' },
+    content: { subject: 'Order {{ order }}', from: 'Shop <orders@shop.example>', text: 'Thanks for order {{ order }}.' },
   });
   const counts = await waitForJobDone(cfg, jobId, 60000);
   assert.equal(counts.byType.delivered, 1);

@@ -18,7 +18,7 @@ test('a 1,000-row CSV job reaches a real SMTP server once per valid recipient, p
   const tag = Math.random().toString(36).slice(2, 8);
   const audience = writeCsv(tag, 1000 - BAD.length, BAD);
   const out = await cli(['send', '--template', join(import.meta.dirname, '../fixtures/welcome.mjml'), '--audience', audience.path,
-    '--from', 'Shop <news@shop.example>', '--subject', 'Hi <%= it.first_name %>, code <%= it.code %>', '--payload-size', '50', '--wait', '--timeout', '180'], env);
+    '--from', 'Shop <news@shop.example>', '--subject', 'Hi {{ first_name }}, code {{ code }}', '--payload-size', '50', '--wait', '--timeout', '180'], env);
   const jobId = out.trim().split('\n')[0];
   // --wait ends with a summary: counts by outcome, elapsed time and messages per second
   assert.match(out, new RegExp(`job ${jobId} finished in [\\d.]+ s, \\d+ msg/s delivered`));

@@ -17,7 +17,7 @@ test('a sender killed with SIGKILL midway and restarted loses no recipient; dupl
   const tag = Math.random().toString(36).slice(2, 8);
   const audience = writeCsv(tag, 1000, []);
   const jobId = (await cli(['send', '--template', join(import.meta.dirname, '../fixtures/welcome.mjml'), '--audience', audience.path,
-    '--from', 'news@shop.example', '--subject', 'Hi <%= it.first_name %>', '--payload-size', '20'], env)).trim();
+    '--from', 'news@shop.example', '--subject', 'Hi {{ first_name }}', '--payload-size', '20'], env)).trim();
 
   await waitFor('the sender to be midway', () => sink.received.length >= 300, 120000, 20);
   await stopWorker(sender, 'SIGKILL');

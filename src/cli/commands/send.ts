@@ -8,10 +8,11 @@ import { connectRuntime } from '../../runtime.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { waitForJob } from './job.js';
 
-interface SendOpts { template?: string; templateId?: string; templateVersion?: string; audience: string; from: string; subject: string; payloadSize?: string; wait?: boolean; data?: string; openTracking?: boolean; clickTracking?: boolean; strict?: boolean; campaign?: string; timeout?: string }
+interface SendOpts { engine?: string; template?: string; templateId?: string; templateVersion?: string; audience: string; from: string; subject: string; payloadSize?: string; wait?: boolean; data?: string; openTracking?: boolean; clickTracking?: boolean; strict?: boolean; campaign?: string; timeout?: string }
 
 /** Build the bulk request from CLI options. */
 export function requestFromOptions(o: SendOpts): Record<string, unknown> {
+  if (o.engine && o.templateId) throw new MailstreamError('MS_ERR_VALIDATION', '--engine goes with --template (a stored template has its own)');
   if (!o.template === !o.templateId) throw new MailstreamError('MS_ERR_VALIDATION', 'give exactly one of --template <file> and --template-id <id>');
   const audExt = extname(o.audience).toLowerCase();
   if (!['.csv', '.jsonl', '.ndjson'].includes(audExt)) throw new MailstreamError('MS_ERR_VALIDATION', `--audience: ${o.audience} must be .csv or .jsonl`);
@@ -30,13 +31,14 @@ function inlineContent(o: SendOpts): Record<string, unknown> {
   if (!['.mjml', '.html', '.htm'].includes(ext)) throw new MailstreamError('MS_ERR_VALIDATION', `--template: ${o.template} must be .mjml or .html`);
   if (!o.subject || !o.from) throw new MailstreamError('MS_ERR_VALIDATION', '--subject and --from are required with --template');
   const body = readFileSync(o.template!, 'utf8');
-  return { subject: o.subject, from: o.from, ...(ext === '.mjml' ? { mjml: body } : { html: body }) };
+  return { subject: o.subject, from: o.from, engine: o.engine ?? 'sparkpost', ...(ext === '.mjml' ? { mjml: body } : { html: body }) };
 }
 
 /** Register the command. */
 export function register(program: Command): void {
   program.command('send').description('publish a bulk job and print its ID')
-    .option('--template <file>', 'inline template: .mjml or .html (Eta: <%= it.name %>)')
+    .option('--template <file>', 'inline template: .mjml or .html (SparkPost language: {{ name }})')
+    .option('--engine <engine>', 'template language of --template: sparkpost (default) or eta (JavaScript; operator only)')
     .option('--template-id <id>', 'stored template (mailstream template put)').option('--template-version <n>', 'pin a stored version')
     .requiredOption('--audience <file>', 'audience: .csv with a header row, or .jsonl')
     .option('--from <addr>', 'From header for --template, e.g. "Shop <news@shop.example>" (a stored template has its own)')
@@ -54,7 +56,7 @@ export function register(program: Command): void {
       try {
         const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
         const started = Date.now();
-        const { jobId } = await jobs.sendBulk(requestFromOptions(o));
+        const { jobId } = await jobs.sendBulk(requestFromOptions(o), { trust: 'operator' }); // the operator's own shell
         console.log(jobId);
         if (o.wait) await waitForJob(jobId, started, Number(o.timeout) * 1000);
       } finally { await rt.close(); }

@@ -7,7 +7,6 @@ import type { Event, Payload, RenderedMessage, Template, TemplateVersion } from 
 import { MailstreamError } from '../../lib/errors.js';
 import { makeEvent } from '../../schemas/events.js';
 import type { DkimSigner } from '../../render/dkim.js';
-import { deepMerge } from '../../render/eta.js';
 import { domainOf } from '../../render/headers.js';
 import { renderMessage, type JobContext } from '../../render/message.js';
 import type { Attachment } from '../../render/mime.js';
@@ -26,6 +25,8 @@ export interface RenderDeps {
   unsubscribe: { baseUrl: string; mailtoDomain?: string };
   /** Largest message accepted (bytes, after signing); larger → render_failed. */
   maxMessageBytes: number;
+  /** SparkPost render limits per part (TEMPLATE_*); output bytes come from maxMessageBytes. */
+  templateLimits?: { maxLoopIterations: number; maxDepth: number; timeBudgetMs: number };
   /** Clock, ms since the Unix epoch. */
   now(): number;
 }
@@ -63,6 +64,7 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
     let templateVersion = c.templateVersion;
     let compiled: CompiledTemplate | undefined;
     let global: Data = {};
+    let metadata: Data = {};
     let attachments: Attachment[] | undefined;
     let failAll: string | null = null;
     try {
@@ -76,6 +78,7 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
       }
       compiled = await compileTemplate(source);
       global = parseObject(payload.globalData, 'globalData');
+      metadata = parseObject(payload.metadata, 'metadata');
       attachments = attachmentsOf(payload, deps.maxMessageBytes);
     } catch (err) {
       failAll = reasonOf(err);
@@ -86,14 +89,16 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
       jobId: payload.jobId, tenant: payload.tenant, campaignId: payload.campaignId, kind: payload.kind,
       strict: payload.options.strict, openTracking: payload.options.openTracking, clickTracking: payload.options.clickTracking,
       tracking: deps.tracking, unsubscribe: deps.unsubscribe, dkim: deps.dkim, maxMessageBytes: deps.maxMessageBytes, attachments, now,
+      globalData: global, metadata, limits: { ...deps.templateLimits, maxOutputBytes: deps.maxMessageBytes },
     };
     const result: RenderResult = { rendered: [], events: [] };
     for (const r of payload.recipients) {
       const domain = domainOf(r.email);
       try {
         if (failAll || !compiled) throw failAll;
-        const data = deepMerge(global, parseObject(r.data, `recipient row ${r.rowNumber} data`));
-        const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data });
+        const data = parseObject(r.data, `recipient row ${r.rowNumber} data`);
+        const meta = parseObject(r.metadata, `recipient row ${r.rowNumber} metadata`);
+        const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data, metadata: meta });
         result.rendered.push({
           messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
           rowNumber: r.rowNumber, mailFrom: m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,

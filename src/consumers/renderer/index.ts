@@ -22,6 +22,7 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
     tracking: { baseUrl: cfg.trackingBaseUrl, secret: cfg.trackingSecret },
     unsubscribe: { baseUrl: cfg.unsubscribeBaseUrl, mailtoDomain: cfg.unsubscribeMailtoDomain },
     maxMessageBytes: cfg.maxMessageBytes,
+    templateLimits: { maxLoopIterations: cfg.templateMaxLoopIterations, maxDepth: cfg.templateMaxDepth, timeBudgetMs: cfg.templateTimeBudgetMs },
     now: Date.now,
   });
   const lane = (name: string, input: 'payloads' | 'transactional', output: 'rendered' | 'rendered-priority', partitions: number) =>

@@ -25,7 +25,7 @@ const resolver = async (name: string, type: string) => {
 
 async function verify(keys: DkimKey[], tamper = false, html?: string) {
   const base = payload().content;
-  const p = payload({ rows: [{ name: 'Zoë <x>' }], content: { ...base, subject: 'Grüße <%= it.name %>', html: html ?? base.html } });
+  const p = payload({ rows: [{ name: 'Zoë <x>' }], content: { ...base, subject: 'Grüße {{ name }}', html: html ?? base.html } });
   const res = await render(p, { dkim: createDkimSigner(keys) });
   assert.equal(res.events.length, 0, res.events[0]?.reason ?? '');
   const raw = tamper ? Buffer.from(res.rendered[0].raw.toString('latin1').replace('To: user1@', 'To: user2@'), 'latin1') : res.rendered[0].raw;

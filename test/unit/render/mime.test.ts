@@ -11,12 +11,13 @@ const maxLine = (raw: Buffer) => Math.max(...raw.toString('latin1').split('\r\n'
 test('golden MIME: html, text, unicode, a 1500-char line and an attachment parse back intact, no line over 998', async () => {
   const { renderMessage } = await import('../../../src/render/message.js');
   const { compileTemplate } = await import('../../../src/render/template.js');
-  const t = await compileTemplate({ subject: 'Grüße, <%= it.name %> ✓', from: 'Zoë Shop <news@shop.example>',
-    html: `<html><body><p>Héllo <%= it.name %></p><p>${longLine}</p></body></html>`, text: `Héllo <%= it.name %>\n${longLine}` });
+  const t = await compileTemplate({ subject: 'Grüße, {{ name }} ✓', from: 'Zoë Shop <news@shop.example>',
+    html: `<html><body><p>Héllo {{ name }}</p><p>${longLine}</p></body></html>`, text: `Héllo {{ name }}\n${longLine}` });
   const pdf = Buffer.from('%PDF-1.4 fake ' + 'é'.repeat(100));
   const { raw } = renderMessage(t, {
     jobId: 'j1', tenant: 'acme', campaignId: null, kind: 'transactional', strict: false, openTracking: false, clickTracking: false,
     tracking: { baseUrl: 'https://t.example.com', secret: 's' }, unsubscribe: { baseUrl: 'https://u.example.com' }, maxMessageBytes: 1e7, now: 0,
+    globalData: {}, metadata: {}, limits: {},
     attachments: [{ filename: 'Rechnung März.pdf', contentType: 'application/pdf', content: pdf }],
   }, { messageId: 'j1.1', email: 'bob@dest.example', data: { name: 'Bøb' } });
   assert.ok(maxLine(raw) <= 998);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateTemplate } from '../../../src/render/validate.js';
 
-const ok = { subject: 'Hi <%= it.name %>', from: 'Shop <news@shop.example>', headers: {} };
+const ok = { subject: 'Hi <%= it.name %>', from: 'Shop <news@shop.example>', headers: {}, engine: 'eta' as const };
+const sp = { subject: 'Hi {{ name }}', from: 'Shop <news@shop.example>', headers: {} };
 const mjml = (body: string) => `<mjml>\n  <mj-body>\n${body}\n  </mj-body>\n</mjml>`;
 
 test('a valid MJML template with Eta tags passes validation', async () => {
@@ -31,4 +32,19 @@ test('an Eta syntax error is reported with the part and the line:column of the t
 
 test('a template may not set headers mailstream owns', async () => {
   await assert.rejects(validateTemplate({ ...ok, html: '<p>x</p>', headers: { 'List-Unsubscribe': '<x>' } }), /List-Unsubscribe is set by mailstream/);
+});
+
+test('a SparkPost syntax error is refused as MS_ERR_TEMPLATE_SYNTAX (SparkPost 3000) with the part and line:column', async () => {
+  const check = (t: object, want: RegExp) => assert.rejects(validateTemplate({ ...sp, ...t }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'MS_ERR_TEMPLATE_SYNTAX');
+    assert.match(err.message, want);
+    return true;
+  });
+  await check({ mjml: mjml('    <mj-section><mj-column><mj-text>\n{{ if vip }}Hi</mj-text></mj-column></mj-section>') }, /^mjml 4:1: .*never closed/);
+  await check({ html: '<p>\n  Hi {{ name( }}</p>' }, /^html 2:9: unknown macro name/);
+  await check({ subject: 'Hi {{ name' }, /^subject 1:4: /);
+});
+
+test('a valid SparkPost MJML template with statements between sections passes validation', async () => {
+  await validateTemplate({ ...sp, mjml: mjml('{{ if vip }}\n    <mj-section><mj-column><mj-text>Hi {{ name }}</mj-text></mj-column></mj-section>\n{{ end }}') });
 });
