@@ -50,11 +50,12 @@ test('template put refuses a SparkPost syntax error with part, line and column; 
 
     // the producer API, as any door other than the CLI calls it, refuses Eta before compiling anything
     const rt = await connectRuntime(cfg, 'test');
+    const refused = (e: Error & { code?: string }) => e.code === 'MS_ERR_ENGINE_NOT_ALLOWED' && /operator's CLI/.test(e.message);
     try {
-      await assert.rejects(publishTemplate(rt, id, readTemplateFile(fixture('eta.yaml'), { engine: 'eta' })), /MS_ERR_ENGINE_NOT_ALLOWED/);
+      await assert.rejects(publishTemplate(rt, id, readTemplateFile(fixture('eta.yaml'), { engine: 'eta' })), refused);
       const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
       await assert.rejects(jobs.sendTransactional({ recipient: { email: 'x@dest.example' },
-        content: { engine: 'eta', subject: '<%= 1 %>', from: 'a@shop.example', text: 'x' } }), /MS_ERR_ENGINE_NOT_ALLOWED/);
+        content: { engine: 'eta', subject: '<%= 1 %>', from: 'a@shop.example', text: 'x' } }), refused);
     } finally { await rt.close(); }
 
     // the operator's shell publishes it, and it renders with Eta's full power
