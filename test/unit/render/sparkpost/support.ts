@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compilePart, createScope, type ScopeInput } from '../../../../src/render/sparkpost/index.js';
+import { compilePart, createScope } from '../../../../src/render/sparkpost/index.js';
+
+/** What `createScope` takes. */
+export type ScopeInput = Parameters<typeof createScope>[0];
 
 /** Compile `src` as `part` in `mode` and render it for a recipient whose substitution_data is `data`. */
 export function renderPart(src: string, data: Record<string, unknown> = {}, mode: 'html' | 'text' = 'text',
