@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
@@ -18,8 +18,7 @@ function processSnapshot() {
     string: names(String.prototype), env: JSON.stringify(process.env), cwd: process.cwd(), exitCode: process.exitCode,
   };
 }
-let before_: ReturnType<typeof processSnapshot>;
-before(() => { before_ = processSnapshot(); });
+const before = processSnapshot();
 
 async function runCase(c: HostileCase) {
   const parts = { ...BENIGN, ...c.parts };
@@ -89,9 +88,9 @@ for (const [name, src, data] of jsData) {
   });
 }
 
-after(() => {
-  // the canary: no file written, no global, prototype, environment or working directory touched
+// runs last (tests of a file run in order): the canary covers every case above
+test('canary: no file written, no global, prototype, environment or working directory touched', () => {
   assert.equal(existsSync(CANARY), false, `${CANARY} was written`);
-  assert.deepEqual(processSnapshot(), before_);
+  assert.deepEqual(processSnapshot(), before);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
