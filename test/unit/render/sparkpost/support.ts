@@ -2,10 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compilePart, createScope } from '../../../../src/render/sparkpost/index.js';
-
-/** What `createScope` takes. */
-export type ScopeInput = Parameters<typeof createScope>[0];
+import { compilePart, createScope, type ScopeInput } from '../../../../src/render/sparkpost/index.js';
 
 /** Compile `src` as `part` in `mode` and render it for a recipient whose substitution_data is `data`. */
 export function renderPart(src: string, data: Record<string, unknown> = {}, mode: 'html' | 'text' = 'text',
