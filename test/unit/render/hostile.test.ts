@@ -63,6 +63,7 @@ const jsData: Array<[string, string, () => Record<string, unknown>]> = [
   ['a getter on an array element', '[{{ each a }}{{ loop_var }}{{ end }}{{ a[1] }}]',
     () => ({ a: Object.defineProperty([0], '0', { get: spy('array getter'), enumerable: true }) })],
   ['a toString method', '[{{ name }}{{ if name == "CALLED" }}eq{{ end }}]', () => ({ name: { toString: spy('toString') } })],
+  ['a toJSON method', '[{{ name }}{{ name.x }}]', () => ({ name: { toJSON: spy('toJSON'), x: 1 } })],
   ['a valueOf method', '[{{ if age > 3 }}gt{{ end }}{{ age }}]', () => ({ age: { valueOf: spy('valueOf'), toString: spy('toString') } })],
   ['Symbol.toPrimitive', '[{{ name }}{{ if name < 1 }}lt{{ end }}]', () => ({ name: { [Symbol.toPrimitive]: spy('toPrimitive') } })],
   ['a function value', '[{{ name }}{{ name.call }}{{ render_dynamic_content(name) }}]', () => ({ name: spy('function') })],

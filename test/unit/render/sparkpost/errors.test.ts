@@ -10,12 +10,12 @@ test('the catalogue: template syntax and render errors are 422, not retriable', 
   assert.deepEqual([catalogue.MS_ERR_TEMPLATE_RENDER.status, catalogue.MS_ERR_TEMPLATE_RENDER.retriable], [422, false]);
 });
 
-// [template, line, column or null when the place is a matter of taste (end of input vs opening tag)]
-const broken: Array<[string, number, number | null]> = [
+// [template, line, columns: the tag's or its keyword's; null when the place is a matter of taste]
+const broken: Array<[string, number, number[] | null]> = [
   ['line one\nline two\n{{ x == }}', 3, null],
-  ['a\n\n  {{ end }}', 3, 3],
-  ['{{ else }}', 1, 1],
-  ['ok {{ elseif x }}', 1, 4],
+  ['a\n\n  {{ end }}', 3, [3, 6]],
+  ['{{ else }}', 1, [1, 4]],
+  ['ok {{ elseif x }}', 1, [4, 7]],
   ['{{ foo( }}', 1, null],
   ['x\n{{ system("ls") }}', 2, null],
   ['{{ constructor.constructor("return process")() }}', 1, null],
@@ -37,7 +37,7 @@ for (const [src, line, column] of broken) {
       assert.equal(e.status, 422);
       assert.equal(e.part, 'html');
       assert.equal(e.line, line);
-      if (column != null) assert.equal(e.column, column);
+      if (column != null) assert.ok(column.includes(e.column), `column ${e.column}, expected one of ${column.join(', ')}`);
       assert.match(e.message, new RegExp(`^html ${line}:${e.column}: \\S`));
       return true;
     });
@@ -53,7 +53,7 @@ test('syntax error: an if or each never closed names its part', () => {
 
 test('a syntax error names the part it was compiled as', () => {
   assert.throws(() => compilePart('x {{ end }}', { part: 'header X-Campaign', mode: 'text' }),
-    (e: unknown) => e instanceof TemplateSyntaxError && e.message.startsWith('header X-Campaign 1:3: '));
+    (e: unknown) => e instanceof TemplateSyntaxError && /^header X-Campaign 1:(3|6): /.test(e.message));
 });
 
 const renderErr = (part: string) => (e: unknown) => {

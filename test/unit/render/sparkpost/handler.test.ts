@@ -7,7 +7,7 @@ import { decodeHtml } from './support.js';
 
 const MJML = `<mjml><mj-body><mj-section><mj-column>
   <mj-text>Hello {{ name or 'friend' }} ({{ address.email }})</mj-text>
-  <mj-text>{{ if vip }}VIP offer{{ else }}Regular offer{{ end }} in {{ city }}</mj-text>
+  <mj-text>{{ if vip }}VIP offer{{ else }}Regular offer{{ end }}, in {{ city }}</mj-text>
   <mj-button href="https://shop.example/offer?u={{ user }}">Shop now</mj-button>
   <mj-text>{{ each items }}<p>Item {{ loop_var.name }}</p>{{ end }}</mj-text>
 </mj-column></mj-section></mj-body></mjml>`;
@@ -33,7 +33,7 @@ test('MJML + substitutions + click and open tracking: HTML and text parts and he
   const html = String(ann.html);
   assert.doesNotMatch(html, /Ann <b>/);
   assert.match(decodeHtml(html), /Hello Ann <b> \(user1@Dest\.example\)/i);
-  assert.match(html, /VIP offer in Paris/);
+  assert.match(html, /VIP offer, in Paris/);
   assert.match(html, /Item hat<\/p>[\s\S]*Item scarf<\/p>/);
   assert.doesNotMatch(html, /\{\{|\}\}/);
   const tracked = [...html.matchAll(/href="https:\/\/t\.example\.com\/c\/([\w-]+\.[\w-]+)"/g)].map((m) => verifyToken(m[1], 'test-secret'));
@@ -41,11 +41,11 @@ test('MJML + substitutions + click and open tracking: HTML and text parts and he
   assert.equal(new URL(tracked[0]?.u ?? '').searchParams.get('u'), 'Ann B');
   assert.match(html, /<img src="https:\/\/t\.example\.com\/o\/[\w-]+\.[\w-]+"/);
   assert.match(ann.text ?? '', /Hello Ann <b> \(user1@Dest\.example\)/i);
-  assert.match(ann.text ?? '', /VIP offer in Paris/);
+  assert.match(ann.text ?? '', /VIP offer, in Paris/);
 
   assert.equal(other.subject, 'Hi');
   assert.match(String(other.html), /Hello friend/);
-  assert.match(String(other.html), /Regular offer in Rome/);
+  assert.match(String(other.html), /Regular offer, in Rome/);
   assert.doesNotMatch(String(other.html), /Item /);
 });
 
