@@ -113,8 +113,8 @@ test('precedence: the documented city example renders "Hello, New York!"', () =>
 test('precedence: each layer shows through when the layers above it lack the key', () => {
   const tpl = compilePart('{{a}}|{{b}}|{{c}}|{{d}}', { part: 'text', mode: 'text' });
   const scope = createScope({
-    job: { metadata: { a: 'jm', b: 'jm', c: 'jm', d: 'jm' }, substitution_data: { a: 'js', b: 'js', c: 'js' } },
-    recipient: { metadata: { a: 'rm', b: 'rm' }, substitution_data: { a: 'rs' } },
+    job: { metadata: { a: 'jm', b: 'jm', c: 'jm', d: 'jm' }, substitution_data: { a: 'js', b: 'js' } },
+    recipient: { metadata: { a: 'rm', b: 'rm', c: 'rm' }, substitution_data: { a: 'rs' } },
   });
   assert.equal(tpl.render(scope), 'rs|js|rm|jm');
 });
