@@ -74,3 +74,17 @@ test('a syntax error in the content fails every recipient with MS_ERR_TEMPLATE_S
   assert.deepEqual(res.events.map((e) => e.type), ['render_failed', 'render_failed']);
   for (const e of res.events) assert.match(e.reason ?? '', /^MS_ERR_TEMPLATE_SYNTAX: html \d+:\d+: /);
 });
+
+// Template Variables / Sources: the documented city example, through the payload's four data layers
+test('precedence through the renderer: recipient data > job globalData > recipient metadata > job metadata', async () => {
+  const c = sparkpost({ mjml: null, subject: 'Hello, {{ city }}!', html: '<p>{{ city }}|{{ state }}|{{ zip }}|{{ country }}</p>', text: null });
+  const p = payload({
+    content: c, globalData: JSON.stringify({ city: 'Seattle', state: 'WA' }), metadata: JSON.stringify({ city: 'San Francisco', state: 'CA', zip: 'j', country: 'US' }),
+    rows: [{ city: 'New York' }, {}],
+  });
+  p.recipients = p.recipients.map((r) => ({ ...r, metadata: JSON.stringify({ city: 'Baltimore', state: 'MD', zip: '21201' }) }));
+  const [a, b] = await Promise.all((await render(p)).rendered.map((m) => simpleParser(m.raw)));
+  assert.equal(a.subject, 'Hello, New York!');
+  assert.match(String(a.html), /<p>New York\|WA\|21201\|US<\/p>/);
+  assert.equal(b.subject, 'Hello, Seattle!');
+});
