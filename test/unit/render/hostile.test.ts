@@ -15,7 +15,7 @@ function processSnapshot() {
   const names = (o: object) => Reflect.ownKeys(o).map(String).sort();
   return {
     global: names(globalThis), object: names(Object.prototype), array: names(Array.prototype), fn: names(Function.prototype),
-    string: names(String.prototype), env: JSON.stringify(process.env), cwd: process.cwd(), exitCode: process.exitCode,
+    string: names(String.prototype), env: JSON.stringify(process.env), cwd: process.cwd(),
   };
 }
 const before = processSnapshot();
@@ -26,6 +26,7 @@ async function runCase(c: HostileCase) {
     content: content({ ...parts, engine: 'sparkpost' } as Partial<Content>),
     globalData: JSON.stringify(c.globalData ?? {}), rows: [c.row ?? { name: 'Hostile' }, BENIGN_ROW],
   });
+  if (c.rawRow) p.recipients[0].data = c.rawRow;
   const started = Date.now();
   const res = await render(p, { maxMessageBytes: MAX_MESSAGE_BYTES });
   assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
