@@ -71,8 +71,10 @@ export async function replay(producer: Producer, entries: DeadLetterEntry[]): Pr
     if (seen.has(id) || !r.value) continue;
     seen.add(id);
     // back to its own partition, so a replay keeps the per-destination order of its source
-    (byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!).push({ key: r.key, value: r.value, partition: r.partition });
+    const list = byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!;
+    list.push({ key: r.key, value: r.value, partition: r.partition });
   }
-  if (byTopic.size) await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+  const topicMessages = [...byTopic].map(([t, messages]) => ({ topic: t, messages }));
+  if (topicMessages.length) await producer.sendBatch({ acks: -1, topicMessages });
   return seen.size;
 }

@@ -27,7 +27,8 @@ async function select(rt: Runtime, f: DeadLetterFilter): Promise<DeadLetterEntry
 function line(e: DeadLetterEntry): string {
   const r = e.record;
   return [`${e.at.partition}:${e.at.offset}`, new Date(r.ts).toISOString(), r.stage, r.code, `attempts=${r.attempts}`,
-    `${r.topic}[${r.partition}]@${r.offset}`, `key=${r.key?.toString() ?? '-'}`, r.error.replace(/\s+/g, ' ').slice(0, 160)].join('  ');
+    `${r.topic}[${r.partition}]@${r.offset}`, `key=${r.key?.toString() ?? '-'}`,
+    r.error.replace(/\s+/g, ' ').slice(0, 160)].join('  ');
 }
 
 /** The record decoded readably: the raw value decoded with its source topic's schema when it decodes. */

@@ -52,7 +52,10 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
   })());
   const handler = (t: SmtpTransport) => createSendHandler({
     transport: t, now: Date.now, suppressions,
-    retry: (msg, mxHost) => { const l = resolveShaping(shaping, { domain: msg.domain, mxHost: cfg.deliveryMode === 'direct' ? mxHost : null }); return { schedule: l.retry, maxAgeMs: l.maxAgeMs, shards: l.shards }; },
+    retry: (msg, mxHost) => {
+      const l = resolveShaping(shaping, { domain: msg.domain, mxHost: cfg.deliveryMode === 'direct' ? mxHost : null });
+      return { schedule: l.retry, maxAgeMs: l.maxAgeMs, shards: l.shards };
+    },
   });
   const [bulk, priority] = [handler(smtp), handler(prioritySmtp)];
   const lane = (spec: Pick<StageSpec<RenderedMessage>, 'name' | 'input' | 'partitionsConcurrently' | 'dueAt'>, handle = bulk): Stage => {
@@ -74,6 +77,11 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
       lane({ name: 'sender-priority', input: 'rendered-priority', partitionsConcurrently: 2 }, priority),
       lane({ name: 'sender-retry', input: 'retry', partitionsConcurrently: 6, dueAt: (r) => r.value.notBefore }),
     ],
-    async close() { smtp.close(); if (prioritySmtp !== smtp) prioritySmtp.close(); if (table) await (await table).stop(); if (control) await (await control)(); },
+    async close() {
+      smtp.close();
+      if (prioritySmtp !== smtp) prioritySmtp.close();
+      if (table) await (await table).stop();
+      if (control) await (await control)();
+    },
   };
 }

@@ -34,5 +34,6 @@ export const pauses = new client.Counter({
 
 /** Records a stage dead-lettered, by error code. */
 export const deadLettered = new client.Counter({
-  name: 'mailstream_stage_dead_lettered_total', help: 'Records a stage dead-lettered, by error code', labelNames: ['stage', 'code'],
+  name: 'mailstream_stage_dead_lettered_total', help: 'Records a stage dead-lettered, by error code',
+  labelNames: ['stage', 'code'],
 });

@@ -7,8 +7,6 @@ import { pauses } from './metrics.js';
 
 /** Why a partition is paused. */
 export type PauseReason = 'queue_full' | 'lane_full' | 'not_due';
-/** All reasons, for the metrics. */
-export const REASONS: PauseReason[] = ['queue_full', 'lane_full', 'not_due'];
 /** The lane-wide queue name: a partition waiting on it resumes when the whole lane drained to half. */
 export const LANE = '\u0000all';
 
@@ -18,7 +16,8 @@ interface Waiting { queue?: string; timer?: NodeJS.Timeout }
 export function createPauser(consumer: Pick<Consumer, 'pause' | 'resume' | 'seek'>, topic: string, stage: string) {
   const paused = new Map<number, Waiting>();
   let stopping = false;
-  const reasonOf = (w: Waiting): PauseReason => (w.queue === undefined ? 'not_due' : w.queue === LANE ? 'lane_full' : 'queue_full');
+  const reasonOf = (w: Waiting): PauseReason =>
+    (w.queue === undefined ? 'not_due' : w.queue === LANE ? 'lane_full' : 'queue_full');
 
   const resume = (partition: number): void => {
     const w = paused.get(partition);

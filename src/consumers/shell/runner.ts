@@ -72,7 +72,11 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
     finished = [];
     if (outs.length) {
       try { await opts.emit(outs); }
-      catch (err) { finished.unshift(outs); log.warn({ err: (err as Error).message }, 'producing outputs failed; retrying'); return false; }
+      catch (err) {
+        finished.unshift(outs);
+        log.warn({ err: (err as Error).message }, 'producing outputs failed; retrying');
+        return false;
+      }
     }
     if (!targets.length) return true;
     try {

@@ -38,7 +38,8 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       const raw = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value };
       try {
         const value = await codec.decode(m.value);
-        out.push({ ...raw, record: { value, key: m.key?.toString() ?? null, partition: batch.partition, offset: m.offset, headers: m.headers } });
+        const key = m.key?.toString() ?? null;
+        out.push({ ...raw, record: { value, key, partition: batch.partition, offset: m.offset, headers: m.headers } });
       } catch (error) { out.push({ ...raw, error }); }
     }
     return out;
