@@ -32,7 +32,7 @@ test('bad Avro bytes on every partition of every input topic go to dead-letter, 
   const tag = randomBytes(3).toString('hex');
   const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
   const bulk = await jobs.sendBulk({
-    content: { subject: 'Hi', from: 'news@shop.example', text: 'Hello <%= it.name %>' },
+    content: { subject: 'Hi', from: 'news@shop.example', text: 'Hello {{ name }}' },
     audience: { format: 'inline', inline: [1, 2, 3].map((i) => ({ email: `b${i}.${tag}@bulk.test`, name: `n${i}` })) },
   });
   const tx = await jobs.sendTransactional({
