@@ -9,7 +9,7 @@ import type { RenderLimits } from './limits.js';
 import { position } from './lexer.js';
 import type { Node } from './parser.js';
 import { HOOKS, lookupRoot, type RenderScope } from './scope.js';
-import { encodeUrl, escapeAttr, escapeHtml, lengthOf, own, print, truthy } from './values.js';
+import { encodeUrl, escapeAttr, escapeHtml, lengthOf, print, truthy } from './values.js';
 
 /** One open `each`: its name (for loop_vars), current value and index. */
 interface Frame { name: string | null; value: unknown; index: number }
@@ -105,7 +105,7 @@ function compileNode(n: Node, ctx: Ctx): Run {
         for (let i = 0; i < len; i++) {
           if (++st.iterations > st.limits.maxLoopIterations) fail(ctx, at, `loops exceed ${st.limits.maxLoopIterations} iterations`);
           tick(st, ctx, at);
-          frame.value = own(arr, String(i));
+          frame.value = st.scope.read(arr, String(i));
           frame.index = i;
           body(st);
         }
@@ -141,7 +141,7 @@ function compileExpr(e: Expr, ctx: Ctx, at: number): Ev {
       const obj = compileExpr(e.obj, ctx, at);
       if (e.key.k === 'lit' && typeof e.key.v === 'string') {
         const key = e.key.v;
-        return (st) => { const o = obj(st); return o === LOOP_VARS ? loopVar(st, key) : own(o, key); };
+        return (st) => { const o = obj(st); return o === LOOP_VARS ? loopVar(st, key) : st.scope.read(o, key); };
       }
       const key = compileExpr(e.key, ctx, at);
       return (st) => index(st, obj(st), key(st));
@@ -184,10 +184,10 @@ function loopVar(st: State, name: string): unknown {
 function index(st: State, obj: unknown, key: unknown): unknown {
   if (obj === LOOP_VARS) return typeof key === 'string' ? loopVar(st, key) : undefined;
   if (typeof key === 'number') {
-    if (Array.isArray(obj)) return Number.isInteger(key) && key >= 1 ? own(obj, String(key - 1)) : undefined;
-    return Number.isFinite(key) ? own(obj, String(key)) : undefined;
+    if (Array.isArray(obj)) return Number.isInteger(key) && key >= 1 ? st.scope.read(obj, String(key - 1)) : undefined;
+    return Number.isFinite(key) ? st.scope.read(obj, String(key)) : undefined;
   }
-  return typeof key === 'string' ? own(obj, key) : undefined;
+  return typeof key === 'string' ? st.scope.read(obj, key) : undefined;
 }
 
 const NUMERIC = /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;

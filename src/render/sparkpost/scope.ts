@@ -4,7 +4,7 @@
  * lives here too, under a symbol no template can name: lookups from template source only reach the data layers.
  */
 import { types } from 'node:util';
-import { own } from './values.js';
+import { jsonOwn, own } from './values.js';
 
 /** Per-message hooks the renderer plugs in (tracked links, open pixel); absent means links are left as written. */
 export interface RenderHooks {
@@ -29,6 +29,11 @@ export interface ScopeInput {
   snippets?: Record<string, string>;
   /** The envelope sender, for `env_from` and `return_path`. */
   envFrom?: string;
+  /**
+   * Every data object came straight from JSON.parse (the renderer's case): lookups may skip the getter and Proxy
+   * guards, which JSON cannot produce. Leave unset for objects built in code.
+   */
+  json?: boolean;
 }
 
 /** Key of the hooks on a scope: a symbol, so no template path can reach them. */
@@ -43,6 +48,8 @@ export interface RenderScope {
   readonly dynamicHtml: unknown;
   readonly dynamicPlain: unknown;
   readonly snippets: unknown;
+  /** Reads one own data property: `jsonOwn` for JSON data, else the fully guarded `own`. */
+  readonly read: (obj: unknown, key: string) => unknown;
   readonly [HOOKS]?: RenderHooks;
 }
 
@@ -52,7 +59,8 @@ const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null &&
 export function createScope(input: ScopeInput = {}): RenderScope {
   const r = input.recipient ?? {};
   const j = input.job ?? {};
-  const layers = [r.substitution_data, j.substitution_data, r.metadata, j.metadata].filter(isObject);
+  // a Proxy layer would run its traps on every lookup: such a layer is ignored
+  const layers = [r.substitution_data, j.substitution_data, r.metadata, j.metadata].filter((l) => isObject(l) && !types.isProxy(l));
   const reserved = new Map<string, unknown>();
   const addr = typeof r.address === 'string' ? { email: r.address } : isObject(r.address) ? r.address : undefined;
   if (addr) {
@@ -69,7 +77,7 @@ export function createScope(input: ScopeInput = {}): RenderScope {
     return undefined;
   };
   return {
-    layers, reserved,
+    layers, reserved, read: input.json === true ? jsonOwn : own,
     dynamicHtml: input.dynamicHtml ?? fromData('dynamic_html'),
     dynamicPlain: input.dynamicPlain ?? fromData('dynamic_plain'),
     snippets: input.snippets,
@@ -101,8 +109,9 @@ export function lookupRoot(scope: RenderScope, name: string): unknown {
   const res = scope.reserved.get(name);
   if (res !== undefined) return res;
   const layers = scope.layers;
+  const read = scope.read;
   for (let i = 0; i < layers.length; i++) {
-    const v = own(layers[i], name);
+    const v = read(layers[i], name);
     if (v !== undefined) return v;
   }
   return undefined;

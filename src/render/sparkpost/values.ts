@@ -11,6 +11,14 @@ export function own(obj: unknown, key: string): unknown {
   return d === undefined ? undefined : d.value;
 }
 
+/**
+ * `own` for data that came from JSON.parse, which makes neither getters nor proxies: an own-property check and a
+ * plain read (an own `__proto__` key from JSON is a data property and shadows the accessor).
+ */
+export function jsonOwn(obj: unknown, key: string): unknown {
+  return typeof obj === 'object' && obj !== null && Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
 /** Length for `#x`: arrays and strings; 0 for anything else. */
 export function lengthOf(v: unknown): number {
   if (typeof v === 'string') return v.length;
