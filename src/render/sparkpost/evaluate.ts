@@ -75,8 +75,9 @@ function compileNode(n: Node, ctx: Ctx): Run {
       const ev = compileExpr(n.e, ctx, n.at);
       const at = n.at;
       if (n.e.k === 'call' && n.e.name.startsWith('render_')) return (st) => emit(st, print(ev(st)), ctx, at);
-      if (n.raw || ctx.mode === 'text') return (st) => emit(st, print(ev(st)), ctx, at);
+      if (n.raw) return (st) => emit(st, print(ev(st)), ctx, at);
       if (n.url) return (st) => emit(st, encodeUrl(print(ev(st))), ctx, at);
+      if (ctx.mode === 'text') return (st) => emit(st, print(ev(st)), ctx, at);
       return (st) => emit(st, escapeHtml(print(ev(st))), ctx, at);
     }
     case 'if': {

@@ -6,6 +6,7 @@
 import { TemplateRenderError, TemplateSyntaxError } from './errors.js';
 import { compileNodes, type Ctx, type Dynamic, type State } from './evaluate.js';
 import { instrumentHtml, type HtmlToken } from './html.js';
+import { markTextLinks } from './text-links.js';
 import { lex } from './lexer.js';
 import { resolveLimits, type RenderLimits } from './limits.js';
 import { parse } from './parser.js';
@@ -79,6 +80,8 @@ function build(src: string, part: string, mode: 'html' | 'text', links: boolean,
   let tokens: HtmlToken[] = lex(src, part);
   let count = 0;
   if (mode === 'html') ({ tokens, links: count } = instrumentHtml(tokens as never, { links, pixel }));
+  // the text body and dynamic_plain (not headers): SparkPost URL-encodes values inside their bare links
+  else if (part === 'text' || part === 'dynamic content') tokens = markTextLinks(tokens as never);
   const ctx: Ctx = { src, part, mode, dynamic };
   return { run: compileNodes(parse(tokens, src, part), ctx), links: count };
 }
