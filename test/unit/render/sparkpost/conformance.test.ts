@@ -46,6 +46,12 @@ test('Personalized Links: a value cannot break out of the href attribute', () =>
   assert.equal(url.searchParams.get('a'), null);
 });
 
+// Links apply to the html and text content, not to headers: a subject prints its values as they are
+test('Links: a link in a subject is not URL-encoded (headers are not content)', () => {
+  const scope = createScope({ recipient: { substitution_data: { u: 'a b' } } });
+  assert.equal(compilePart('See https://x.example/?u={{ u }}', { part: 'subject', mode: 'text' }).render(scope), 'See https://x.example/?u=a b');
+});
+
 // Statements / Relational and Logical Operators: every operator, on numbers and strings
 const conditions: Array<[string, Record<string, unknown>, boolean]> = [
   ['a == b', { a: 1, b: 1 }, true], ['a == b', { a: 1, b: 2 }, false], ['s == "MD"', { s: 'MD' }, true], ["s == 'MD'", { s: 'CA' }, false],

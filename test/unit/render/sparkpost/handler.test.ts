@@ -42,6 +42,8 @@ test('MJML + substitutions + click and open tracking: HTML and text parts and he
   assert.match(html, /<img src="https:\/\/t\.example\.com\/o\/[\w-]+\.[\w-]+"/);
   assert.match(ann.text ?? '', /Hello Ann <b> \(user1@Dest\.example\)/i);
   assert.match(ann.text ?? '', /VIP offer, in Paris/);
+  // Links: the text part generated from the HTML keeps the link working, its value URL-encoded
+  assert.match(ann.text ?? '', /https:\/\/shop\.example\/offer\?u=Ann%20B\b/);
 
   assert.equal(other.subject, 'Hi');
   assert.match(String(other.html), /Hello friend/);
