@@ -45,6 +45,8 @@ export function createPauser(consumer: Pick<Consumer, 'pause' | 'resume' | 'seek
     pause,
     resume,
     isPaused: (partition: number) => paused.has(partition),
+    /** Pause again at the client: a consumer kafkajs restarted after a crash forgot its pauses. */
+    reassert(partition: number): void { consumer.pause([{ topic, partitions: [partition] }]); },
     /** Resume the partitions waiting on `queue` (or on the lane, when `laneOk`). */
     drained(queue: string, queueOk: boolean, laneOk: boolean): void {
       for (const [p, w] of paused) if ((w.queue === LANE && laneOk) || (w.queue === queue && queueOk)) resume(p);

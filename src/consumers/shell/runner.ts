@@ -160,7 +160,8 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
      */
     async dispatch(payload: BatchHandle, fetched: Fetched<In>[], ctx: StageContext): Promise<void> {
       const { partition } = payload.batch;
-      if (stopping || pauser.isPaused(partition)) return;
+      if (stopping) return;
+      if (pauser.isPaused(partition)) { pauser.reassert(partition); return; }
       let lost = false;
       const alive = strategy.kind === 'parallel' ? () => true : () => !lost && payload.isRunning();
       const unitCtx: StageContext = strategy.kind === 'parallel' ? ctx : {
