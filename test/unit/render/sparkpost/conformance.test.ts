@@ -100,6 +100,12 @@ test('reserved variables: address.email, address.name, email and email_id come f
   assert.equal(out, 'wilma@flintstone.com|Wilma Flintstone|wilma@flintstone.com|wilma@flintstone.com');
 });
 
+test('reserved variables: env_from and return_path are the envelope sender', () => {
+  const scope = createScope({ recipient: { address: 'a@b.example' }, envFrom: 'bounces@shop.example' });
+  assert.equal(compilePart('{{ env_from }}|{{ return_path }}|{{ address.email }}', { part: 'text', mode: 'text' }).render(scope),
+    'bounces@shop.example|bounces@shop.example|a@b.example');
+});
+
 test('reserved variables: address.name is HTML-escaped in an HTML part like any value', () => {
   const scope = createScope({ recipient: { address: { email: 'a@b.example', name: '<Ann & Bob>' } } });
   const out = compilePart('<p>{{ address.name }}</p>', { part: 'html', mode: 'html' }).render(scope);
