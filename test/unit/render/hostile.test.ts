@@ -1,13 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { authenticate } from 'mailauth';
 import { simpleParser } from 'mailparser';
+import { createDkimSigner } from '../../../src/render/dkim.js';
 import { content, payload, render } from '../../fixtures/render/payloads.js';
 import { BENIGN, CANARY, hostileCases, type HostileCase } from '../../fixtures/templates/sparkpost/hostile.js';
 import { compilePart, createScope, TemplateRenderError, TemplateSyntaxError } from '../../../src/render/sparkpost/index.js';
 import type { Content } from '../../../src/generated/types.js';
 
 const MAX_MESSAGE_BYTES = 1_000_000;
+// real DKIM signing (ed25519, RFC 8463) and verification: hostile headers must not break the signature
+const ed = generateKeyPairSync('ed25519');
+const dkim = createDkimSigner([{ domain: 'shop.example', selector: 'h1', algorithm: 'ed25519-sha256',
+  privateKeyPem: ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }]);
+const txt = `v=DKIM1; k=ed25519; p=${ed.publicKey.export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64')}`;
+const resolver = async (name: string, type: string) => {
+  if (type === 'TXT' && name === 'h1._domainkey.shop.example') return [[txt]];
+  throw Object.assign(new Error(`no ${type} ${name}`), { code: 'ENOTFOUND' });
+};
 const BENIGN_ROW = { name: 'Benign', items: ['ok'] };
 
 /** What the process looks like from the outside: any escape to JavaScript would likely change one of these. */
@@ -28,7 +40,7 @@ async function runCase(c: HostileCase) {
   });
   if (c.rawRow) p.recipients[0].data = c.rawRow;
   const started = Date.now();
-  const res = await render(p, { maxMessageBytes: MAX_MESSAGE_BYTES });
+  const res = await render(p, { maxMessageBytes: MAX_MESSAGE_BYTES, dkim });
   assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
   const [hostileId, benignId] = p.recipients.map((r) => r.messageId);
   const failed = new Map(res.events.filter((e) => e.type === 'render_failed').map((e) => [e.messageId, e.reason ?? '']));
@@ -46,6 +58,9 @@ async function runCase(c: HostileCase) {
   if (m) {
     assert.ok(m.raw.length <= MAX_MESSAGE_BYTES);
     const parsed = await simpleParser(m.raw);
+    const { dkim: verified } = await authenticate(m.raw, { ip: '192.0.2.1', helo: 'mta.shop.example', sender: m.mailFrom, mta: 'mx.dest.example',
+      trustReceived: false, resolver, disableArc: true, disableBimi: true, disableDmarc: true } as never);
+    assert.equal(verified.results[0]?.status.result, 'pass', JSON.stringify(verified.results[0]?.status));
     c.check?.({ raw: m.raw.toString('utf8'), html: String(parsed.html || ''), text: parsed.text ?? '', subject: parsed.subject ?? '', mailFrom: m.mailFrom });
   }
 }
