@@ -74,7 +74,7 @@ function personal(job: JobContext, to: MessageTarget, tracker: Tracker): Persona
     data: () => (data ??= job.strict ? strictData(deepMerge(job.globalData, to.data)) : deepMerge(job.globalData, to.data)),
     scope: () => (scope ??= withHooks(createScope({
       recipient: { substitution_data: to.data, metadata: to.metadata, address: { email: to.email } },
-      job: { substitution_data: job.globalData, metadata: job.metadata }, json: true,
+      job: { substitution_data: job.globalData, metadata: job.metadata }, json: true, strict: job.strict,
     }), { link: (i, url) => tracker.link(i, [url]), pixel: () => tracker.pixel() })),
   };
 }

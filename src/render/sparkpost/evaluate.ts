@@ -72,8 +72,13 @@ function compileNode(n: Node, ctx: Ctx): Run {
       return (st) => emit(st, s, ctx, 0);
     }
     case 'out': {
-      const ev = compileExpr(n.e, ctx, n.at);
-      const at = n.at;
+      const value = compileExpr(n.e, ctx, n.at);
+      const { at, src } = n;
+      const ev: Ev = (st) => {
+        const v = value(st);
+        if (v === undefined && st.scope.strict) fail(ctx, at, `missing variable ${src}`);
+        return v;
+      };
       if (n.e.k === 'call' && n.e.name.startsWith('render_')) return (st) => emit(st, print(ev(st)), ctx, at);
       if (n.raw) return (st) => emit(st, print(ev(st)), ctx, at);
       if (n.url) return (st) => emit(st, encodeUrl(print(ev(st))), ctx, at);

@@ -34,6 +34,8 @@ export interface ScopeInput {
    * guards, which JSON cannot produce. Leave unset for objects built in code.
    */
   json?: boolean;
+  /** A missing variable printed by an output tag is a render error (the job's `strict` option), not ''. */
+  strict?: boolean;
 }
 
 /** Key of the hooks on a scope: a symbol, so no template path can reach them. */
@@ -50,6 +52,8 @@ export interface RenderScope {
   readonly snippets: unknown;
   /** Reads one own data property: `jsonOwn` for JSON data, else the fully guarded `own`. */
   readonly read: (obj: unknown, key: string) => unknown;
+  /** Missing output variables fail the render. */
+  readonly strict: boolean;
   readonly [HOOKS]?: RenderHooks;
 }
 
@@ -77,7 +81,7 @@ export function createScope(input: ScopeInput = {}): RenderScope {
     return undefined;
   };
   return {
-    layers, reserved, read: input.json === true ? jsonOwn : own,
+    layers, reserved, read: input.json === true ? jsonOwn : own, strict: input.strict === true,
     dynamicHtml: input.dynamicHtml ?? fromData('dynamic_html'),
     dynamicPlain: input.dynamicPlain ?? fromData('dynamic_plain'),
     snippets: input.snippets,

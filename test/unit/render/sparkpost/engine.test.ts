@@ -68,3 +68,10 @@ test('no path to code: prototype chains, getters and toString are never reached'
   assert.equal(touched, false);
   assert.throws(() => compilePart('{{ constructor.constructor("x")() }}', { part: 'html', mode: 'html' }), TemplateSyntaxError);
 });
+
+test('strict scopes make a missing printed variable a render error naming it; null and defaults still print', () => {
+  const part = compilePart('{{ a }}|{{ n }}|{{ m or "d" }}|{{ if m }}x{{ end }}|{{ b.c }}', { part: 'text', mode: 'text' });
+  const data = { a: 'A', n: null, b: {} };
+  assert.equal(part.render(createScope({ recipient: { substitution_data: data } })), 'A||d||');
+  assert.throws(() => part.render(createScope({ recipient: { substitution_data: data }, strict: true })), (e: Error) => /missing variable b\.c$/.test(e.message));
+});
