@@ -16,7 +16,7 @@ export interface ProducerCallOptions {
 /** Refuse `engine: eta` unless the caller is the operator. */
 export function assertEngineAllowed(engine: string | null | undefined, opts: ProducerCallOptions = {}): void {
   if (engine === 'eta' && opts.trust !== 'operator') {
-    throw new MailstreamError('MS_ERR_ENGINE_NOT_ALLOWED',
-      'content.engine: eta runs JavaScript and is accepted only from the operator\'s CLI (--engine eta); use the SparkPost template language');
+    throw new MailstreamError('MS_ERR_ENGINE_NOT_ALLOWED', 'content.engine: eta runs JavaScript and is accepted only from '
+      + 'the operator\'s CLI (--engine eta); use the SparkPost template language');
   }
 }

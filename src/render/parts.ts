@@ -24,7 +24,8 @@ export interface Personal {
 export type Part = (p: Personal) => string;
 
 /** Compile `src` as part `part`; `track` (SparkPost HTML) routes links and the pixel through the tracking hooks. */
-export function compileFor(engine: TemplateEngine, src: string, mode: Mode, part: string, track = false): { render: Part; links: number } {
+export function compileFor(engine: TemplateEngine, src: string, mode: Mode, part: string, track = false):
+  { render: Part; links: number } {
   if (engine === 'eta') {
     const r = compileEtaPart(src, mode, part);
     return { render: (p) => run(r, p.data(), part, p.tracker), links: 0 };

@@ -30,7 +30,8 @@ export interface State {
 export interface Ctx { src: string; part: string; mode: 'html' | 'text'; dynamic: Dynamic }
 
 /** Renders dynamic content and snippets (provided by index.ts, which owns the compile cache). */
-export type Dynamic = (st: State, kind: 'dynamic' | 'snippet', source: unknown, mode: 'html' | 'text', at: () => Position) => string;
+export type Dynamic =
+  (st: State, kind: 'dynamic' | 'snippet', source: unknown, mode: 'html' | 'text', at: () => Position) => string;
 
 type Run = (st: State) => void;
 type Ev = (st: State) => unknown;
@@ -50,7 +51,9 @@ function emit(st: State, s: string, ctx: Ctx, at: number): void {
 }
 
 function tick(st: State, ctx: Ctx, at: number): void {
-  if ((++st.ticks & TICK_MASK) === 0 && performance.now() > st.deadline) fail(ctx, at, `render exceeds the time budget of ${st.limits.timeBudgetMs} ms`);
+  if ((++st.ticks & TICK_MASK) === 0 && performance.now() > st.deadline) {
+    fail(ctx, at, `render exceeds the time budget of ${st.limits.timeBudgetMs} ms`);
+  }
 }
 
 function enter(st: State, ctx: Ctx, at: number): void {
@@ -86,7 +89,9 @@ function compileNode(n: Node, ctx: Ctx): Run {
       return (st) => emit(st, escapeHtml(print(ev(st))), ctx, at);
     }
     case 'if': {
-      const branches = n.branches.map((b) => ({ cond: compileExpr(b.cond, ctx, b.at), body: compileNodes(b.body, ctx) }));
+      const branches = n.branches.map((b) => ({
+        cond: compileExpr(b.cond, ctx, b.at), body: compileNodes(b.body, ctx),
+      }));
       const otherwise = n.otherwise ? compileNodes(n.otherwise, ctx) : null;
       const at = n.at;
       return (st) => {
@@ -109,7 +114,9 @@ function compileNode(n: Node, ctx: Ctx): Run {
         const frame: Frame = { name, value: undefined, index: 0 };
         st.frames.push(frame);
         for (let i = 0; i < len; i++) {
-          if (++st.iterations > st.limits.maxLoopIterations) fail(ctx, at, `loops exceed ${st.limits.maxLoopIterations} iterations`);
+          if (++st.iterations > st.limits.maxLoopIterations) {
+            fail(ctx, at, `loops exceed ${st.limits.maxLoopIterations} iterations`);
+          }
           tick(st, ctx, at);
           frame.value = st.scope.read(arr, String(i));
           frame.index = i;
@@ -175,8 +182,9 @@ function compileExpr(e: Expr, ctx: Ctx, at: number): Ev {
 }
 
 function variable(name: string): Ev {
-  if (name === 'loop_var') return (st) => (st.frames.length ? st.frames[st.frames.length - 1].value : lookupRoot(st.scope, name));
-  if (name === 'loop_index') return (st) => (st.frames.length ? st.frames[st.frames.length - 1].index : lookupRoot(st.scope, name));
+  const top = (st: State): Frame | undefined => st.frames[st.frames.length - 1];
+  if (name === 'loop_var') return (st) => (st.frames.length ? top(st)!.value : lookupRoot(st.scope, name));
+  if (name === 'loop_index') return (st) => (st.frames.length ? top(st)!.index : lookupRoot(st.scope, name));
   if (name === 'loop_vars') return (st) => (st.frames.length ? LOOP_VARS : lookupRoot(st.scope, name));
   return (st) => lookupRoot(st.scope, name);
 }
@@ -230,7 +238,8 @@ function equal(a: unknown, b: unknown): boolean {
   return false;
 }
 
-const kind = (v: unknown): string => (v === null || v === undefined ? 'nil' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+const kind = (v: unknown): string =>
+  (v == null ? 'nil' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
 
 function call(name: string, args: Ev[], ctx: Ctx, at: number): Ev {
   switch (name) {

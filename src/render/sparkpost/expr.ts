@@ -70,7 +70,8 @@ function tokenize(src: string): Tok[] {
   return out;
 }
 
-const KEYWORDS = new Set(['and', 'or', 'not', 'if', 'elseif', 'else', 'end', 'each', 'then', 'true', 'false', 'nil', 'null']);
+const KEYWORDS = new Set(['and', 'or', 'not', 'if', 'elseif', 'else', 'end', 'each', 'then', 'true', 'false', 'nil',
+  'null']);
 
 /** Parse a whole expression (all of `src`). */
 export function parseExpr(src: string): Expr {
@@ -84,7 +85,9 @@ export function parseExpr(src: string): Expr {
     if (!isOp(v)) throw new ExprError(peek().at, `expected "${v}"${describe(peek())}`);
     p++;
   };
-  const enter = (): void => { if (++depth > MAX_NESTING) throw new ExprError(peek().at, `expression nested deeper than ${MAX_NESTING}`); };
+  const enter = (): void => {
+    if (++depth > MAX_NESTING) throw new ExprError(peek().at, `expression nested deeper than ${MAX_NESTING}`);
+  };
 
   const or = (): Expr => {
     let a = and();
@@ -99,8 +102,9 @@ export function parseExpr(src: string): Expr {
   const cmp = (): Expr => {
     const a = unary();
     const t = peek();
-    if (t.t === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(t.v)) { p++; return { k: 'cmp', op: t.v as CmpOp, a, b: unary() }; }
-    return a;
+    if (t.t !== 'op' || !['==', '!=', '<', '>', '<=', '>='].includes(t.v)) return a;
+    p++;
+    return { k: 'cmp', op: t.v as CmpOp, a, b: unary() };
   };
   // unary operators bind tighter than comparisons, as in Lua: `not a == b` is `(not a) == b`
   const unary = (): Expr => {
@@ -164,7 +168,9 @@ export function parseExpr(src: string): Expr {
     }
     expect(')');
     const want = MACROS[name.v as Macro];
-    if (args.length !== want) throw new ExprError(name.at, `${name.v}() takes ${want} argument${want === 1 ? '' : 's'}, not ${args.length}`);
+    if (args.length !== want) {
+      throw new ExprError(name.at, `${name.v}() takes ${want} argument${want === 1 ? '' : 's'}, not ${args.length}`);
+    }
     return { k: 'call', name: name.v as Macro, args };
   };
 

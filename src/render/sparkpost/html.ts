@@ -17,14 +17,19 @@ export type HtmlToken = Token | LinkToken | PixelToken;
 
 const TAG = /<[A-Za-z][\w:-]*(?:[^>"']|"[^"]*"|'[^']*')*>/g;
 const HREF = /(\shref\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/gi;
-const NO_TRACK = /\s(?:data-no-track(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?|data-msys-clicktrack\s*=\s*(?:"0"|'0'|0))(?=[\s/>])/gi;
-const ENT: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'", '#x27': "'", '#x2F': '/' };
-const unescapeHtml = (s: string): string => s.replace(/&(amp|lt|gt|quot|apos|#39|#x27|#x2F);/g, (_, e: string) => ENT[e]);
+const NO_TRACK =
+  /\s(?:data-no-track(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?|data-msys-clicktrack\s*=\s*(?:"0"|'0'|0))(?=[\s/>])/gi;
+const ENT: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'", '#x27': "'", '#x2F': '/',
+};
+const unescapeHtml = (s: string): string =>
+  s.replace(/&(amp|lt|gt|quot|apos|#39|#x27|#x2F);/g, (_, e: string) => ENT[e]);
 
 interface Edit { from: number; to: number; tokens: HtmlToken[] }
 
 /** Instrument tokens of an HTML part; returns the new tokens and the number of tracked links. */
-export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: boolean }): { tokens: HtmlToken[]; links: number } {
+export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: boolean }):
+  { tokens: HtmlToken[]; links: number } {
   // the shadow string: text as is (NULs made harmless), each tag one NUL, so regexes see tags as opaque
   const starts: number[] = [];
   let shadow = '';
@@ -51,7 +56,8 @@ export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: b
     }
     if (optOut) {
       for (const n of el.matchAll(NO_TRACK)) {
-        if (!n[0].includes('\0')) edits.push({ from: m.index + n.index, to: m.index + n.index + n[0].length, tokens: [] });
+        const from = m.index + n.index;
+        if (!n[0].includes('\0')) edits.push({ from, to: from + n[0].length, tokens: [] });
       }
     }
   }
@@ -68,7 +74,9 @@ export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: b
     if (e.from < cursor) continue; // overlapping edit (cannot happen with well-formed tags); keep the first
     out.push(...slice(marked, starts, cursor, e.from));
     for (const t of e.tokens) {
-      if (t.t === 'link') t.parts = slice(marked, starts, e.from, e.to).map((p) => (p.t === 'text' ? { ...p, s: unescapeHtml(p.s) } : p as TagToken));
+      if (t.t === 'link') {
+        t.parts = slice(marked, starts, e.from, e.to).map((p) => (p.t === 'text' ? { ...p, s: unescapeHtml(p.s) } : p as TagToken));
+      }
       out.push(t);
     }
     cursor = e.to;
@@ -79,7 +87,9 @@ export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: b
 
 /** An href is tracked when it starts with http(s):// or with an output tag, and holds no statement. */
 function trackable(value: string, from: number, tagAt: (pos: number) => TagToken): boolean {
-  for (let i = value.indexOf('\0'); i !== -1; i = value.indexOf('\0', i + 1)) if (tagAt(from + i).statement) return false;
+  for (let i = value.indexOf('\0'); i !== -1; i = value.indexOf('\0', i + 1)) {
+    if (tagAt(from + i).statement) return false;
+  }
   const lead = value.trimStart();
   return /^https?:\/\//i.test(lead) || lead.startsWith('\0');
 }

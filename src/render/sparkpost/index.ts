@@ -43,7 +43,9 @@ type Run = (st: State) => void;
 export function compilePart(src: string, opts: CompileOptions): CompiledPart {
   const part = typeof opts?.part === 'string' ? opts.part : 'template';
   const mode = opts?.mode === 'html' ? 'html' : 'text';
-  if (typeof src !== 'string') throw new TemplateSyntaxError({ part, line: 1, column: 1 }, 'template source must be a string');
+  if (typeof src !== 'string') {
+    throw new TemplateSyntaxError({ part, line: 1, column: 1 }, 'template source must be a string');
+  }
   let compiled: { run: Run; links: number };
   try {
     compiled = build(src, part, mode, opts.track === true, opts.track === true);
@@ -56,7 +58,9 @@ export function compilePart(src: string, opts: CompileOptions): CompiledPart {
     part, mode, links,
     render(scope, limits) {
       const l = resolveLimits(limits);
-      const st: State = { out: '', scope, limits: l, iterations: 0, depth: 0, ticks: 0, deadline: performance.now() + l.timeBudgetMs, frames: [] };
+      const st: State = {
+        out: '', scope, limits: l, iterations: 0, depth: 0, ticks: 0, deadline: performance.now() + l.timeBudgetMs, frames: [],
+      };
       try {
         run(st);
         if (st.out.length * 3 > l.maxOutputBytes && Buffer.byteLength(st.out) > l.maxOutputBytes) {
@@ -76,7 +80,8 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : 'unknown error';
 }
 
-function build(src: string, part: string, mode: 'html' | 'text', links: boolean, pixel: boolean): { run: Run; links: number } {
+function build(src: string, part: string, mode: 'html' | 'text', links: boolean, pixel: boolean):
+  { run: Run; links: number } {
   let tokens: HtmlToken[] = lex(src, part);
   let count = 0;
   if (mode === 'html') ({ tokens, links: count } = instrumentHtml(tokens as never, { links, pixel }));
@@ -103,12 +108,15 @@ const dynamic: Dynamic = (st, kind, source, mode, where) => {
   let run = cache.get(key);
   if (!run) {
     try { run = build(src, 'dynamic content', mode, mode === 'html', false).run; } catch (err) {
-      run = err instanceof TemplateSyntaxError ? err : new TemplateSyntaxError({ part: 'dynamic content', line: 1, column: 1 }, messageOf(err));
+      run = err instanceof TemplateSyntaxError ? err
+        : new TemplateSyntaxError({ part: 'dynamic content', line: 1, column: 1 }, messageOf(err));
     }
     cache.set(key, run);
     if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value as string);
   }
-  if (run instanceof TemplateSyntaxError) throw new TemplateRenderError(where(), `${kind === 'snippet' ? 'render_snippet' : 'render_dynamic_content'}: ${run.message}`);
+  if (run instanceof TemplateSyntaxError) {
+    throw new TemplateRenderError(where(), `${kind === 'snippet' ? 'render_snippet' : 'render_dynamic_content'}: ${run.message}`);
+  }
   const saved = st.out;
   st.out = '';
   try {

@@ -44,7 +44,9 @@ function scan(src: string, part: string): Token[] {
     const close = raw ? '}}}' : '}}';
     const start = open + close.length;
     const end = src.indexOf(close, start);
-    if (end === -1) throw new TemplateSyntaxError({ part, ...position(src, open) }, `"${raw ? '{{{' : '{{'}" is never closed`);
+    if (end === -1) {
+      throw new TemplateSyntaxError({ part, ...position(src, open) }, `"${raw ? '{{{' : '{{'}" is never closed`);
+    }
     const body = src.slice(start, end);
     out.push({ t: 'tag', body, raw, at: open, statement: STATEMENT.test(body) });
     pos = end + close.length;

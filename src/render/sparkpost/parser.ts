@@ -25,7 +25,9 @@ type Open =
 
 /** Parse tokens of `src` (a part named `part`) into a tree. */
 export function parse(tokens: HtmlToken[], src: string, part: string): Node[] {
-  const fail = (at: number, reason: string): never => { throw new TemplateSyntaxError({ part, ...position(src, at) }, reason); };
+  const fail = (at: number, reason: string): never => {
+    throw new TemplateSyntaxError({ part, ...position(src, at) }, reason);
+  };
   const expr = (tag: TagToken, body: string, skip: number): Expr => {
     try {
       return parseExpr(body);
@@ -41,12 +43,14 @@ export function parse(tokens: HtmlToken[], src: string, part: string): Node[] {
     if (tok.t === 'text') { body.push({ k: 'text', s: tok.s }); continue; }
     if (tok.t === 'pixel') { body.push({ k: 'pixel' }); continue; }
     if (tok.t === 'link') {
-      const parts = tok.parts.map((p) => (p.t === 'text' ? p : { k: 'out' as const, e: expr(p, p.body, 0), raw: p.raw, at: p.at }));
+      const parts = tok.parts.map((p) => (p.t === 'text' ? p
+        : { k: 'out' as const, e: expr(p, p.body, 0), raw: p.raw, at: p.at }));
       body.push({ k: 'link', index: tok.index, parts, at: tok.at });
       continue;
     }
     if (!tok.statement) {
-      body.push({ k: 'out', e: expr(tok, tok.body, 0), raw: tok.raw, url: tok.url === true, at: tok.at, src: tok.body.trim() });
+      const e = expr(tok, tok.body, 0);
+      body.push({ k: 'out', e, raw: tok.raw, url: tok.url === true, at: tok.at, src: tok.body.trim() });
       continue;
     }
     const m = /^(\s*)(if|elseif|else|end|each)\b/.exec(tok.body) as RegExpExecArray;
@@ -57,7 +61,8 @@ export function parse(tokens: HtmlToken[], src: string, part: string): Node[] {
     if (keyword === 'if' || keyword === 'each') {
       if (stack.length >= MAX_PARSE_DEPTH) fail(tok.at, `blocks nested deeper than ${MAX_PARSE_DEPTH}`);
       if (keyword === 'if') {
-        const node: Extract<Node, { k: 'if' }> = { k: 'if', branches: [{ cond: expr(tok, stripThen(rest), skip), body: [], at: tok.at }], otherwise: null, at: tok.at };
+        const cond = expr(tok, stripThen(rest), skip);
+        const node: Extract<Node, { k: 'if' }> = { k: 'if', branches: [{ cond, body: [], at: tok.at }], otherwise: null, at: tok.at };
         body.push(node);
         stack.push({ kind: 'if', node, body: node.branches[0].body, hasElse: false });
       } else {

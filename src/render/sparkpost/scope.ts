@@ -64,7 +64,8 @@ export function createScope(input: ScopeInput = {}): RenderScope {
   const r = input.recipient ?? {};
   const j = input.job ?? {};
   // a Proxy layer would run its traps on every lookup: such a layer is ignored
-  const layers = [r.substitution_data, j.substitution_data, r.metadata, j.metadata].filter((l) => isObject(l) && !types.isProxy(l));
+  const layers = [r.substitution_data, j.substitution_data, r.metadata, j.metadata]
+    .filter((l) => isObject(l) && !types.isProxy(l));
   const reserved = new Map<string, unknown>();
   const addr = typeof r.address === 'string' ? { email: r.address } : isObject(r.address) ? r.address : undefined;
   if (addr) {
@@ -75,7 +76,10 @@ export function createScope(input: ScopeInput = {}): RenderScope {
     reserved.set('email', email);
     reserved.set('email_id', email);
   }
-  if (typeof input.envFrom === 'string') { reserved.set('env_from', input.envFrom); reserved.set('return_path', input.envFrom); }
+  if (typeof input.envFrom === 'string') {
+    reserved.set('env_from', input.envFrom);
+    reserved.set('return_path', input.envFrom);
+  }
   const fromData = (key: string): unknown => {
     for (const l of layers) { const v = own(l, key); if (v != null) return v; }
     return undefined;

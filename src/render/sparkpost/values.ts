@@ -16,7 +16,8 @@ export function own(obj: unknown, key: string): unknown {
  * plain read (an own `__proto__` key from JSON is a data property and shadows the accessor).
  */
 export function jsonOwn(obj: unknown, key: string): unknown {
-  return typeof obj === 'object' && obj !== null && Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+  if (typeof obj !== 'object' || obj === null || !Object.hasOwn(obj, key)) return undefined;
+  return (obj as Record<string, unknown>)[key];
 }
 
 /** Length for `#x`: arrays and strings; 0 for anything else. */
@@ -43,7 +44,9 @@ export function print(v: unknown): string {
 /** SparkPost's truth: everything but null/undefined and false (0 and '' are true, as in Lua). */
 export const truthy = (v: unknown): boolean => v !== null && v !== undefined && v !== false;
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '/': '&#x2F;' };
+const ESC: Record<string, string> = {
+  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '/': '&#x2F;',
+};
 const ESC_RE = /[&<>"'/]/g;
 const ESC_TEST = /[&<>"'/]/;
 
