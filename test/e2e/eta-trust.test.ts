@@ -22,23 +22,28 @@ const refused = (e: unknown) => {
   return true;
 };
 
-test('Eta is refused from the producer API (an external caller by default) and works from the operator\'s CLI', { timeout: 240000 }, async () => {
+test('Eta is refused from the producer API (an external caller by default) and works from the operator\'s CLI',
+  { timeout: 240000 }, async () => {
   const sink = await startSmtpSink();
   const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port) });
   const worker = await startWorker(['all'], env);
   const rt = await connectRuntime(loadConfig({ ...process.env, ...env }), 'test');
   after(async () => { await rt.close(); await stopWorker(worker); await sink.close(); });
   const tag = Math.random().toString(36).slice(2, 8);
-  const eta = { subject: 'x <%= it.name %>', from: 'Shop <news@shop.example>', html: '<p><%= process.cwd() %></p>', engine: 'eta' };
+  const eta = { subject: 'x <%= it.name %>', from: 'Shop <news@shop.example>', html: '<p><%= process.cwd() %></p>',
+    engine: 'eta' };
 
   // the producer API, as the REST gateway and SMTP injection will call it: no trust given means external
   const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
-  await assert.rejects(jobs.sendBulk({ content: eta, audience: { format: 'inline', inline: [{ email: `a.${tag}@example.test` }] } }), refused);
+  await assert.rejects(jobs.sendBulk({ content: eta, audience: { format: 'inline',
+    inline: [{ email: `a.${tag}@example.test` }] } }), refused);
   await assert.rejects(jobs.sendTransactional({ content: eta, recipient: { email: `b.${tag}@example.test` } }), refused);
-  await assert.rejects(publishTemplate(rt, `eta-${tag}`, readTemplateFile(fixture('eta-operator.yaml'), { engine: 'eta' })), refused);
+  await assert.rejects(publishTemplate(rt, `eta-${tag}`, readTemplateFile(fixture('eta-operator.yaml'),
+    { engine: 'eta' })), refused);
 
   // the same API still accepts the default engine from an external caller, and nothing of the refused requests was sent
-  const { jobId: txJob } = await jobs.sendTransactional({ content: { subject: 'SparkPost {{ name }}', from: 'Shop <news@shop.example>',
+  const { jobId: txJob } = await jobs.sendTransactional({ content: { subject: 'SparkPost {{ name }}',
+    from: 'Shop <news@shop.example>',
     html: '<p>{{ name }}</p>' }, recipient: { email: `c.${tag}@example.test`, data: { name: 'Cy' } } });
   await waitForJobDone(cfg, txJob);
   const tx = sink.received.find((m) => m.to[0] === `c.${tag}@example.test`);
@@ -47,7 +52,8 @@ test('Eta is refused from the producer API (an external caller by default) and w
 
   // the operator's shell: `send --engine eta` with an inline template, and `template put --engine eta`
   const audience = writeCsv(tag, 2, []);
-  const inlineJob = (await cli(['send', '--engine', 'eta', '--template', fixture('eta-operator.html'), '--audience', audience.path,
+  const inlineJob = (await cli(['send', '--engine', 'eta', '--template', fixture('eta-operator.html'), '--audience',
+    audience.path,
     '--from', 'Shop <news@shop.example>', '--subject', 'Inline <%= it.code %>'], env)).trim();
   await waitForJobDone(cfg, inlineJob);
   const inline = sink.received.filter((m) => audience.rows.some((r) => r.email === m.to[0]));
@@ -60,7 +66,8 @@ test('Eta is refused from the producer API (an external caller by default) and w
   }
 
   const id = `eta-op-${tag}`;
-  assert.match(await cli(['template', 'put', id, '--file', fixture('eta-operator.yaml'), '--engine', 'eta'], env), new RegExp(`${id} version 1`));
+  assert.match(await cli(['template', 'put', id, '--file', fixture('eta-operator.yaml'), '--engine', 'eta'], env),
+    new RegExp(`${id} version 1`));
   const audience2 = writeCsv(`${tag}b`, 2, []);
   const storedJob = (await cli(['send', '--template-id', id, '--audience', audience2.path], env)).trim();
   await waitForJobDone(cfg, storedJob);

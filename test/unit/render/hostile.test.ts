@@ -58,10 +58,12 @@ async function runCase(c: HostileCase) {
   if (m) {
     assert.ok(m.raw.length <= MAX_MESSAGE_BYTES);
     const parsed = await simpleParser(m.raw);
-    const { dkim: verified } = await authenticate(m.raw, { ip: '192.0.2.1', helo: 'mta.shop.example', sender: m.mailFrom, mta: 'mx.dest.example',
+    const { dkim: verified } = await authenticate(m.raw, { ip: '192.0.2.1', helo: 'mta.shop.example',
+      sender: m.mailFrom, mta: 'mx.dest.example',
       trustReceived: false, resolver, disableArc: true, disableBimi: true, disableDmarc: true } as never);
     assert.equal(verified.results[0]?.status.result, 'pass', JSON.stringify(verified.results[0]?.status));
-    c.check?.({ raw: m.raw.toString('utf8'), html: String(parsed.html || ''), text: parsed.text ?? '', subject: parsed.subject ?? '', mailFrom: m.mailFrom });
+    c.check?.({ raw: m.raw.toString('utf8'), html: String(parsed.html || ''), text: parsed.text ?? '',
+      subject: parsed.subject ?? '', mailFrom: m.mailFrom });
   }
 }
 
@@ -80,15 +82,21 @@ const jsData: Array<[string, string, () => Record<string, unknown>]> = [
     () => ({ a: Object.defineProperty([0], '0', { get: spy('array getter'), enumerable: true }) })],
   ['a toString method', '[{{ name }}{{ if name == "CALLED" }}eq{{ end }}]', () => ({ name: { toString: spy('toString') } })],
   ['a toJSON method', '[{{ name }}{{ name.x }}]', () => ({ name: { toJSON: spy('toJSON'), x: 1 } })],
-  ['a valueOf method', '[{{ if age > 3 }}gt{{ end }}{{ age }}]', () => ({ age: { valueOf: spy('valueOf'), toString: spy('toString') } })],
-  ['Symbol.toPrimitive', '[{{ name }}{{ if name < 1 }}lt{{ end }}]', () => ({ name: { [Symbol.toPrimitive]: spy('toPrimitive') } })],
+  ['a valueOf method', '[{{ if age > 3 }}gt{{ end }}{{ age }}]', () => ({ age: { valueOf: spy('valueOf'),
+    toString: spy('toString') } })],
+  ['Symbol.toPrimitive', '[{{ name }}{{ if name < 1 }}lt{{ end }}]',
+    () => ({ name: { [Symbol.toPrimitive]: spy('toPrimitive') } })],
   ['a function value', '[{{ name }}{{ name.call }}{{ render_dynamic_content(name) }}]', () => ({ name: spy('function') })],
-  ['an inherited property', '[{{ secret }}{{ o.secret }}]', () => Object.assign(Object.create({ secret: 'inherited' }), { o: Object.create({ secret: 'x' }) })],
-  ['a getter on the prototype chain', '[{{ name }}]', () => Object.create(Object.defineProperty({}, 'name', { get: spy('proto getter') }))],
-  ['a circular object', '[{{ a.self.self.self.x }}{{ a }}]', () => { const a: Record<string, unknown> = { x: 1 }; a.self = a; return { a }; }],
+  ['an inherited property', '[{{ secret }}{{ o.secret }}]', () => Object.assign(Object.create({ secret: 'inherited' }),
+    { o: Object.create({ secret: 'x' }) })],
+  ['a getter on the prototype chain', '[{{ name }}]', () => Object.create(Object.defineProperty({}, 'name',
+    { get: spy('proto getter') }))],
+  ['a circular object', '[{{ a.self.self.self.x }}{{ a }}]', () => { const a: Record<string,
+    unknown> = { x: 1 }; a.self = a; return { a }; }],
   ['a BigInt and a Symbol', '[{{ b }}{{ s }}{{ if b > 1 }}gt{{ end }}{{ #s }}]', () => ({ b: 10n, s: Symbol('s') })],
   ['a Map and a Date', '[{{ m.size }}{{ m.x }}{{ d.getTime }}]', () => ({ m: new Map([['x', 1]]), d: new Date(0) })],
-  ['a null-prototype object', '[{{ o.k }}{{ o.constructor }}]', () => ({ o: Object.assign(Object.create(null), { k: 'v' }) })],
+  ['a null-prototype object', '[{{ o.k }}{{ o.constructor }}]', () => ({ o: Object.assign(Object.create(null),
+    { k: 'v' }) })],
 ];
 for (const [name, src, data] of jsData) {
   test(`hostile JavaScript data: ${name} is never called`, () => {

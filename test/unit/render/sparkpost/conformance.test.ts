@@ -34,7 +34,8 @@ test('Personalized Links: {{ x }} inside href is URL-encoded', () => {
   const url = new URL(decodeHtml(href));
   assert.equal(url.searchParams.get('user'), 'john');
   assert.equal(url.searchParams.get('offercode'), 'Daily Deal!');
-  assert.match(out, /^<a href="https:\/\/company\.com\/dailydeals\?user=john&(amp;)?offercode=Daily%20Deal(%21|!)">Go!<\/a>$/);
+  assert.match(out,
+    /^<a href="https:\/\/company\.com\/dailydeals\?user=john&(amp;)?offercode=Daily%20Deal(%21|!)">Go!<\/a>$/);
 });
 
 test('Personalized Links: a value cannot break out of the href attribute', () => {
@@ -49,12 +50,14 @@ test('Personalized Links: a value cannot break out of the href attribute', () =>
 // Links apply to the html and text content, not to headers: a subject prints its values as they are
 test('Links: a link in a subject is not URL-encoded (headers are not content)', () => {
   const scope = createScope({ recipient: { substitution_data: { u: 'a b' } } });
-  assert.equal(compilePart('See https://x.example/?u={{ u }}', { part: 'subject', mode: 'text' }).render(scope), 'See https://x.example/?u=a b');
+  assert.equal(compilePart('See https://x.example/?u={{ u }}', { part: 'subject', mode: 'text' }).render(scope),
+    'See https://x.example/?u=a b');
 });
 
 // Statements / Relational and Logical Operators: every operator, on numbers and strings
 const conditions: Array<[string, Record<string, unknown>, boolean]> = [
-  ['a == b', { a: 1, b: 1 }, true], ['a == b', { a: 1, b: 2 }, false], ['s == "MD"', { s: 'MD' }, true], ["s == 'MD'", { s: 'CA' }, false],
+  ['a == b', { a: 1, b: 1 }, true], ['a == b', { a: 1, b: 2 }, false], ['s == "MD"', { s: 'MD' }, true], ["s == 'MD'",
+    { s: 'CA' }, false],
   ['a != b', { a: 1, b: 2 }, true], ['a != b', { a: 'x', b: 'x' }, false],
   ['a < b', { a: 1, b: 2 }, true], ['a < b', { a: 2, b: 2 }, false], ['a < b', { a: 'abc', b: 'abd' }, true],
   ['a > 30', { a: 31 }, true], ['a > 30', { a: 30 }, false], ['a > b', { a: 'b', b: 'a' }, true],
@@ -75,7 +78,8 @@ for (const [cond, data, want] of conditions) {
 
 // Statements / each Statement: loop_index counts the iterations, one apart, restarting in every loop
 test('each: loop_index counts the iterations of its own loop', () => {
-  const out = renderPart('{{each a}}{{loop_index}}:{{loop_var}} {{end}}|{{each b}}{{loop_index}} {{end}}', { a: ['x', 'y', 'z'], b: [1, 2] });
+  const out = renderPart('{{each a}}{{loop_index}}:{{loop_var}} {{end}}|{{each b}}{{loop_index}} {{end}}', { a: ['x',
+    'y', 'z'], b: [1, 2] });
   const m = /^(\d+):x (\d+):y (\d+):z \|(\d+) (\d+) $/.exec(out);
   assert.ok(m, out);
   const [a1, a2, a3, b1, b2] = m.slice(1).map(Number);
@@ -84,25 +88,30 @@ test('each: loop_index counts the iterations of its own loop', () => {
 });
 
 test('each: an inner loop over loop_var fields, the outer value still reachable through loop_vars', () => {
-  const out = renderPart('{{each groups}}{{each loop_vars.groups.items}}{{loop_vars.groups.name}}.{{loop_vars.items}} {{end}}{{end}}',
+  const out = renderPart('{{each groups}}{{each loop_vars.groups.items}}'
+    + '{{loop_vars.groups.name}}.{{loop_vars.items}} {{end}}{{end}}',
     { groups: [{ name: 'g1', items: ['a', 'b'] }, { name: 'g2', items: ['c'] }] });
   assert.equal(out, 'g1.a g1.b g2.c ');
 });
 
 test('#arr counts array elements; with a path and inside a condition', () => {
-  assert.equal(renderPart('{{ #a.list }}|{{ if #a.list > 2 }}many{{ else }}few{{ end }}', { a: { list: [1, 2, 3] } }), '3|many');
+  assert.equal(renderPart('{{ #a.list }}|{{ if #a.list > 2 }}many{{ else }}few{{ end }}', { a: { list: [1, 2, 3] } }),
+    '3|many');
 });
 
 // Template Variables / Reserved Variables
 test('reserved variables: address.email, address.name, email and email_id come from the recipient', () => {
-  const scope = createScope({ recipient: { address: { email: 'wilma@flintstone.com', name: 'Wilma Flintstone' }, substitution_data: {} } });
-  const out = compilePart('{{address.email}}|{{address.name}}|{{email}}|{{email_id}}', { part: 'text', mode: 'text' }).render(scope);
+  const scope = createScope({ recipient: { address: { email: 'wilma@flintstone.com', name: 'Wilma Flintstone' },
+    substitution_data: {} } });
+  const out = compilePart('{{address.email}}|{{address.name}}|{{email}}|{{email_id}}', { part: 'text',
+    mode: 'text' }).render(scope);
   assert.equal(out, 'wilma@flintstone.com|Wilma Flintstone|wilma@flintstone.com|wilma@flintstone.com');
 });
 
 test('reserved variables: env_from and return_path are the envelope sender', () => {
   const scope = createScope({ recipient: { address: 'a@b.example' }, envFrom: 'bounces@shop.example' });
-  assert.equal(compilePart('{{ env_from }}|{{ return_path }}|{{ address.email }}', { part: 'text', mode: 'text' }).render(scope),
+  assert.equal(compilePart('{{ env_from }}|{{ return_path }}|{{ address.email }}', { part: 'text',
+    mode: 'text' }).render(scope),
     'bounces@shop.example|bounces@shop.example|a@b.example');
 });
 
@@ -117,7 +126,8 @@ test('reserved variables: address.name is HTML-escaped in an HTML part like any 
 test('precedence: the documented city example renders "Hello, New York!"', () => {
   const scope = createScope({
     job: { metadata: { city: 'San Francisco' }, substitution_data: { city: 'Seattle' } },
-    recipient: { address: { email: 'wilma@flintstone.com' }, metadata: { city: 'Baltimore' }, substitution_data: { city: 'New York' } },
+    recipient: { address: { email: 'wilma@flintstone.com' }, metadata: { city: 'Baltimore' },
+      substitution_data: { city: 'New York' } },
   });
   assert.equal(compilePart('Hello, {{city}}!', { part: 'html', mode: 'html' }).render(scope), 'Hello, New York!');
 });
@@ -136,7 +146,8 @@ test('render_snippet(): an unknown snippet is a render error naming it; a known 
   const tpl = compilePart('A {{ render_snippet("footer") }} B', { part: 'html', mode: 'html' });
   assert.throws(() => tpl.render(createScope({ recipient: { substitution_data: {} } })),
     (e: Error & { code?: string }) => e.code === 'MS_ERR_TEMPLATE_RENDER' && /footer/.test(e.message));
-  const known = createScope({ recipient: { substitution_data: { name: 'Ann' } }, snippets: { footer: '<i>bye {{name}}</i>' } });
+  const known = createScope({ recipient: { substitution_data: { name: 'Ann' } },
+    snippets: { footer: '<i>bye {{name}}</i>' } });
   assert.equal(tpl.render(known), 'A <i>bye Ann</i> B');
 });
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MailstreamError, catalogue } from '../../../../src/lib/errors.js';
-import { compilePart, createScope, TemplateRenderError, TemplateSyntaxError } from '../../../../src/render/sparkpost/index.js';
+import { compilePart, createScope, TemplateRenderError,
+  TemplateSyntaxError } from '../../../../src/render/sparkpost/index.js';
 
 const scope = (data: Record<string, unknown> = {}) => createScope({ recipient: { substitution_data: data } });
 
@@ -87,10 +88,12 @@ test('limit: nesting depth of open blocks', () => {
 });
 
 test('limit: the time budget stops a long render', () => {
-  const tpl = compilePart('{{ each a }}{{ each a }}{{ each a }}{{ loop_var }}{{ end }}{{ end }}{{ end }}', { part: 'text', mode: 'text' });
+  const tpl = compilePart('{{ each a }}{{ each a }}{{ each a }}{{ loop_var }}{{ end }}{{ end }}{{ end }}',
+    { part: 'text', mode: 'text' });
   const a = Array.from({ length: 300 }, (_, i) => i);
   const started = Date.now();
-  assert.throws(() => tpl.render(scope({ a }), { timeBudgetMs: 20, maxLoopIterations: 1e9, maxOutputBytes: 1e9 }), renderErr('text'));
+  assert.throws(() => tpl.render(scope({ a }), { timeBudgetMs: 20, maxLoopIterations: 1e9, maxOutputBytes: 1e9 }),
+    renderErr('text'));
   assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
 });
 

@@ -9,12 +9,16 @@ import { jsonData, node, template } from './arbitraries.js';
 const limits = { maxLoopIterations: 10_000, maxDepth: 64, timeBudgetMs: 50 };
 const part = fc.oneof(template, node);
 
-test('random content and data through the renderer: never a rejection, one outcome per recipient, well-formed mail', async () => {
+test('random content and data through the renderer: never a rejection, one outcome per recipient, well-formed mail',
+  async () => {
   const seen = { rendered: 0, failed: 0 };
-  await fc.assert(fc.asyncProperty(part, part, fc.option(part), fc.option(part), fc.array(jsonData, { minLength: 1, maxLength: 3 }),
+  await fc.assert(fc.asyncProperty(part, part, fc.option(part), fc.option(part), fc.array(jsonData, { minLength: 1,
+    maxLength: 3 }),
     jsonData, async (subject, html, text, fromName, rows, global) => {
-      const c = content({ engine: 'sparkpost', subject, html, text, from: `${fromName ?? 'Shop'} <news@shop.example>` } as Partial<Content>);
-      const p = payload({ content: c, rows, globalData: JSON.stringify(global), options: { openTracking: true, clickTracking: true, strict: false, ipPool: null } });
+      const c = content({ engine: 'sparkpost', subject, html, text,
+        from: `${fromName ?? 'Shop'} <news@shop.example>` } as Partial<Content>);
+      const p = payload({ content: c, rows, globalData: JSON.stringify(global), options: { openTracking: true,
+        clickTracking: true, strict: false, ipPool: null } });
       const started = performance.now();
       const res = await render(p, { maxMessageBytes: 200_000, templateLimits: limits });
       assert.ok(performance.now() - started < 5_000, `took ${performance.now() - started} ms`);

@@ -13,14 +13,17 @@ const MJML = `<mjml><mj-body><mj-section><mj-column>
 </mj-column></mj-section></mj-body></mjml>`;
 
 const sparkpost = (over: Parameters<typeof content>[0] = {}) =>
-  content({ engine: 'sparkpost', subject: 'Hi {{ name }}', from: '{{ shop or "Shop" }} <news@shop.example>', mjml: MJML, html: null, text: null,
+  content({ engine: 'sparkpost', subject: 'Hi {{ name }}', from: '{{ shop or "Shop" }} <news@shop.example>', mjml: MJML,
+    html: null, text: null,
     ...over } as Parameters<typeof content>[0]);
 
 // Dynamic Content / Links: substitutions survive MJML, run on its output, and links are tracked after substitution
-test('MJML + substitutions + click and open tracking: HTML and text parts and headers as the recipient sees them', async () => {
+test('MJML + substitutions + click and open tracking: HTML and text parts and headers as the recipient sees them',
+  async () => {
   const p = payload({
     content: sparkpost(), globalData: JSON.stringify({ city: 'Paris', shop: 'Le <Shop>' }),
-    rows: [{ name: 'Ann <b>', user: 'Ann B', vip: true, items: [{ name: 'hat' }, { name: 'scarf' }] }, { user: 'x', city: 'Rome', items: [] }],
+    rows: [{ name: 'Ann <b>', user: 'Ann B', vip: true, items: [{ name: 'hat' }, { name: 'scarf' }] }, { user: 'x',
+      city: 'Rome', items: [] }],
     options: { openTracking: true, clickTracking: true, strict: false, ipPool: null },
   });
   const res = await render(p);
@@ -36,7 +39,8 @@ test('MJML + substitutions + click and open tracking: HTML and text parts and he
   assert.match(html, /VIP offer, in Paris/);
   assert.match(html, /Item hat<\/p>[\s\S]*Item scarf<\/p>/);
   assert.doesNotMatch(html, /\{\{|\}\}/);
-  const tracked = [...html.matchAll(/href="https:\/\/t\.example\.com\/c\/([\w-]+\.[\w-]+)"/g)].map((m) => verifyToken(m[1], 'test-secret'));
+  const tracked = [...html.matchAll(/href="https:\/\/t\.example\.com\/c\/([\w-]+\.[\w-]+)"/g)]
+    .map((m) => verifyToken(m[1], 'test-secret'));
   assert.equal(tracked.length, 1);
   assert.equal(new URL(tracked[0]?.u ?? '').searchParams.get('u'), 'Ann B');
   assert.match(html, /<img src="https:\/\/t\.example\.com\/o\/[\w-]+\.[\w-]+"/);
@@ -52,7 +56,8 @@ test('MJML + substitutions + click and open tracking: HTML and text parts and he
 });
 
 test('a written text part is rendered without HTML escaping; the HTML part escapes the same value', async () => {
-  const c = sparkpost({ mjml: null, html: '<p>{{ note }}</p>', text: 'Note: {{ note }}\n{{ if vip }}\nVIP\n{{ end }}\nBye' });
+  const c = sparkpost({ mjml: null, html: '<p>{{ note }}</p>',
+    text: 'Note: {{ note }}\n{{ if vip }}\nVIP\n{{ end }}\nBye' });
   const [m] = (await render(payload({ content: c, rows: [{ name: 'A', note: 'a < b & "c"', vip: true }] }))).rendered;
   const parsed = await simpleParser(m.raw);
   assert.equal(parsed.text?.trim(), 'Note: a < b & "c"\nVIP\nBye');
@@ -79,12 +84,15 @@ test('a syntax error in the content fails every recipient with MS_ERR_TEMPLATE_S
 
 // Template Variables / Sources: the documented city example, through the payload's four data layers
 test('precedence through the renderer: recipient data > job globalData > recipient metadata > job metadata', async () => {
-  const c = sparkpost({ mjml: null, subject: 'Hello, {{ city }}!', html: '<p>{{ city }}|{{ state }}|{{ zip }}|{{ country }}</p>', text: null });
+  const c = sparkpost({ mjml: null, subject: 'Hello, {{ city }}!',
+    html: '<p>{{ city }}|{{ state }}|{{ zip }}|{{ country }}</p>', text: null });
   const p = payload({
-    content: c, globalData: JSON.stringify({ city: 'Seattle', state: 'WA' }), metadata: JSON.stringify({ city: 'San Francisco', state: 'CA', zip: 'j', country: 'US' }),
+    content: c, globalData: JSON.stringify({ city: 'Seattle', state: 'WA' }),
+      metadata: JSON.stringify({ city: 'San Francisco', state: 'CA', zip: 'j', country: 'US' }),
     rows: [{ city: 'New York' }, {}],
   });
-  p.recipients = p.recipients.map((r) => ({ ...r, metadata: JSON.stringify({ city: 'Baltimore', state: 'MD', zip: '21201' }) }));
+  p.recipients = p.recipients.map((r) => ({ ...r, metadata: JSON.stringify({ city: 'Baltimore', state: 'MD',
+    zip: '21201' }) }));
   const [a, b] = await Promise.all((await render(p)).rendered.map((m) => simpleParser(m.raw)));
   assert.equal(a.subject, 'Hello, New York!');
   assert.match(String(a.html), /<p>New York\|WA\|21201\|US<\/p>/);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compilePart, createScope, TemplateRenderError, TemplateSyntaxError } from '../../../../src/render/sparkpost/index.js';
+import { compilePart, createScope, TemplateRenderError,
+  TemplateSyntaxError } from '../../../../src/render/sparkpost/index.js';
 import { anyData, dynamic, jsonData, node, template } from './arbitraries.js';
 
 const BUDGET_MS = 50;
@@ -18,7 +19,8 @@ function check(src: string, mode: 'html' | 'text', data: unknown, jobData: unkno
     assert.match(err.message, new RegExp(`^${mode} \\d+:\\d+: `));
     return;
   }
-  const scope = createScope({ recipient: { substitution_data: data, address: 'r@x.example' }, job: { substitution_data: jobData }, dynamicHtml,
+  const scope = createScope({ recipient: { substitution_data: data, address: 'r@x.example' },
+    job: { substitution_data: jobData }, dynamicHtml,
     snippets: { s: '{{ a }}' } });
   const started = performance.now();
   try {
@@ -44,10 +46,12 @@ test('random templates and any JavaScript data: only the engine\'s own errors, w
 
 test('random limits: any numbers, negative, NaN or huge, never break the engine', () => {
   const limit = fc.oneof(fc.double(), fc.integer(), fc.constant(Number.NaN), fc.constant(Infinity));
-  fc.assert(fc.property(node, fc.record({ maxOutputBytes: limit, maxLoopIterations: limit, maxDepth: limit, timeBudgetMs: limit }, { requiredKeys: [] }),
+  fc.assert(fc.property(node, fc.record({ maxOutputBytes: limit, maxLoopIterations: limit, maxDepth: limit,
+    timeBudgetMs: limit }, { requiredKeys: [] }),
     jsonData, (src, limits, data) => {
       let part;
-      try { part = compilePart(src, { part: 'html', mode: 'html' }); } catch (err) { assert.ok(err instanceof TemplateSyntaxError); return; }
+      try { part = compilePart(src, { part: 'html',
+        mode: 'html' }); } catch (err) { assert.ok(err instanceof TemplateSyntaxError); return; }
       const started = performance.now();
       try { part.render(createScope({ recipient: { substitution_data: data } }), limits); } catch (err) {
         assert.ok(err instanceof TemplateRenderError || err instanceof TemplateSyntaxError, String(err));
