@@ -31,7 +31,7 @@ export function cli(args: string[], env: Record<string, string>): Promise<string
   });
 }
 
-/** A worker process and the port of its /healthz and /metrics server. */
+/** A worker process and the port of its /healthz, /readyz and /metrics server. */
 export type Worker = ChildProcess & { port: number };
 
 /** Start `mailstream worker <stages>`; resolves once it logs that it runs. */
