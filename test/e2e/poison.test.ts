@@ -68,6 +68,9 @@ test('two poison records among 1,000 on one partition: the rest is delivered, bo
   assert.deepEqual([byCode.MS_ERR_UNRECOVERABLE?.attempts, byCode.MS_ERR_UNRECOVERABLE?.value.rcptTo], [1, 'r400@perm.poison.test']);
   assert.deepEqual([byCode.MS_ERR_UNAVAILABLE?.attempts, byCode.MS_ERR_UNAVAILABLE?.value.rcptTo], [3, 'r600@temp.poison.test']);
   assert.ok(list.every((d) => d.topic === rendered.name && d.partition === 0 && d.stage === 'sender'));
+  const shown = await cli(['dlq', 'show', '--key', 'perm.poison.test'], env);
+  assert.match(shown, /"rcptTo": "r400@perm.poison.test"/, 'show decodes the raw value with its source schema');
+  assert.match(shown, /"offset": "399"/);
 
   // the committed offset moved past both
   const admin = kafka.admin();
