@@ -1,15 +1,17 @@
 /**
- * Tracking instrumentation done once per template, on the placeholder HTML: every `<a href>` whose
+ * Eta templates' tracking instrumentation (the SparkPost engine does its own, in sparkpost/html.ts), done once per
+ * template, on the placeholder HTML: every `<a href>` whose
  * target is http(s) (or is computed by Eta) becomes `<%~ __ms.link(i, [parts]) %>`, so per message only
  * the token is computed; the open pixel slot `<%~ __ms.pixel() %>` goes before `</body>`.
- * Opt-out: an `<a>` carrying the attribute `data-no-track` (any value) keeps its href; the attribute is removed.
+ * Opt-out: an `<a>` carrying `data-no-track` (any value) or SparkPost's `data-msys-clicktrack="0"` keeps its href;
+ * the attribute is removed.
  * A link whose href contains an Eta exec tag (`<% ... %>`, not `<%=`/`<%~`) is left untracked.
  */
 import { placeholder, type Protected, type Tag } from './protect.js';
 
 const ANCHOR = /<a\b(?:[^>"']|"[^"]*"|'[^']*')*>/gi;
 const HREF = /(\shref\s*=\s*)(?:"([^"]*)"|'([^']*)')/i;
-const NO_TRACK = /\sdata-no-track(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?/i;
+const NO_TRACK = /\s(?:data-no-track(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?|data-msys-clicktrack\s*=\s*(?:"0"|'0'|0))(?=[\s/>])/i;
 const ENT: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'" };
 const unescapeHtml = (s: string): string => s.replace(/&(amp|lt|gt|quot|apos|#39);/g, (_, e: string) => ENT[e]);
 

@@ -25,7 +25,8 @@ const ENT: Record<string, string> = {
 const unescapeHtml = (s: string): string =>
   s.replace(/&(amp|lt|gt|quot|apos|#39|#x27|#x2F);/g, (_, e: string) => ENT[e]);
 
-interface Edit { from: number; to: number; tokens: HtmlToken[] }
+/** Replace shadow range [from, to) with tokens; a link's parts are the value range [valueFrom, valueTo). */
+interface Edit { from: number; to: number; tokens: HtmlToken[]; valueFrom?: number; valueTo?: number }
 
 /** Instrument tokens of an HTML part; returns the new tokens and the number of tracked links. */
 export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: boolean }):
@@ -52,7 +53,11 @@ export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: b
       const to = from + value.length;
       for (let i = value.indexOf('\0'); i !== -1; i = value.indexOf('\0', i + 1)) urlTags.add(tagAt(from + i));
       if (!opts.links || !isAnchor || optOut || !trackable(value, from, tagAt)) continue;
-      edits.push({ from, to, tokens: [{ t: 'link', index: links++, parts: [], at: from }] });
+      // the value and its quotes become `"<link>"`, as Eta's rewriter writes it: one attribute syntax for both engines
+      const quoted = h[4] === undefined ? 1 : 0;
+      const link: LinkToken = { t: 'link', index: links++, parts: [], at: from };
+      edits.push({ from: from - quoted, to: to + quoted, valueFrom: from, valueTo: to,
+        tokens: [{ t: 'text', s: '"', at: from }, link, { t: 'text', s: '"', at: to }] });
     }
     if (optOut) {
       for (const n of el.matchAll(NO_TRACK)) {
@@ -75,7 +80,8 @@ export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: b
     out.push(...slice(marked, starts, cursor, e.from));
     for (const t of e.tokens) {
       if (t.t === 'link') {
-        t.parts = slice(marked, starts, e.from, e.to).map((p) => (p.t === 'text' ? { ...p, s: unescapeHtml(p.s) } : p as TagToken));
+        t.parts = slice(marked, starts, e.valueFrom ?? e.from, e.valueTo ?? e.to)
+          .map((p) => (p.t === 'text' ? { ...p, s: unescapeHtml(p.s) } : p as TagToken));
       }
       out.push(t);
     }
