@@ -56,6 +56,8 @@ const warmupStep = z.strictObject({ day: count, daily_cap: z.number().int().nonn
 const binding = z.strictObject({
   name: z.string().min(1),
   source: z.union([z.ipv4(), z.ipv6()]),
+  /** IPv6 source address for MX hosts reached over IPv6 when `source` is IPv4 (unset: IPv4 hosts only). */
+  source6: z.ipv6().optional(),
   ehlo: z.string().min(1),
   warmup_start: z.iso.date().optional(),
   warmup: z.array(warmupStep).min(1).optional(),

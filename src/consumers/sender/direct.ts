@@ -5,21 +5,20 @@
  * only when one gives no SMTP reply (mx-hosts.ts); each has its own pool behind the queue's one gate. DNS answers
  * become SMTP-like outcomes (dnsReply) so they classify like any reply: NXDOMAIN / null MX bounce, a DNS tempfail defers.
  */
-import net from 'node:net';
-import { Resolver } from 'node:dns/promises';
+import { isIPv4, isIPv6 } from 'node:net';
 import {
   createAdaptive, createDailyCounter, createLimiters, createTokenQueue, createMxResolver, dnsReply, pickBinding, resolveShaping, scopeOf, shardSuffix, shardsOf,
   type EffectiveLimits, type MxResult, type Shaping,
 } from '../../delivery/index.js';
 import type { Event } from '../../generated/types.js';
-import { formatServer, type NameServer } from '../../delivery/dns-query.js';
+import type { ServerSpec } from '../../delivery/dns-query.js';
 import { createConnectionGate, createRelayTransport, type ConnectionGate, type SendContext, type SmtpOutcome, type SmtpTransport } from './transport.js';
 import { createHostState, orderHosts, tryHosts } from './mx-hosts.js';
 
 /** Options of a direct transport. */
-export interface DirectOptions { shaping: Shaping; dnsServers: ReadonlyArray<string | NameServer>; port: number; now?: () => number; connectTimeoutMs?: number }
+export interface DirectOptions { shaping: Shaping; dnsServers: readonly ServerSpec[]; port: number; now?: () => number; connectTimeoutMs?: number }
 
-/** One queue: a pool per MX host of the site, all behind one connection gate. */
+/** One queue: a pool per MX host address of the site, all behind one connection gate. */
 interface Queue { gate: ConnectionGate; hosts: Map<string, SmtpTransport>; maxConnections: number }
 
 /** How long a host of a multi-host queue waits for a slot held by the others before the next host is tried (ms). */
@@ -29,6 +28,16 @@ const SLOT_WAIT_MS = 2_000;
 /** A deferral that never reached SMTP (no binding, suspended queue, unresolvable MX host). */
 const localDefer = (text: string, reason: string, mxHost = ''): SmtpOutcome =>
   ({ ok: false, code: 451, enhancedCode: '4.4.0', response: `451 4.4.0 ${text}`, mxHost, tls: false, reason });
+
+/** Each address with the binding's source of its family; addresses of a family the binding has no source for are left out. */
+export function reachable(addresses: string[], binding: { source: string; source6?: string }): Array<[ip: string, local: string]> {
+  const v6 = isIPv6(binding.source) ? binding.source : binding.source6;
+  const v4 = isIPv4(binding.source) ? binding.source : undefined;
+  return addresses.flatMap((ip): Array<[string, string]> => {
+    const local = isIPv6(ip) ? v6 : v4;
+    return local ? [[ip, local]] : [];
+  });
+}
 
 /** The outcome of a DNS answer that is not a usable MX set. */
 export function dnsOutcome(r: Exclude<MxResult, { kind: 'ok' }>, domain: string): SmtpOutcome {
@@ -41,25 +50,18 @@ export function dnsOutcome(r: Exclude<MxResult, { kind: 'ok' }>, domain: string)
 /** A transport that delivers to each domain's MX hosts. */
 export function createDirectTransport(opts: DirectOptions): SmtpTransport {
   const now = opts.now ?? Date.now;
-  const servers = opts.dnsServers.length ? opts.dnsServers.map(formatServer) : undefined;
-  const mx = createMxResolver({ servers, now });
-  const a = new Resolver({ timeout: 5000, tries: 2 });
-  if (servers) a.setServers(servers);
+  const mx = createMxResolver({ servers: opts.dnsServers, now });
   const limiters = createLimiters({ now });
   const adaptive = createAdaptive({ now });
   const daily = createDailyCounter(now);
   const queues = new Map<string, Queue>();
 
   const take = createTokenQueue(limiters);
-  const addressOf = async (host: string): Promise<string | null> => {
-    if (net.isIP(host)) return host;
-    try { return (await a.resolve4(host))[0] ?? null; } catch { return null; }
-  };
 
   const mxHosts = createHostState(now);
 
   // One gate per queue and one pool per MX host behind it; rebuilt (the old pools closed once idle) when the adaptive connection limit changes.
-  const queueFor = (scope: string, ip: string, mxHost: string, limits: EffectiveLimits, maxConnections: number, hostCount = 1): SmtpTransport => {
+  const queueFor = (scope: string, ip: string, local: string, mxHost: string, limits: EffectiveLimits, maxConnections: number, hostCount = 1): SmtpTransport => {
     let q = queues.get(scope);
     if (!q || q.maxConnections !== maxConnections) {
       // the old pools finish what they have in flight before they are closed
@@ -68,17 +70,19 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
       q = { gate: createConnectionGate(maxConnections), hosts: new Map(), maxConnections };
       queues.set(scope, q);
     }
-    let transport = q.hosts.get(mxHost);
+    // one pool per host address: a changed or next (IPv6) address gets its own
+    const poolKey = `${mxHost} ${ip}`;
+    let transport = q.hosts.get(poolKey);
     if (!transport) {
       transport = createRelayTransport({
-        host: ip, port: opts.port, label: mxHost, localAddress: limits.binding.source, name: limits.binding.ehlo,
+        host: ip, port: opts.port, label: mxHost, localAddress: local, name: limits.binding.ehlo,
         maxConnections, maxMessages: limits.maxMessagesPerConnection, requireTLS: limits.requireTls,
         beforeConnect: () => take(`conn:${scope}`, limits.maxConnectionRate),
         gate: q.gate, connectTimeoutMs: opts.connectTimeoutMs, slotWaitMs: hostCount > 1 ? SLOT_WAIT_MS : undefined,
         // messages already queued in this pool move on at once when the host was found down meanwhile
         hostDown: hostCount > 1 ? () => mxHosts.isDown(`${scope} ${mxHost}`) : undefined,
       });
-      q.hosts.set(mxHost, transport);
+      q.hosts.set(poolKey, transport);
     }
     return transport;
   };
@@ -110,9 +114,21 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
       const events: Event[] = [];
       const hosts = orderHosts(r.hosts, (h) => mxHosts.rank(`${scope} ${h}`), (h) => mxHosts.isDown(`${scope} ${h}`));
       const res = await tryHosts(domain, hosts, async (host) => {
-        const ip = await addressOf(host);
-        if (!ip) return { ...dnsOutcome({ kind: 'tempfail', error: `no A record for ${host}` }, domain), mxHost: host, noSession: 'host' as const };
-        const out = await queueFor(scope, ip, host, limits, current.maxConnections, r.hosts.length).send(mailFrom, rcptTo, raw);
+        const found = await mx.addresses(host);
+        if (found.kind !== 'ok') {
+          const why = found.kind === 'none' ? `no A or AAAA record for ${host}` : `${found.error} resolving ${host}`;
+          return { ...dnsOutcome({ kind: 'tempfail', error: why }, domain), mxHost: host, noSession: 'host' as const };
+        }
+        const routes = reachable(found.addresses, limits.binding);
+        if (!routes.length) {
+          return { ...localDefer(`no address of ${host} is reachable from binding ${limits.binding.name}`, `MS_ERR_NO_BINDING: ${host} has no address of the binding's family`, host), noSession: 'host' as const };
+        }
+        // the host's next address (IPv6 after IPv4) only when this one gave no SMTP reply
+        let out!: SmtpOutcome;
+        for (const [ip, local] of routes) {
+          out = await queueFor(scope, ip, local, host, limits, current.maxConnections, r.hosts.length).send(mailFrom, rcptTo, raw);
+          if (out.noSession !== 'host') break;
+        }
         if (out.noSession === 'host') mxHosts.failed(`${scope} ${host}`); else if (!out.noSession) mxHosts.answered(`${scope} ${host}`);
         const ev = out.network && out.code == null ? null : adaptive.onReply(key, limits, { code: out.code, enhancedCode: out.enhancedCode, response: out.response });
         if (ev) events.push(ev);

@@ -12,6 +12,10 @@ before(async () => {
     'shared.test': { mx: [{ exchange: 'mx1.example.test', priority: 5 }, { exchange: 'mx2.example.test', priority: 5 }] },
     'nullmx.test': { mx: [{ exchange: '.', priority: 0 }] },
     'noMx.test': { a: ['127.0.0.3'], ttl: 60 },
+    'dual.mx.test': { a: ['127.0.0.4'], aaaa: ['::1'], ttl: 60 },
+    'six.mx.test': { aaaa: ['::2'] },
+    'bare.mx.test': { mx: [{ exchange: 'x.test', priority: 1 }] },
+    'flaky.mx.test': { servfail: true },
     'empty.test': {},
     'broken.test': { servfail: true },
     'short.test': { mx: [{ exchange: 'mx.short.test', priority: 10 }], ttl: 1 },
@@ -124,6 +128,49 @@ test('an injected DnsLike drives the cache with its TTLs; a null MX among real h
   t = 19_999; await r.resolve('fake.test');
   t = 20_001; await r.resolve('fake.test');
   assert.equal(calls, 2);
+});
+
+test('mail-host addresses: A then AAAA from one cached lookup; AAAA alone when there is no A; none and tempfail', async () => {
+  let t = 0;
+  const r = createMxResolver({ servers: [dns.server], timeoutMs: 500, now: () => t });
+  const asked = (name: string) => dns.queries.filter((q) => q.name === name).map((q) => q.type);
+  assert.deepEqual(await r.addresses('Dual.MX.test.'), { kind: 'ok', addresses: ['127.0.0.4', '::1'] });
+  assert.deepEqual(asked('dual.mx.test').sort(), [1, 28], 'one A and one AAAA query');
+  await Promise.all([r.addresses('dual.mx.test'), r.addresses('dual.mx.test')]);
+  t = 59_999; await r.addresses('dual.mx.test');
+  assert.equal(asked('dual.mx.test').length, 2, 'cached for the record TTL (60 s)');
+  t = 60_001; await r.addresses('dual.mx.test');
+  assert.equal(asked('dual.mx.test').length, 4, 'asked again once expired');
+  assert.deepEqual(await r.addresses('six.mx.test'), { kind: 'ok', addresses: ['::2'] });
+  assert.deepEqual(await r.addresses('bare.mx.test'), { kind: 'none' });
+  assert.deepEqual(await r.addresses('missing.mx.test'), { kind: 'none' });
+  assert.deepEqual(await r.addresses('flaky.mx.test'), { kind: 'tempfail', error: 'ESERVFAIL' });
+  assert.deepEqual(await r.addresses('127.0.0.7'), { kind: 'ok', addresses: ['127.0.0.7'] });
+  assert.equal(r.hostsCached(), 5, 'the IP literal is not cached');
+});
+
+test('an implicit MX (A/AAAA only) also fills the host-address cache: delivering to it asks nothing more', async () => {
+  const r = createMxResolver({ servers: [dns.server], timeoutMs: 500 });
+  const before = dns.queries.filter((q) => q.name === 'nomx.test').length;
+  assert.equal((await r.resolve('nomx.test')).kind, 'ok');
+  assert.deepEqual(await r.addresses('nomx.test'), { kind: 'ok', addresses: ['127.0.0.3'] });
+  assert.equal(dns.queries.filter((q) => q.name === 'nomx.test').length - before, 3, 'MX, A and AAAA once each');
+});
+
+test('expired answers are swept from the cache, so many one-off domains do not pile up', async () => {
+  let t = 0;
+  const names = Array.from({ length: 40 }, (_, i) => `gone${i}.test`);
+  const fake: DnsLike = {
+    resolveMxTtl: async (d) => [{ exchange: `mx.${d}`, priority: 1, ttl: 1 }],
+    resolve4: async () => [{ address: '127.0.0.1', ttl: 1 }], resolve6: async () => [],
+  };
+  const { createTtlCache } = await import('../../../src/delivery/ttl-cache.js');
+  const cache = createTtlCache<number>({ now: () => t, maxEntries: 1000, sweepEvery: 10 });
+  for (const [i, n] of names.entries()) { t = i * 1000; await cache.get(n, async () => ({ value: i, ttlMs: 5_000 })); }
+  assert.ok(cache.size() <= 15, `live entries only (${cache.size()})`);
+  const r = createMxResolver({ resolver: fake, now: () => t, minTtlMs: 1000, maxEntries: 10 });
+  for (const n of names) await r.resolve(n);
+  assert.equal(r.size(), 10, 'capped at maxEntries');
 });
 
 test('name servers parse as host, host:port, IPv6 and [IPv6]:port', async () => {

@@ -7,14 +7,15 @@ import { parseShaping } from '../../../src/delivery/index.js';
 import { startSimulator } from '../../support/simulator.js';
 import { startDns } from '../../support/dns.js';
 
-const shaping = parseShaping({
+const doc = {
   defaults: {
     max_connections: 2, max_messages_per_connection: 10, retry_schedule: { initial: '1s', multiplier: 1, max: '1s' }, max_age: '1h', require_tls: false,
     adaptive: { rules: [{ match: '5\\.7\\.1', action: 'suspend', duration: '1h' }] },
   },
   bindings: [{ name: 'lo', source: '127.0.0.1', ehlo: 'sender.test' }],
   pools: { default: [{ binding: 'lo' }] }, default_pool: 'default',
-});
+};
+const shaping = parseShaping(doc);
 
 test('direct transport: DNS answers become classifiable outcomes; a reply matching a suspend rule emits shaping_adjusted and later sends defer without SMTP', async () => {
   const sim = await startSimulator({ domains: { 'blocked.test': { deferPercent: 100, code: 554 } } });
@@ -88,6 +89,30 @@ test('direct transport walks the MX hosts: refused or a 421 greeting moves on, a
   assert.match(dead.reason!, /^MS_ERR_SMTP_TEMP/);
   const nodns = await t.send('a@s.test', 'u@nodns.test', raw);
   assert.match(nodns.reason!, /^MS_ERR_DNS_TEMP: no MX host of nodns\.test answered \((a|b)\.nodns\.test: .*; (a|b)\.nodns\.test: /);
+});
+
+test('direct transport: a host with only AAAA is reached from the binding\'s IPv6 source, and IPv6 is the next address when IPv4 gives no reply', async () => {
+  const sim = await startSimulator({ addresses: ['127.0.0.1', '::1'] });
+  const dns = await startDns({ zones: {
+    'six.test': { mx: [{ exchange: 'mx.six.test', priority: 10 }] }, 'mx.six.test': { aaaa: ['::1'] },
+    // nothing listens on 127.0.0.9: the AAAA address of the same host is tried next
+    'both.test': { mx: [{ exchange: 'mx.both.test', priority: 10 }] }, 'mx.both.test': { a: ['127.0.0.9'], aaaa: ['::1'] },
+  } });
+  const dual = parseShaping({ ...doc, bindings: [{ name: 'lo', source: '127.0.0.1', source6: '::1', ehlo: 'sender.test' }] });
+  const t = createDirectTransport({ shaping: dual, dnsServers: [dns.server], port: sim.port });
+  const v4only = createDirectTransport({ shaping, dnsServers: [dns.server], port: sim.port });
+  after(async () => { t.close(); v4only.close(); await sim.close(); await dns.close(); });
+  const raw = Buffer.from('Subject: x\r\n\r\nhi\r\n');
+  const unreachable = await v4only.send('a@s.test', 'u@six.test', raw);
+  assert.equal(unreachable.code, 451, 'a binding without an IPv6 source does not reach an IPv6-only host');
+  assert.match(unreachable.response, /no address of mx.six.test is reachable from binding lo/);
+  const six = await t.send('a@s.test', 'u@six.test', raw);
+  assert.deepEqual([six.ok, six.mxHost], [true, 'mx.six.test'], six.response);
+  const both = await Promise.all(['a', 'b', 'c'].map((u) => t.send('a@s.test', `${u}@both.test`, raw)));
+  assert.deepEqual(both.map((o) => o.ok), [true, true, true]);
+  assert.equal(sim.received.filter((m) => m.domain === 'both.test').length, 3);
+  const lookups = dns.queries.filter((q) => q.name === 'mx.both.test').length;
+  assert.equal(lookups, 2, 'one A and one AAAA query for three messages: the addresses are cached');
 });
 
 test('relay transports sharing one gate hold no more sockets together than it allows; a bounded wait for a held slot is noSession', async () => {
