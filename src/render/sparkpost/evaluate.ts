@@ -8,7 +8,7 @@ import type { CmpOp, Expr } from './expr.js';
 import type { RenderLimits } from './limits.js';
 import { position } from './lexer.js';
 import type { Node } from './parser.js';
-import { HOOKS, lookupRoot, type RenderScope } from './scope.js';
+import { HOOKS, lookupData, lookupRoot, RESERVED, type RenderScope } from './scope.js';
 import { encodeUrl, escapeAttr, escapeHtml, lengthOf, print, truthy } from './values.js';
 
 /** One open `each`: its name (for loop_vars), current value and index. */
@@ -50,8 +50,11 @@ function emit(st: State, s: string, ctx: Ctx, at: number): void {
   if (st.out.length > st.limits.maxOutputBytes) fail(ctx, at, `output exceeds ${st.limits.maxOutputBytes} bytes`);
 }
 
+// the clock starts at the first tick: a render without loops or dynamic content never reads it (it is linear)
 function tick(st: State, ctx: Ctx, at: number): void {
-  if ((++st.ticks & TICK_MASK) === 0 && performance.now() > st.deadline) {
+  const t = ++st.ticks;
+  if (t === 1) st.deadline = performance.now() + st.limits.timeBudgetMs;
+  else if ((t & TICK_MASK) === 0 && performance.now() > st.deadline) {
     fail(ctx, at, `render exceeds the time budget of ${st.limits.timeBudgetMs} ms`);
   }
 }
@@ -60,12 +63,58 @@ function enter(st: State, ctx: Ctx, at: number): void {
   if (++st.depth > st.limits.maxDepth) fail(ctx, at, `nesting exceeds the depth limit of ${st.limits.maxDepth}`);
 }
 
+/**
+ * One step of a sequence, all of one shape so the loop below stays monomorphic: literal text (0), a plain path
+ * printed (1: `{{ a.b }}`, the common case, without a closure call per key), or any other node's closure (2).
+ */
+interface Op { k: 0 | 1 | 2; s: string; root: string; keys: string[]; esc: 0 | 1 | 2; at: number; src: string; run: Run | null }
+
+/** `{{ a.b.c }}` with a data root (not a loop or reserved variable): its root and keys, else null. */
+function plainPath(e: Expr): { root: string; keys: string[] } | null {
+  const keys: string[] = [];
+  let x = e;
+  while (x.k === 'get' && x.key.k === 'lit' && typeof x.key.v === 'string') { keys.unshift(x.key.v); x = x.obj; }
+  if (x.k !== 'var' || (x.name.startsWith('loop_') && x.name !== 'loop_var') || RESERVED.has(x.name)
+    || x.name.startsWith('dynamic_')) return null;
+  return { root: x.name, keys };
+}
+
 /** Compile a list of nodes into one closure. */
 export function compileNodes(nodes: Node[], ctx: Ctx): Run {
-  const runs = nodes.map((n) => compileNode(n, ctx));
-  if (runs.length === 0) return () => undefined;
-  if (runs.length === 1) return runs[0];
-  return (st) => { for (let i = 0; i < runs.length; i++) runs[i](st); };
+  if (nodes.length === 0) return () => undefined;
+  if (nodes.length === 1 && nodes[0].k !== 'text' && nodes[0].k !== 'out') return compileNode(nodes[0], ctx);
+  const ops: Op[] = nodes.map((n): Op => {
+    const op: Op = { k: 2, s: '', root: '', keys: [], esc: 0, at: 0, src: '', run: null };
+    if (n.k === 'text') return { ...op, k: 0, s: n.s };
+    const path = n.k === 'out' ? plainPath(n.e) : null;
+    if (n.k === 'out' && path) {
+      const esc = n.raw ? 0 : n.url ? 2 : ctx.mode === 'html' ? 1 : 0;
+      return { ...op, k: 1, root: path.root, keys: path.keys, esc, at: n.at, src: n.src };
+    }
+    return { ...op, run: compileNode(n, ctx) };
+  });
+  return (st) => {
+    const max = st.limits.maxOutputBytes;
+    const scope = st.scope;
+    let out = st.out; // a local string: st.out is written back only around nested closures and at the end
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.k === 0) out += op.s;
+      else if (op.k === 1) {
+        let v = op.root === 'loop_var' && st.frames.length ? st.frames[st.frames.length - 1].value : lookupData(scope, op.root);
+        for (let j = 0; j < op.keys.length && v !== undefined; j++) v = scope.read(v, op.keys[j]);
+        if (v === undefined && scope.strict) fail(ctx, op.at, `missing variable ${op.src}`);
+        const s = print(v);
+        out += op.esc === 1 ? escapeHtml(s) : op.esc === 2 ? encodeUrl(s) : s;
+      } else {
+        st.out = out;
+        (op.run as Run)(st);
+        out = st.out;
+      }
+      if (out.length > max) { st.out = out; fail(ctx, op.at, `output exceeds ${max} bytes`); }
+    }
+    st.out = out;
+  };
 }
 
 function compileNode(n: Node, ctx: Ctx): Run {
@@ -77,16 +126,13 @@ function compileNode(n: Node, ctx: Ctx): Run {
     case 'out': {
       const value = compileExpr(n.e, ctx, n.at);
       const { at, src } = n;
-      const ev: Ev = (st) => {
-        const v = value(st);
-        if (v === undefined && st.scope.strict) fail(ctx, at, `missing variable ${src}`);
-        return v;
-      };
-      if (n.e.k === 'call' && n.e.name.startsWith('render_')) return (st) => emit(st, print(ev(st)), ctx, at);
-      if (n.raw) return (st) => emit(st, print(ev(st)), ctx, at);
-      if (n.url) return (st) => emit(st, encodeUrl(print(ev(st))), ctx, at);
-      if (ctx.mode === 'text') return (st) => emit(st, print(ev(st)), ctx, at);
-      return (st) => emit(st, escapeHtml(print(ev(st))), ctx, at);
+      const missing = (st: State): string => (st.scope.strict ? fail(ctx, at, `missing variable ${src}`) : '');
+      const text = (st: State): string => { const v = value(st); return v === undefined ? missing(st) : print(v); };
+      if (n.e.k === 'call' && n.e.name.startsWith('render_')) return (st) => emit(st, text(st), ctx, at);
+      if (n.raw) return (st) => emit(st, text(st), ctx, at);
+      if (n.url) return (st) => emit(st, encodeUrl(text(st)), ctx, at);
+      if (ctx.mode === 'text') return (st) => emit(st, text(st), ctx, at);
+      return (st) => emit(st, escapeHtml(text(st)), ctx, at);
     }
     case 'if': {
       const branches = n.branches.map((b) => ({
@@ -127,15 +173,16 @@ function compileNode(n: Node, ctx: Ctx): Run {
       };
     }
     case 'link': {
-      const parts = n.parts.map((p): Ev => {
-        if ('t' in p) { const s = p.s; return () => s; }
+      // static text stays a string; only expressions are closures (most links are one string or two parts)
+      const parts = n.parts.map((p): string | Ev => {
+        if ('t' in p) return p.s;
         const ev = compileExpr(p.e, ctx, p.at);
         return p.raw ? (st) => print(ev(st)) : (st) => encodeUrl(print(ev(st)));
       });
       const { index, at } = n;
       return (st) => {
         let url = '';
-        for (let i = 0; i < parts.length; i++) url += parts[i](st) as string;
+        for (let i = 0; i < parts.length; i++) { const p = parts[i]; url += typeof p === 'string' ? p : p(st) as string; }
         const hooks = st.scope[HOOKS];
         emit(st, hooks ? hooks.link(index, url) : escapeAttr(url), ctx, at);
       };
@@ -186,7 +233,8 @@ function variable(name: string): Ev {
   if (name === 'loop_var') return (st) => (st.frames.length ? top(st)!.value : lookupRoot(st.scope, name));
   if (name === 'loop_index') return (st) => (st.frames.length ? top(st)!.index : lookupRoot(st.scope, name));
   if (name === 'loop_vars') return (st) => (st.frames.length ? LOOP_VARS : lookupRoot(st.scope, name));
-  return (st) => lookupRoot(st.scope, name);
+  if (RESERVED.has(name) || name === 'dynamic_html' || name === 'dynamic_plain') return (st) => lookupRoot(st.scope, name);
+  return (st) => lookupData(st.scope, name);
 }
 
 function loopVar(st: State, name: string): unknown {

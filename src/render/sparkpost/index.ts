@@ -59,7 +59,7 @@ export function compilePart(src: string, opts: CompileOptions): CompiledPart {
     render(scope, limits) {
       const l = resolveLimits(limits);
       const st: State = {
-        out: '', scope, limits: l, iterations: 0, depth: 0, ticks: 0, deadline: performance.now() + l.timeBudgetMs, frames: [],
+        out: '', scope, limits: l, iterations: 0, depth: 0, ticks: 0, deadline: 0, frames: [],
       };
       try {
         run(st);

@@ -17,13 +17,19 @@ export const DEFAULT_LIMITS: Readonly<RenderLimits> = Object.freeze({
   maxOutputBytes: 10 * 1024 * 1024, maxLoopIterations: 100_000, maxDepth: 64, timeBudgetMs: 1000,
 });
 
+const resolved = new WeakMap<object, RenderLimits>();
+
 /** The effective limits: defaults overridden by the caller's own finite, non-negative numbers only. */
 export function resolveLimits(over?: Partial<RenderLimits>): RenderLimits {
-  if (!over) return DEFAULT_LIMITS;
+  if (!over || typeof over !== 'object') return DEFAULT_LIMITS;
+  // one limits object serves a whole payload: resolve it once (WeakMap keyed by the caller's object)
+  const hit = resolved.get(over);
+  if (hit) return hit;
   const out = { ...DEFAULT_LIMITS };
   for (const k of Object.keys(out) as Array<keyof RenderLimits>) {
     const d = Object.getOwnPropertyDescriptor(over, k);
     if (d && typeof d.value === 'number' && d.value >= 0 && !Number.isNaN(d.value)) out[k] = d.value;
   }
+  resolved.set(over, out);
   return out;
 }

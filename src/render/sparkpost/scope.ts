@@ -114,8 +114,18 @@ export function withHooks(scope: RenderScope, hooks: RenderHooks): RenderScope {
 export function lookupRoot(scope: RenderScope, name: string): unknown {
   if (name === 'dynamic_html') return scope.dynamicHtml;
   if (name === 'dynamic_plain') return scope.dynamicPlain;
-  const res = scope.reserved.get(name);
-  if (res !== undefined) return res;
+  if (RESERVED.has(name)) {
+    const res = scope.reserved.get(name);
+    if (res !== undefined) return res;
+  }
+  return lookupData(scope, name);
+}
+
+/** The reserved variable names (SparkPost's keywords that name recipient details). */
+export const RESERVED: ReadonlySet<string> = new Set(['address', 'email', 'email_id', 'env_from', 'return_path']);
+
+/** A top-level variable that is neither reserved nor dynamic content: the data layers in precedence order. */
+export function lookupData(scope: RenderScope, name: string): unknown {
   const layers = scope.layers;
   const read = scope.read;
   for (let i = 0; i < layers.length; i++) {

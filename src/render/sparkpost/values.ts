@@ -59,8 +59,14 @@ export const escapeAttr = (s: string): string => s.replace(/[&<>"']/g, (c) => AT
 
 /** URL-encode a value inside an href (RFC 3986 unreserved characters kept, `!'()*` encoded too). */
 export function encodeUrl(s: string): string {
-  return encodeURIComponent(wellFormed(s)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (URL_SAFE.test(s)) return s; // the common case (ids, codes): nothing to encode
+  let e: string;
+  try { e = encodeURIComponent(s); } catch { e = encodeURIComponent(wellFormed(s)); }
+  return SUB_DELIMS.test(e) ? e.replace(SUB_DELIMS_G, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : e;
 }
+const URL_SAFE = /^[\w.~-]*$/;
+const SUB_DELIMS = /[!'()*]/;
+const SUB_DELIMS_G = /[!'()*]/g;
 
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /** `s` with lone surrogates replaced by U+FFFD (they make encodeURIComponent throw). */
