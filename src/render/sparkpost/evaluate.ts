@@ -9,7 +9,7 @@ import type { RenderLimits } from './limits.js';
 import { position } from './lexer.js';
 import type { Node } from './parser.js';
 import { HOOKS, lookupData, lookupRoot, RESERVED, type RenderScope } from './scope.js';
-import { encodeUrl, escapeAttr, escapeHtml, lengthOf, print, truthy } from './values.js';
+import { encodeUrl, escapeAttr, escapeHtml, jsonOwn, lengthOf, own, print, truthy } from './values.js';
 
 /** One open `each`: its name (for loop_vars), current value and index. */
 interface Frame { name: string | null; value: unknown; index: number }
@@ -157,6 +157,7 @@ function compileNode(n: Node, ctx: Ctx): Run {
         const len = lengthOf(arr);
         if (len === 0) return;
         enter(st, ctx, at);
+        const json = st.scope.read === jsonOwn; // JSON arrays have no index getters: read them directly
         const frame: Frame = { name, value: undefined, index: 0 };
         st.frames.push(frame);
         for (let i = 0; i < len; i++) {
@@ -164,7 +165,7 @@ function compileNode(n: Node, ctx: Ctx): Run {
             fail(ctx, at, `loops exceed ${st.limits.maxLoopIterations} iterations`);
           }
           tick(st, ctx, at);
-          frame.value = st.scope.read(arr, String(i));
+          frame.value = json ? arr[i] : own(arr, String(i));
           frame.index = i;
           body(st);
         }

@@ -64,15 +64,17 @@ export function createScope(input: ScopeInput = {}): RenderScope {
   const r = input.recipient ?? {};
   const j = input.job ?? {};
   // a Proxy layer would run its traps on every lookup: such a layer is ignored
+  const json = input.json === true;
+  const read = json ? jsonOwn : own;
   const layers = [r.substitution_data, j.substitution_data, r.metadata, j.metadata]
-    .filter((l) => isObject(l) && !types.isProxy(l));
+    .filter((l) => isObject(l) && (json || !types.isProxy(l)));
   const reserved = new Map<string, unknown>();
   const addr = typeof r.address === 'string' ? { email: r.address } : isObject(r.address) ? r.address : undefined;
   if (addr) {
     const email = own(addr, 'email');
     const name = own(addr, 'name');
     const headerTo = own(addr, 'header_to');
-    reserved.set('address', withDataAddress({ email, name: name ?? undefined, header_to: headerTo ?? email }, layers));
+    reserved.set('address', withDataAddress({ email, name: name ?? undefined, header_to: headerTo ?? email }, layers, read));
     reserved.set('email', email);
     reserved.set('email_id', email);
   }
@@ -80,21 +82,17 @@ export function createScope(input: ScopeInput = {}): RenderScope {
     reserved.set('env_from', input.envFrom);
     reserved.set('return_path', input.envFrom);
   }
-  const fromData = (key: string): unknown => {
-    for (const l of layers) { const v = own(l, key); if (v != null) return v; }
-    return undefined;
-  };
+  // dynamic content given here wins; else lookupRoot reads the data's dynamic_html / dynamic_plain when used
   return {
-    layers, reserved, read: input.json === true ? jsonOwn : own, strict: input.strict === true,
-    dynamicHtml: input.dynamicHtml ?? fromData('dynamic_html'),
-    dynamicPlain: input.dynamicPlain ?? fromData('dynamic_plain'),
-    snippets: input.snippets,
+    layers, reserved, read, strict: input.strict === true,
+    dynamicHtml: input.dynamicHtml, dynamicPlain: input.dynamicPlain, snippets: input.snippets,
   };
 }
 
 /** SparkPost's own examples keep an `address` object in the data: its fields join the reserved ones and win. */
-function withDataAddress(reserved: Record<string, unknown>, layers: unknown[]): object {
-  const data = layers.map((l) => own(l, 'address')).find(isObject);
+function withDataAddress(reserved: Record<string, unknown>, layers: unknown[], read: (o: unknown, k: string) => unknown): object {
+  let data: unknown;
+  for (const l of layers) { const v = read(l, 'address'); if (isObject(v)) { data = v; break; } }
   if (!data || types.isProxy(data)) return reserved;
   const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(reserved)) out[k] = v;
@@ -112,8 +110,8 @@ export function withHooks(scope: RenderScope, hooks: RenderHooks): RenderScope {
 
 /** A top-level variable: reserved names first, then the data layers in precedence order. */
 export function lookupRoot(scope: RenderScope, name: string): unknown {
-  if (name === 'dynamic_html') return scope.dynamicHtml;
-  if (name === 'dynamic_plain') return scope.dynamicPlain;
+  if (name === 'dynamic_html') return scope.dynamicHtml ?? lookupData(scope, name);
+  if (name === 'dynamic_plain') return scope.dynamicPlain ?? lookupData(scope, name);
   if (RESERVED.has(name)) {
     const res = scope.reserved.get(name);
     if (res !== undefined) return res;
