@@ -16,9 +16,14 @@ export function own(obj: unknown, key: string): unknown {
  * plain read (an own `__proto__` key from JSON is a data property and shadows the accessor).
  */
 export function jsonOwn(obj: unknown, key: string): unknown {
-  if (typeof obj !== 'object' || obj === null || !Object.hasOwn(obj, key)) return undefined;
-  return (obj as Record<string, unknown>)[key];
+  if (typeof obj !== 'object' || obj === null) return undefined;
+  // a key no prototype of JSON values has can only be an own property: read it without the hasOwn call
+  if (!INHERITED.has(key)) { const v = (obj as Record<string, unknown>)[key]; return typeof v === 'function' ? undefined : v; }
+  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
+/** Every name a JSON object or array inherits (Object.prototype, Array.prototype, `__proto__`). */
+const INHERITED: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype),
+  ...Object.getOwnPropertyNames(Array.prototype), '__proto__']);
 
 /** Length for `#x`: arrays and strings; 0 for anything else. */
 export function lengthOf(v: unknown): number {
