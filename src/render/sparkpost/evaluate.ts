@@ -153,11 +153,11 @@ function compileNode(n: Node, ctx: Ctx): Run {
       const { name, at } = n;
       return (st) => {
         const arr = list(st);
-        if (!Array.isArray(arr) || types.isProxy(arr)) return;
-        const len = lengthOf(arr);
+        const json = st.scope.read === jsonOwn; // JSON arrays are neither proxies nor have index getters
+        if (!Array.isArray(arr) || (!json && types.isProxy(arr))) return;
+        const len = json ? arr.length : lengthOf(arr);
         if (len === 0) return;
         enter(st, ctx, at);
-        const json = st.scope.read === jsonOwn; // JSON arrays have no index getters: read them directly
         const frame: Frame = { name, value: undefined, index: 0 };
         st.frames.push(frame);
         for (let i = 0; i < len; i++) {
