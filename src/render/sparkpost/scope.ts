@@ -85,7 +85,7 @@ export function createScope(input: ScopeInput = {}): RenderScope {
   // dynamic content given here wins; else lookupRoot reads the data's dynamic_html / dynamic_plain when used
   return {
     layers, reserved, read, strict: input.strict === true,
-    dynamicHtml: input.dynamicHtml, dynamicPlain: input.dynamicPlain, snippets: input.snippets,
+    dynamicHtml: input.dynamicHtml, dynamicPlain: input.dynamicPlain, snippets: input.snippets, [HOOKS]: undefined,
   };
 }
 
@@ -105,7 +105,9 @@ function withDataAddress(reserved: Record<string, unknown>, layers: unknown[], r
 
 /** The same scope with the renderer's per-message hooks attached. */
 export function withHooks(scope: RenderScope, hooks: RenderHooks): RenderScope {
-  return { ...scope, [HOOKS]: hooks };
+  // the same shape as createScope's, so the engine's property reads stay monomorphic
+  const { layers, reserved, read, strict, dynamicHtml, dynamicPlain, snippets } = scope;
+  return { layers, reserved, read, strict, dynamicHtml, dynamicPlain, snippets, [HOOKS]: hooks };
 }
 
 /** A top-level variable: reserved names first, then the data layers in precedence order. */
