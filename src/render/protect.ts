@@ -37,11 +37,6 @@ export function restore(text: string, tags: Tag[]): string {
   return text.replace(PH, (m, n: string) => tags[Number(n)]?.text ?? m);
 }
 
-/** The placeholder indexes found in a string, in order. */
-export function placeholdersIn(s: string): number[] {
-  return [...s.matchAll(PH)].map((m) => Number(m[1]));
-}
-
 /** Wrap placeholders that stand alone between structural MJML tags in `<mj-raw>` so they survive. */
 export function wrapStandalone(mjml: string): string {
   const stack: string[] = [];

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { specs } from '../../../src/config/index.js';
 import { configTable } from '../../../src/config/docs.js';
@@ -17,6 +19,21 @@ test('the README documents every configuration variable (its table is generated)
 test('mailstream check passes offline and reports a malformed variable', () => {
   assert.deepEqual(runChecks({}), []);
   assert.match(runChecks({ KAFKA_BROKERS: 'nope' }).join('\n'), /KAFKA_BROKERS/);
+});
+
+test('mailstream check lists a bad shaping file and every bad DKIM key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ms-check-'));
+  writeFileSync(join(dir, 'shaping.yaml'), 'defaults: { max_connections: -1 }\n');
+  writeFileSync(join(dir, 'ed.pem'), generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(dir, 'junk.pem'), 'not a key');
+  const problems = runChecks({
+    SHAPING_FILE: join(dir, 'shaping.yaml'),
+    DKIM_KEYS: `a.example:s1:rsa:${join(dir, 'ed.pem')},b.example:s2:ed25519:${join(dir, 'junk.pem')},c.example:s3:rsa:${join(dir, 'none.pem')}`,
+  }).join('\n');
+  assert.match(problems, /shaping: invalid configuration:[^]*defaults.max_messages_per_connection/);
+  assert.match(problems, /DKIM key a.example:s1 .*is an ed25519 key, not rsa/);
+  assert.match(problems, /DKIM key b.example:s2 .*not a private key/);
+  assert.match(problems, /DKIM key c.example:s3 .*cannot read/);
 });
 
 test('the README lists every error code', async () => {
