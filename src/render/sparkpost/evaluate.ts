@@ -9,7 +9,7 @@ import type { RenderLimits } from './limits.js';
 import { position } from './lexer.js';
 import type { Node } from './parser.js';
 import { HOOKS, lookupData, lookupRoot, RESERVED, type RenderScope } from './scope.js';
-import { encodeUrl, escapeAttr, escapeHtml, jsonOwn, lengthOf, own, print, truthy } from './values.js';
+import { encodeUrl, escapeAttr, escapeHtml, escapeUnquoted, jsonOwn, lengthOf, own, print, truthy } from './values.js';
 
 /** One open `each`: its name (for loop_vars), current value and index. */
 interface Frame { name: string | null; value: unknown; index: number }
@@ -67,7 +67,7 @@ function enter(st: State, ctx: Ctx, at: number): void {
  * One step of a sequence, all of one shape so the loop below stays monomorphic: literal text (0), a plain path
  * printed (1: `{{ a.b }}`, the common case, without a closure call per key), or any other node's closure (2).
  */
-interface Op { k: 0 | 1 | 2; s: string; root: string; keys: string[]; esc: 0 | 1 | 2; at: number; src: string; run: Run | null }
+interface Op { k: 0 | 1 | 2; s: string; root: string; keys: string[]; esc: 0 | 1 | 2 | 3; at: number; src: string; run: Run | null }
 
 /** `{{ a.b.c }}` with a data root (not a loop or reserved variable): its root and keys, else null. */
 function plainPath(e: Expr): { root: string; keys: string[] } | null {
@@ -88,7 +88,7 @@ export function compileNodes(nodes: Node[], ctx: Ctx): Run {
     if (n.k === 'text') return { ...op, k: 0, s: n.s };
     const path = n.k === 'out' ? plainPath(n.e) : null;
     if (n.k === 'out' && path) {
-      const esc = n.raw ? 0 : n.url ? 2 : ctx.mode === 'html' ? 1 : 0;
+      const esc = n.raw ? 0 : n.url ? 2 : ctx.mode !== 'html' ? 0 : n.attr ? 3 : 1;
       return { ...op, k: 1, root: path.root, keys: path.keys, esc, at: n.at, src: n.src };
     }
     return { ...op, run: compileNode(n, ctx) };
@@ -105,7 +105,7 @@ export function compileNodes(nodes: Node[], ctx: Ctx): Run {
         for (let j = 0; j < op.keys.length && v !== undefined; j++) v = scope.read(v, op.keys[j]);
         if (v === undefined && scope.strict) fail(ctx, op.at, `missing variable ${op.src}`);
         const s = print(v);
-        out += op.esc === 1 ? escapeHtml(s) : op.esc === 2 ? encodeUrl(s) : s;
+        out += op.esc === 1 ? escapeHtml(s) : op.esc === 2 ? encodeUrl(s) : op.esc === 3 ? escapeUnquoted(s) : s;
       } else {
         st.out = out;
         (op.run as Run)(st);
@@ -132,6 +132,7 @@ function compileNode(n: Node, ctx: Ctx): Run {
       if (n.raw) return (st) => emit(st, text(st), ctx, at);
       if (n.url) return (st) => emit(st, encodeUrl(text(st)), ctx, at);
       if (ctx.mode === 'text') return (st) => emit(st, text(st), ctx, at);
+      if (n.attr) return (st) => emit(st, escapeUnquoted(text(st)), ctx, at);
       return (st) => emit(st, escapeHtml(text(st)), ctx, at);
     }
     case 'if': {

@@ -3,6 +3,8 @@
  * HTML-escaped, and (when tracking) each http(s) `<a href>` becomes a link node and the open pixel slot goes
  * before `</body>`. Link and pixel nodes are made here only: no template text can produce them.
  * `data-msys-clicktrack="0"` (SparkPost) or `data-no-track` opts a link out; the attribute is removed.
+ * Output tags inside a tag but outside a quoted value (`<a title={{ u }}>`) get the strict attribute escape: SparkPost
+ * templates with unquoted attributes are valid, so they are made safe rather than refused.
  */
 import type { TagToken, Token } from './lexer.js';
 
@@ -40,11 +42,13 @@ export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: b
   }
   const tagAt = (pos: number): TagToken => tokens[find(starts, pos)] as TagToken;
   const urlTags = new Set<TagToken>();
+  const attrTags = new Set<TagToken>();
   const edits: Edit[] = [];
   let links = 0;
   for (const m of shadow.matchAll(TAG)) {
     const el = m[0];
     const isAnchor = /^<a[\s>]/i.test(el);
+    for (const i of unquoted(el)) attrTags.add(tagAt(m.index + i));
     const optOut = isAnchor && NO_TRACK.test(el);
     NO_TRACK.lastIndex = 0;
     for (const h of el.matchAll(HREF)) {
@@ -72,7 +76,8 @@ export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: b
     edits.push({ from: at, to: at, tokens: [{ t: 'pixel', at }] });
   }
   edits.sort((a, b) => a.from - b.from || a.to - b.to);
-  const marked = tokens.map((t) => (t.t === 'tag' && urlTags.has(t) ? { ...t, url: true } : t));
+  const marked = tokens.map((t) => (t.t !== 'tag' ? t : urlTags.has(t) ? { ...t, url: true }
+    : attrTags.has(t) ? { ...t, attr: true } : t));
   const out: HtmlToken[] = [];
   let cursor = 0;
   for (const e of edits) {
@@ -89,6 +94,27 @@ export function instrumentHtml(tokens: Token[], opts: { links: boolean; pixel: b
   }
   out.push(...slice(marked, starts, cursor, shadow.length));
   return { tokens: out, links };
+}
+
+/**
+ * Offsets of tags (NULs) in an element that are not inside a quoted attribute value, read as the HTML tokenizer
+ * reads attributes: a value is quoted only when the quote directly follows `=` (and optional whitespace).
+ */
+function unquoted(el: string): number[] {
+  const out: number[] = [];
+  const n = el.length - 1; // the closing '>'
+  let i = /^<[A-Za-z][\w:-]*/.exec(el)![0].length;
+  while (i < n) {
+    const c = el[i];
+    if (c !== '=') { if (c === '\0') out.push(i); i++; continue; }
+    i++;
+    while (i < n && /\s/.test(el[i])) i++;
+    const q = el[i];
+    if (q !== '"' && q !== "'") continue;
+    const close = el.indexOf(q, i + 1);
+    i = close === -1 ? n : close + 1;
+  }
+  return out;
 }
 
 /** An href is tracked when it starts with http(s):// or with an output tag, and holds no statement. */

@@ -11,6 +11,8 @@ export interface TagToken {
   t: 'tag'; body: string; raw: boolean; at: number; statement: boolean;
   /** Inside an href value (HTML parts): URL-encode instead of HTML-escape. */
   url?: boolean;
+  /** Inside a tag but outside a quoted attribute value (HTML parts): escape every non-alphanumeric character. */
+  attr?: boolean;
 }
 /** Lexer output. */
 export type Token = TextToken | TagToken;

@@ -10,7 +10,7 @@ import { position, type TagToken } from './lexer.js';
 /** A node of the tree. `at` is the source offset of its tag, for error positions. */
 export type Node =
   | { k: 'text'; s: string }
-  | { k: 'out'; e: Expr; raw: boolean; url: boolean; at: number; src: string }
+  | { k: 'out'; e: Expr; raw: boolean; url: boolean; attr: boolean; at: number; src: string }
   | { k: 'if'; branches: Array<{ cond: Expr; body: Node[]; at: number }>; otherwise: Node[] | null; at: number }
   | { k: 'each'; e: Expr; name: string | null; body: Node[]; at: number }
   | { k: 'link'; index: number; parts: Array<TextPart | { k: 'out'; e: Expr; raw: boolean; at: number }>; at: number }
@@ -50,7 +50,8 @@ export function parse(tokens: HtmlToken[], src: string, part: string): Node[] {
     }
     if (!tok.statement) {
       const e = expr(tok, tok.body, 0);
-      body.push({ k: 'out', e, raw: tok.raw, url: tok.url === true, at: tok.at, src: tok.body.trim() });
+      body.push({ k: 'out', e, raw: tok.raw, url: tok.url === true, attr: tok.attr === true, at: tok.at,
+        src: tok.body.trim() });
       continue;
     }
     const m = /^(\s*)(if|elseif|else|end|each)\b/.exec(tok.body) as RegExpExecArray;

@@ -58,6 +58,14 @@ const ESC_TEST = /[&<>"'/]/;
 /** HTML-escape as SparkPost does (`/` included). */
 export const escapeHtml = (s: string): string => (ESC_TEST.test(s) ? s.replace(ESC_RE, (c) => ESC[c]) : s);
 
+const UNQUOTED = /[^A-Za-z0-9\u0100-\uFFFF]/g;
+/**
+ * Escape for an unquoted attribute value (OWASP's rule): every ASCII/Latin-1 character but letters and digits
+ * becomes `&#xHH;`, so no space, `=`, quote or backtick can end the value or start another attribute.
+ */
+export const escapeUnquoted = (s: string): string =>
+  s.replace(UNQUOTED, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
+
 const ATTR: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Escape for an attribute value, keeping `/` (a URL stays readable). */
 export const escapeAttr = (s: string): string => s.replace(/[&<>"']/g, (c) => ATTR[c]);

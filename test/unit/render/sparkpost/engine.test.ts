@@ -12,6 +12,16 @@ test('values are HTML-escaped in html parts, raw with triple curlies and in text
   assert.equal(render('{{ v }}', data, 'text'), data.v);
 });
 
+test('values in an unquoted attribute (or attribute-name position) cannot end it or add another attribute', () => {
+  const u = 'a onmouseover=alert(1) `x` "q\'';
+  assert.equal(render('<a title={{ u }}>t</a>', { u }),
+    '<a title=a&#x20;onmouseover&#x3D;alert&#x28;1&#x29;&#x20;&#x60;x&#x60;&#x20;&#x22;q&#x27;>t</a>');
+  assert.equal(render('<a title=x"{{ u }}">t</a>', { u: 'a b' }), '<a title=x"a&#x20;b">t</a>', 'a quote mid-value');
+  assert.equal(render('<img {{ u }}>', { u: 'onerror=x' }), '<img onerror&#x3D;x>');
+  assert.equal(render('<a title="{{ u }}" x=\'{{ u }}\'>{{ u }}</a>', { u: 'a b' }), '<a title="a b" x=\'a b\'>a b</a>');
+  assert.equal(render('<p title={{ u }}>', { u: 'Zoë 日本' }), '<p title=Zo&#xEB;&#x20;日本>');
+});
+
 test('paths: dots, quoted and variable keys, arrays from 1, # length, defaults with or', () => {
   const data = { a: { b: 'B', c: 'C' }, k: 'c', list: ['x', 'y'], n: null };
   assert.equal(render("{{a.b}} {{a['b']}} {{a[k]}} {{list[1]}}{{list[2]}} {{#list}} {{ n or 'dflt' }} {{ missing }}|", data), 'B B C xy 2 dflt |');
