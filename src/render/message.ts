@@ -10,7 +10,7 @@ import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseM
 import { buildMime, type Attachment } from './mime.js';
 import type { CompiledTemplate } from './template.js';
 import type { Personal } from './parts.js';
-import { createScope, withHooks, type RenderLimits, type RenderScope } from './sparkpost/index.js';
+import { createScope, setEnvFrom, withHooks, type RenderLimits, type RenderScope } from './sparkpost/index.js';
 import { createTracker, signToken, type Tracker } from './tracking.js';
 
 /** Job-level context shared by every recipient of a payload. */
@@ -38,8 +38,9 @@ export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string }
 /** Render, sign and size-check one message; throws MailstreamError on any failure. */
 export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
   const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: job.clickTracking, open: job.openTracking });
-  const p = personal(job, to, tracker);
+  const { p, sender } = personal(job, to, tracker);
   const from = parseMailbox(t.from(p), 'From');
+  sender(from.address);
   const fromDomain = domainOf(from.address);
   const subject = assertNoBreaks(t.subject(p), 'Subject');
   const replyTo = t.replyTo ? parseMailbox(t.replyTo(p), 'Reply-To') : null;
@@ -65,18 +66,24 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   return { raw, mailFrom: from.address, fromDomain };
 }
 
-/** One recipient's render input, built lazily: Eta's merged data or the SparkPost scope, not both. */
-function personal(job: JobContext, to: MessageTarget, tracker: Tracker): Personal {
+/**
+ * One recipient's render input, built lazily: Eta's merged data or the SparkPost scope, not both. `sender` gives
+ * the scope `env_from` / `return_path` once From has rendered; `address.name` is the row's `name` when it has one.
+ */
+function personal(job: JobContext, to: MessageTarget, tracker: Tracker): { p: Personal; sender: (a: string) => void } {
   let data: object | undefined;
   let scope: RenderScope | undefined;
-  return {
+  let envFrom: string | undefined;
+  const name = typeof to.data.name === 'string' ? to.data.name : undefined;
+  const p: Personal = {
     tracker, limits: job.limits,
     data: () => (data ??= job.strict ? strictData(deepMerge(job.globalData, to.data)) : deepMerge(job.globalData, to.data)),
     scope: () => (scope ??= withHooks(createScope({
-      recipient: { substitution_data: to.data, metadata: to.metadata, address: { email: to.email } },
-      job: { substitution_data: job.globalData, metadata: job.metadata }, json: true, strict: job.strict,
+      recipient: { substitution_data: to.data, metadata: to.metadata, address: { email: to.email, name } },
+      job: { substitution_data: job.globalData, metadata: job.metadata }, json: true, strict: job.strict, envFrom,
     }), { link: (i, url) => tracker.link(i, [url]), pixel: () => tracker.pixel() })),
   };
+  return { p, sender: (a) => { envFrom = a; if (scope) setEnvFrom(scope, a); } };
 }
 
 /** RFC 2369 + RFC 8058 one-click unsubscribe headers, the URL carrying a signed token. */

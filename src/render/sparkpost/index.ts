@@ -15,7 +15,7 @@ import { own, print } from './values.js';
 
 export { TemplateRenderError, TemplateSyntaxError } from './errors.js';
 export { DEFAULT_LIMITS, type RenderLimits } from './limits.js';
-export { createScope, withHooks, type RenderHooks, type RenderScope, type ScopeInput } from './scope.js';
+export { createScope, setEnvFrom, withHooks, type RenderHooks, type RenderScope, type ScopeInput } from './scope.js';
 
 /** How a part is compiled: its name (for errors) and whether values are HTML-escaped. */
 export interface CompileOptions {

@@ -103,6 +103,16 @@ function withDataAddress(reserved: Record<string, unknown>, layers: unknown[], r
   return out;
 }
 
+/**
+ * Set `env_from` and `return_path` on a built scope: the renderer learns the envelope sender only once the From
+ * part has rendered (with this same scope), and building the scope again would cost every message.
+ */
+export function setEnvFrom(scope: RenderScope, envFrom: string): void {
+  const reserved = scope.reserved as Map<string, unknown>;
+  reserved.set('env_from', envFrom);
+  reserved.set('return_path', envFrom);
+}
+
 /** The same scope with the renderer's per-message hooks attached. */
 export function withHooks(scope: RenderScope, hooks: RenderHooks): RenderScope {
   // the same shape as createScope's, so the engine's property reads stay monomorphic

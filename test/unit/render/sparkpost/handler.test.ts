@@ -98,3 +98,23 @@ test('precedence through the renderer: recipient data > job globalData > recipie
   assert.match(String(a.html), /<p>New York\|WA\|21201\|US<\/p>/);
   assert.equal(b.subject, 'Hello, Seattle!');
 });
+
+// reserved variables in a real message: env_from / return_path are the rendered envelope sender, address.name the row's
+test('env_from, return_path and address.name render in the subject, text and HTML of a real message', async () => {
+  const p = payload({
+    content: sparkpost({ mjml: null, from: '{{ shop or "Shop" }} <{{ box }}@shop.example>',
+      subject: 'To {{ address.name or "nobody" }} from {{ env_from }}',
+      text: 'Name={{ address.name }} Email={{ address.email }} Return={{ return_path }}',
+      html: '<html><body><p>Dear {{ address.name or "customer" }}, bounces go to {{ return_path }}</p></body></html>' }),
+    rows: [{ name: 'Ann <Lee>', box: 'news' }, { box: 'offers' }],
+  });
+  const res = await render(p);
+  assert.deepEqual(res.events.map((e) => e.reason), []);
+  const [ann, anon] = await Promise.all(res.rendered.map((m) => simpleParser(m.raw)));
+  assert.equal(res.rendered[0].mailFrom, 'news@shop.example');
+  assert.equal(ann.subject, 'To Ann <Lee> from news@shop.example');
+  assert.equal(ann.text?.trim(), 'Name=Ann <Lee> Email=user1@Dest.example Return=news@shop.example');
+  assert.match(decodeHtml(String(ann.html)), /Dear Ann <Lee>, bounces go to news@shop\.example/);
+  assert.equal(anon.subject, 'To nobody from offers@shop.example', 'a row without name: address.name is empty');
+  assert.match(decodeHtml(String(anon.html)), /Dear customer, bounces go to offers@shop\.example/);
+});
