@@ -10,9 +10,11 @@ export interface Mailbox { name: string; address: string }
 
 const ADDR = /^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+$/;
 
-/** Refuse CR/LF (and NUL) in a substituted header value: it would start a new header. */
+/** Refuse CR/LF (and NUL) in a substituted header value: it would start a new header (a render error, code 3001). */
 export function assertNoBreaks(value: string, header: string): string {
-  if (/[\r\n\0]/.test(value)) throw new MailstreamError('MS_ERR_TEMPLATE', `header injection refused: CR/LF in ${header}`);
+  if (/[\r\n\0]/.test(value)) {
+    throw new MailstreamError('MS_ERR_TEMPLATE_RENDER', `header injection refused: CR/LF in ${header}`);
+  }
   return value;
 }
 
@@ -23,7 +25,10 @@ export function parseMailbox(value: string, header: string): Mailbox {
   let name = m ? m[1].trim() : '';
   const address = (m ? m[2] : v).trim();
   if (name.length > 1 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
-  if (!ADDR.test(address)) throw new MailstreamError('MS_ERR_TEMPLATE', `${header}: invalid address ${JSON.stringify(address)}`);
+  // the value is rendered per recipient: a bad address is that recipient's render error
+  if (!ADDR.test(address)) {
+    throw new MailstreamError('MS_ERR_TEMPLATE_RENDER', `${header}: invalid address ${JSON.stringify(address)}`);
+  }
   return { name, address };
 }
 

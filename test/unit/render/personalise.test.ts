@@ -34,7 +34,7 @@ test('header injection: CR/LF from data in the subject is refused as render_fail
   const res = await render(payload({ rows: [{ name: 'x\r\nBcc: victim@evil.example' }, { name: 'ok' }] }));
   assert.equal(res.rendered.length, 1);
   assert.equal(res.events[0].type, 'render_failed');
-  assert.match(res.events[0].reason ?? '', /^MS_ERR_TEMPLATE: header injection refused: CR\/LF in Subject/);
+  assert.match(res.events[0].reason ?? '', /^MS_ERR_TEMPLATE_RENDER: header injection refused: CR\/LF in Subject/);
   assert.ok(!res.rendered.some((m) => text(m.raw).includes('victim@evil.example')));
 });
 

@@ -118,3 +118,20 @@ test('env_from, return_path and address.name render in the subject, text and HTM
   assert.equal(anon.subject, 'To nobody from offers@shop.example', 'a row without name: address.name is empty');
   assert.match(decodeHtml(String(anon.html)), /Dear customer, bounces go to offers@shop\.example/);
 });
+
+// header injection is a render error (SparkPost code 3001) for that recipient only
+test('CR/LF substituted into the Subject or From fails that recipient with MS_ERR_TEMPLATE_RENDER; the rest render',
+  async () => {
+  const p = payload({
+    content: sparkpost({ mjml: null, html: '<p>Hi</p>', subject: 'Hi {{ name }}', from: '{{ shop }} <news@shop.example>' }),
+    rows: [{ name: 'x\r\nBcc: victim@evil.example', shop: 'S' }, { name: 'ok', shop: 'S\nBcc: victim@evil.example' },
+      { name: 'ok', shop: 'S' }],
+  });
+  const res = await render(p);
+  assert.deepEqual(res.events.map((e) => [e.type, e.messageId, e.reason]), [
+    ['render_failed', p.recipients[0].messageId, 'MS_ERR_TEMPLATE_RENDER: header injection refused: CR/LF in Subject'],
+    ['render_failed', p.recipients[1].messageId, 'MS_ERR_TEMPLATE_RENDER: header injection refused: CR/LF in From'],
+  ]);
+  assert.deepEqual(res.rendered.map((m) => m.messageId), [p.recipients[2].messageId]);
+  assert.ok(!res.rendered[0].raw.toString().includes('victim@evil.example'));
+});
