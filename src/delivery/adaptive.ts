@@ -125,6 +125,21 @@ export function createAdaptive(opts: { now: () => number }) {
       Object.assign(s, { conn: s.maxConn, ratePerSec: s.maxRatePerSec, suspendedUntil: 0 });
       return event(scope, s, old, `lifted by ${by}`, null);
     },
+    /** True while a throttle or suspension of the scope is in force (its queue must keep its state). */
+    inForce(scope: string): boolean {
+      const s = states.get(scope);
+      const now = opts.now();
+      return Boolean(s && (s.throttledUntil > now || s.suspendedUntil > now));
+    },
+    /** Forget a scope that is back to its configured limits with nothing in force; false, and kept, otherwise. */
+    evict(scope: string): boolean {
+      const s = states.get(scope);
+      if (!s) return true;
+      const now = opts.now();
+      if (s.throttledUntil > now || s.suspendedUntil > now || s.conn < s.maxConn || s.ratePerSec !== s.maxRatePerSec) return false;
+      states.delete(scope);
+      return true;
+    },
     /** Scopes with an adjustment in force, for status pages. */
     scopes(): string[] { return [...states.keys()]; },
   };

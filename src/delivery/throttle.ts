@@ -15,6 +15,8 @@ export interface TokenBucket {
   setRate(rate: Rate, burst?: number): void;
   /** Tokens available now. */
   available(): number;
+  /** True when the bucket has refilled to its burst (forgetting it then changes nothing). */
+  full(): boolean;
 }
 
 /** Burst when none is given: one second's worth of the rate, at least one token. */
@@ -44,6 +46,7 @@ export function createTokenBucket(rate: Rate, opts: { now: () => number; burst?:
       tokens = Math.min(tokens, burst);
     },
     available() { refill(); return tokens; },
+    full() { refill(); return tokens >= burst; },
   };
 }
 
@@ -51,8 +54,8 @@ export function createTokenBucket(rate: Rate, opts: { now: () => number; burst?:
 export interface Limiters {
   /** Take from the scope's bucket at this rate (a null rate is unlimited). */
   take(scope: string, rate: Rate | null, n?: number): Take;
-  /** Forget a scope (e.g. a queue that went idle). */
-  drop(scope: string): void;
+  /** Forget a scope whose bucket is full again (a queue that went idle); false, and kept, while it refills. */
+  drop(scope: string): boolean;
   /** Number of live scopes. */
   size(): number;
 }
@@ -69,10 +72,18 @@ export function createLimiters(opts: { now: () => number }): Limiters {
       if (entry.key !== key) { entry.bucket.setRate(rate); entry.key = key; }
       return entry.bucket.take(n);
     },
-    drop(scope) { buckets.delete(scope); },
+    drop(scope) {
+      const entry = buckets.get(scope);
+      if (entry && !entry.bucket.full()) return false;
+      buckets.delete(scope);
+      return true;
+    },
     size() { return buckets.size; },
   };
 }
+
+/** Wait for a token of `scope` at `rate` (null: unlimited); `busy(scope)` is true while callers wait in its line. */
+export type TokenQueue = ((scope: string, rate: Rate | null, priority?: boolean) => Promise<void>) & { busy(scope: string): boolean };
 
 /**
  * Waiting in line for tokens: per scope, callers are served first come first served, a priority (transactional)
@@ -80,7 +91,7 @@ export function createLimiters(opts: { now: () => number }): Limiters {
  * of queued messages of a throttled destination cost one timer, not hundreds of wake-ups per token. The rate is the
  * one the latest caller passed (the adaptive controller may have lowered it meanwhile).
  */
-export function createTokenQueue(limiters: Limiters, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
+export function createTokenQueue(limiters: Limiters, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): TokenQueue {
   interface Line { high: Array<() => void>; low: Array<() => void>; rate: Rate }
   const lines = new Map<string, Line>();
   const pump = async (scope: string, line: Line): Promise<void> => {
@@ -91,7 +102,7 @@ export function createTokenQueue(limiters: Limiters, sleep = (ms: number) => new
     }
     lines.delete(scope);
   };
-  return (scope: string, rate: Rate | null, priority = false): Promise<void> => {
+  const take = (scope: string, rate: Rate | null, priority = false): Promise<void> => {
     if (!rate) return Promise.resolve();
     let line = lines.get(scope);
     if (!line && limiters.take(scope, rate).ok) return Promise.resolve();
@@ -103,4 +114,5 @@ export function createTokenQueue(limiters: Limiters, sleep = (ms: number) => new
       if (fresh) { lines.set(scope, line); void pump(scope, line); }
     });
   };
+  return Object.assign(take, { busy: (scope: string) => lines.has(scope) });
 }

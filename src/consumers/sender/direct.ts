@@ -8,7 +8,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import {
   createAdaptive, createDailyCounter, createLimiters, createTokenQueue, createMxResolver, dnsReply, pickBinding, resolveShaping, scopeOf, shardSuffix, shardsOf,
-  type EffectiveLimits, type MxResult, type Shaping,
+  type EffectiveLimits, type MxHost, type MxResult, type QueueKey, type Shaping,
 } from '../../delivery/index.js';
 import type { Event } from '../../generated/types.js';
 import type { ServerSpec } from '../../delivery/dns-query.js';
@@ -16,14 +16,19 @@ import { createConnectionGate, createRelayTransport, type ConnectionGate, type S
 import { createHostState, orderHosts, tryHosts } from './mx-hosts.js';
 
 /** Options of a direct transport. */
-export interface DirectOptions { shaping: Shaping; dnsServers: readonly ServerSpec[]; port: number; now?: () => number; connectTimeoutMs?: number }
+export interface DirectOptions {
+  shaping: Shaping; dnsServers: readonly ServerSpec[]; port: number; now?: () => number; connectTimeoutMs?: number;
+  /** A queue idle this long (nothing in flight or waiting, no throttle or suspension in force) is forgotten (ms, default 300 000). */
+  idleEvictMs?: number;
+}
 
 /** One queue: a pool per MX host address of the site, all behind one connection gate. */
 interface Queue { gate: ConnectionGate; hosts: Map<string, SmtpTransport>; maxConnections: number }
 
 /** How long a host of a multi-host queue waits for a slot held by the others before the next host is tried (ms). */
 const SLOT_WAIT_MS = 2_000;
-
+/** How often idle queues are looked for, at most (ms). */
+const SWEEP_MAX_MS = 30_000;
 
 /** A deferral that never reached SMTP (no binding, suspended queue, unresolvable MX host). */
 const localDefer = (text: string, reason: string, mxHost = ''): SmtpOutcome =>
@@ -59,6 +64,25 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
   const take = createTokenQueue(limiters);
 
   const mxHosts = createHostState(now);
+  // sends in flight and the last use of every queue scope that holds any state (pools, buckets, adaptive, hosts)
+  const activity = new Map<string, { active: number; last: number }>();
+  const idleMs = opts.idleEvictMs ?? 300_000;
+
+  /** Forget each part of every idle queue that can be forgotten; a scope leaves `activity` once nothing of it is held. */
+  const sweep = (): void => {
+    const t = now();
+    for (const [scope, a] of activity) {
+      if (a.active > 0 || t - a.last < idleMs || adaptive.inForce(scope)) continue;
+      if (take.busy(`msg:${scope}`) || take.busy(`conn:${scope}`)) continue;
+      const q = queues.get(scope);
+      // closing the pools ends their idle connections (QUIT) rather than waiting for the remote's timeout
+      if (q) { for (const tr of q.hosts.values()) tr.close(); queues.delete(scope); }
+      const gone = [limiters.drop(`msg:${scope}`), limiters.drop(`conn:${scope}`), adaptive.evict(scope), mxHosts.forget(scope)];
+      if (gone.every(Boolean)) activity.delete(scope);
+    }
+  };
+  const timer = setInterval(sweep, Math.min(SWEEP_MAX_MS, Math.max(50, idleMs / 2)));
+  timer.unref();
 
   // One gate per queue and one pool per MX host behind it; rebuilt (the old pools closed once idle) when the adaptive connection limit changes.
   const queueFor = (scope: string, ip: string, local: string, mxHost: string, limits: EffectiveLimits, maxConnections: number, hostCount = 1): SmtpTransport => {
@@ -107,39 +131,59 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
       const scope = scopeOf(key);
       const mxHost = r.hosts[0]!.exchange;
       const limits = resolveShaping(shaping, { domain, mxHost, binding: pick.binding.name });
-      if (adaptive.isSuspended(key)) return { ...localDefer(`queue ${scope} suspended by adaptive shaping`, `MS_SUSPENDED: ${scope}`, mxHost), binding: key.binding };
-      const current = adaptive.current(key, limits);
-      await take(`msg:${scope}`, current.maxMessageRate, ctx?.priority);
-      // every MX host of the site shares the queue's gate, limiters and adaptive state; the next one only when this one gave no SMTP reply
-      const events: Event[] = [];
-      const hosts = orderHosts(r.hosts, (h) => mxHosts.rank(`${scope} ${h}`), (h) => mxHosts.isDown(`${scope} ${h}`));
-      const res = await tryHosts(domain, hosts, async (host) => {
-        const found = await mx.addresses(host);
-        if (found.kind !== 'ok') {
-          const why = found.kind === 'none' ? `no A or AAAA record for ${host}` : `${found.error} resolving ${host}`;
-          return { ...dnsOutcome({ kind: 'tempfail', error: why }, domain), mxHost: host, noSession: 'host' as const };
-        }
-        const routes = reachable(found.addresses, limits.binding);
-        if (!routes.length) {
-          return { ...localDefer(`no address of ${host} is reachable from binding ${limits.binding.name}`, `MS_ERR_NO_BINDING: ${host} has no address of the binding's family`, host), noSession: 'host' as const };
-        }
-        // the host's next address (IPv6 after IPv4) only when this one gave no SMTP reply
-        let out!: SmtpOutcome;
-        for (const [ip, local] of routes) {
-          out = await queueFor(scope, ip, local, host, limits, current.maxConnections, r.hosts.length).send(mailFrom, rcptTo, raw);
-          if (out.noSession !== 'host') break;
-        }
-        if (out.noSession === 'host') mxHosts.failed(`${scope} ${host}`); else if (!out.noSession) mxHosts.answered(`${scope} ${host}`);
-        const ev = out.network && out.code == null ? null : adaptive.onReply(key, limits, { code: out.code, enhancedCode: out.enhancedCode, response: out.response });
-        if (ev) events.push(ev);
-        return out;
-      });
-      if (res.ok) daily.add(key.binding);
-      return { ...res, binding: key.binding, events: events.length ? events : undefined };
+      const used = activity.get(scope) ?? { active: 0, last: 0 };
+      activity.set(scope, used);
+      used.active++;
+      try {
+        return await sendOn(key, scope, mxHost, limits, r.hosts, mailFrom, rcptTo, raw, ctx);
+      } finally {
+        used.active--;
+        used.last = now();
+      }
     },
     close() {
+      clearInterval(timer);
       for (const q of queues.values()) for (const t of q.hosts.values()) t.close();
     },
     lift: (scope, by) => adaptive.lift(scope, by),
+    destinations: () => activity.size,
+    sweep,
   };
+
+  /** One message on queue `scope`: suspension, message rate, then the MX hosts in order. */
+  async function sendOn(
+    key: QueueKey, scope: string, mxHost: string, limits: EffectiveLimits, mxList: MxHost[],
+    mailFrom: string, rcptTo: string, raw: Buffer, ctx?: SendContext,
+  ): Promise<SmtpOutcome> {
+    const { domain } = key;
+    if (adaptive.isSuspended(key)) return { ...localDefer(`queue ${scope} suspended by adaptive shaping`, `MS_SUSPENDED: ${scope}`, mxHost), binding: key.binding };
+    const current = adaptive.current(key, limits);
+    await take(`msg:${scope}`, current.maxMessageRate, ctx?.priority);
+    // every MX host of the site shares the queue's gate, limiters and adaptive state; the next one only when this one gave no SMTP reply
+    const events: Event[] = [];
+    const hosts = orderHosts(mxList, (h) => mxHosts.rank(`${scope} ${h}`), (h) => mxHosts.isDown(`${scope} ${h}`));
+    const res = await tryHosts(domain, hosts, async (host) => {
+      const found = await mx.addresses(host);
+      if (found.kind !== 'ok') {
+        const why = found.kind === 'none' ? `no A or AAAA record for ${host}` : `${found.error} resolving ${host}`;
+        return { ...dnsOutcome({ kind: 'tempfail', error: why }, domain), mxHost: host, noSession: 'host' as const };
+      }
+      const routes = reachable(found.addresses, limits.binding);
+      if (!routes.length) {
+        return { ...localDefer(`no address of ${host} is reachable from binding ${limits.binding.name}`, `MS_ERR_NO_BINDING: ${host} has no address of the binding's family`, host), noSession: 'host' as const };
+      }
+      // the host's next address (IPv6 after IPv4) only when this one gave no SMTP reply
+      let out!: SmtpOutcome;
+      for (const [ip, local] of routes) {
+        out = await queueFor(scope, ip, local, host, limits, current.maxConnections, mxList.length).send(mailFrom, rcptTo, raw);
+        if (out.noSession !== 'host') break;
+      }
+      if (out.noSession === 'host') mxHosts.failed(`${scope} ${host}`); else if (!out.noSession) mxHosts.answered(`${scope} ${host}`);
+      const ev = out.network && out.code == null ? null : adaptive.onReply(key, limits, { code: out.code, enhancedCode: out.enhancedCode, response: out.response });
+      if (ev) events.push(ev);
+      return out;
+    });
+    if (res.ok) daily.add(key.binding);
+    return { ...res, binding: key.binding, events: events.length ? events : undefined };
+  }
 }

@@ -12,6 +12,7 @@ import type { TopicName } from '../../topics/index.js';
 import { createStage, type StageDeps, type Stage, type StageSpec } from '../shell/index.js';
 import { createSendHandler, failedEvent, type SuppressionSet } from './handler.js';
 import { createDirectTransport } from './direct.js';
+import { liveTransports } from './metrics.js';
 import { createRelayTransport, type SmtpTransport } from './transport.js';
 
 /** Topics every sender lane writes. */
@@ -25,8 +26,9 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
     maxConnections: cfg.smtpMaxConnections, maxMessages: cfg.smtpMaxMessagesPerConnection,
   });
   const smtp = transport ?? (cfg.deliveryMode === 'direct'
-    ? createDirectTransport({ shaping, dnsServers: cfg.dnsServers, port: cfg.smtpPort })
+    ? createDirectTransport({ shaping, dnsServers: cfg.dnsServers, port: cfg.smtpPort, idleEvictMs: cfg.senderIdleEvictMs })
     : relay());
+  liveTransports.add(smtp);
   // relay mode: the priority lane has its own pool of connections, so bulk mail queued for the relay never delays it
   const prioritySmtp = transport || cfg.deliveryMode === 'direct' ? smtp : relay();
   // the table from the topic, plus what this instance just suppressed (before the topic round-trip)
@@ -79,6 +81,7 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
     ],
     async close() {
       smtp.close();
+      liveTransports.delete(smtp);
       if (prioritySmtp !== smtp) prioritySmtp.close();
       if (table) await (await table).stop();
       if (control) await (await control)();

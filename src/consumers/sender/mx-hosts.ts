@@ -17,14 +17,24 @@ export function orderHosts(hosts: MxHost[], rank: (exchange: string) => number, 
   return [...order.filter((h) => !isDown(h)), ...order.filter(isDown)];
 }
 
-/** Per (queue, host) key: a random rank, drawn once, and whether it gave no SMTP reply within the last `downMs` (default 60 s). */
+/**
+ * Per (queue, host) key ("<scope> <host>"): a random rank, drawn once, and whether it gave no SMTP reply within the
+ * last `downMs` (default 60 s). Held per queue so an idle queue's hosts are forgotten with it (`forget`).
+ */
 export function createHostState(now: () => number, random: () => number = Math.random, downMs = 60_000, maxEntries = 50_000) {
-  const hosts = new Map<string, { rank: number; downUntil: number }>();
+  const queues = new Map<string, Map<string, { rank: number; downUntil: number }>>();
+  let size = 0;
   const get = (key: string) => {
-    let h = hosts.get(key);
+    const at = key.lastIndexOf(' ');
+    const [scope, host] = [key.slice(0, at), key.slice(at + 1)];
+    let q = queues.get(scope);
+    let h = q?.get(host);
     if (!h) {
-      if (hosts.size >= maxEntries) hosts.delete(hosts.keys().next().value!);
-      hosts.set(key, (h = { rank: random(), downUntil: 0 }));
+      // the cap still bounds a run whose queues never go idle: the oldest queue's hosts go first
+      if (size >= maxEntries) { const [oldest, hosts] = queues.entries().next().value!; size -= hosts.size; queues.delete(oldest); }
+      if (!q || !queues.has(scope)) queues.set(scope, (q = new Map()));
+      q.set(host, (h = { rank: random(), downUntil: 0 }));
+      size++;
     }
     return h;
   };
@@ -37,6 +47,18 @@ export function createHostState(now: () => number, random: () => number = Math.r
     failed: (key: string): void => { get(key).downUntil = now() + downMs; },
     /** The host answered. */
     answered: (key: string): void => { get(key).downUntil = 0; },
+    /** Forget a queue's hosts unless one is still down; false, and kept, then. */
+    forget(scope: string): boolean {
+      const q = queues.get(scope);
+      if (!q) return true;
+      const t = now();
+      for (const h of q.values()) if (h.downUntil > t) return false;
+      size -= q.size;
+      queues.delete(scope);
+      return true;
+    },
+    /** (queue, host) keys held. */
+    size: (): number => size,
   };
 }
 

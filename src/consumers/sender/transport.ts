@@ -32,6 +32,10 @@ export interface SmtpTransport {
   close(): void;
   /** Operator lift of an adaptive throttle or suspension (direct mode); the shaping_adjusted event, or null when nothing was held. */
   lift?(scope: string, by: string): Event | null;
+  /** Destination queues holding state now (direct mode). */
+  destinations?(): number;
+  /** Forget the queues idle past the idle timeout now (direct mode; a timer also does it). */
+  sweep?(): void;
 }
 
 /** Options of a relay transport. */
