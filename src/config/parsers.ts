@@ -3,9 +3,6 @@ import net from 'node:net';
 import { z } from 'zod';
 import { catalogue } from '../lib/errors.js';
 
-/** A parser of one variable's raw string. */
-export type Parser<T = unknown> = z.ZodType<T, string>;
-
 /** Any string. */
 export const str = z.string();
 /** A string; empty means unset. */

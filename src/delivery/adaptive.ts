@@ -144,6 +144,3 @@ export function createAdaptive(opts: { now: () => number }) {
     scopes(): string[] { return [...states.keys()]; },
   };
 }
-
-/** The adaptive controller's type. */
-export type AdaptiveController = ReturnType<typeof createAdaptive>;

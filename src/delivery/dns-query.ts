@@ -35,10 +35,6 @@ export function parseServer(s: string): NameServer {
   return { host: host!, port: Number(port ?? 53) };
 }
 
-/** "host:port", or "[v6]:port" for an IPv6 address. */
-export const formatServer = (s: ServerSpec): string =>
-  typeof s === 'string' ? s : net.isIPv6(s.host) ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
-
 function udpQuery(ns: NameServer, query: Buffer, id: number, timeoutMs: number): Promise<Reply> {
   const socket = dgram.createSocket(net.isIPv6(ns.host) ? 'udp6' : 'udp4');
   let timer: NodeJS.Timeout | undefined;

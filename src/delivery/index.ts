@@ -15,6 +15,8 @@
  *     rebuild the queue's pools when current().maxConnections changed; skip the queue while isSuspended.
  *  7. 4xx / network: nextAttempt({attempt, acceptedAt, now, schedule: limits.retry, maxAgeMs}) → re-publish
  *     on the retry topic with notBefore, or an `expired` event. 5xx: `bounced` with the bounce class.
+ *  8. A queue idle for SENDER_IDLE_EVICT_MS with nothing in force is forgotten (limiters.drop, adaptive.evict,
+ *     the host state's forget), so memory follows the live destinations.
  */
 export * from './bounce.js';
 export * from './units.js';

@@ -118,6 +118,3 @@ export function createMxResolver(opts: MxOptions = {}) {
     hostsCached(): number { return hostCache.size(); },
   };
 }
-
-/** The resolver's type. */
-export type MxResolver = ReturnType<typeof createMxResolver>;

@@ -87,8 +87,6 @@ export const shapingSchema = z.strictObject({
 export type ShapingFile = z.output<typeof shapingSchema>;
 /** The limits of one level as parsed. */
 export type LevelLimits = z.output<typeof level>;
-/** One domain's settings as parsed: its limits and its shard count. */
-export type DomainLimits = z.output<typeof domainLevel>;
 /** One adaptive rule as parsed. */
 export type AdaptiveRule = z.output<typeof rule>;
 /** One binding as parsed. */

@@ -1,10 +1,7 @@
 /** The event sink's pure core: the flat event record as a ClickHouse `events` row. */
 import type { Event } from '../../generated/types.js';
 
-/** One row of the ClickHouse events table (see src/clickhouse/migrations/001_events.sql). */
-export type EventRow = ReturnType<typeof toRow>;
-
-/** Map an event to its row; nulls become '' for String columns, stay null for Nullable numbers. */
+/** Map an event to its row of the ClickHouse events table (src/clickhouse/migrations/001_events.sql); nulls become '' for String columns, stay null for Nullable numbers. */
 export function toRow(e: Event) {
   return {
     event_id: e.eventId, type: e.type, ts: Math.floor(e.ts / 1000), ts_ms: e.ts, job_id: e.jobId,

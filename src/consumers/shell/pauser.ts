@@ -59,6 +59,3 @@ export function createPauser(consumer: Pick<Consumer, 'pause' | 'resume' | 'seek
     stop(): void { stopping = true; for (const w of paused.values()) if (w.timer) clearTimeout(w.timer); },
   };
 }
-
-/** A stage's pauser. */
-export type Pauser = ReturnType<typeof createPauser>;

@@ -19,8 +19,3 @@ test('a message past max age, or whose next try would fall after it, expires', (
   assert.equal(nextAttempt({ attempt: 9, acceptedAt: 0, now: 72 * H - 1000, schedule, maxAgeMs: 72 * H }).kind, 'expired');
   assert.deepEqual(nextAttempt({ attempt: 1, acceptedAt: 0, now: 1000, schedule, maxAgeMs: 72 * H }), { kind: 'retry', notBefore: 61_000, delayMs: 60_000 });
 });
-
-test('jitter spreads the delay within ±jitter, deterministically for a given random source', () => {
-  const at = (r: number) => nextAttempt({ attempt: 1, acceptedAt: 0, now: 0, schedule, maxAgeMs: H, jitter: 0.2, random: () => r });
-  assert.deepEqual([at(0), at(0.5), at(0.999999)].map((n) => (n.kind === 'retry' ? n.delayMs : -1)), [48_000, 60_000, 72_000]);
-});
