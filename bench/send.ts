@@ -23,37 +23,39 @@ const SIZE = 4000;
 const BATCH = 150; // ~600 KB per produce request, under the topic's max.message.bytes
 
 /** A ~4 KB RFC 5322 message for one recipient. */
-function rawMessage(jobId: string, i: number, rcpt: string): Buffer {
+function rawMessage(jobId: string, i: number, rcpt: string, size = SIZE): Buffer {
   const head = `From: Bench <news@shop.example>\r\nTo: <${rcpt}>\r\nSubject: Bench ${i}\r\nMessage-ID: <${jobId}.${i}@shop.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n`;
   const line = `${'Lorem ipsum dolor sit amet, consectetur adipiscing elit '.repeat(1)}${i}\r\n`;
-  return Buffer.from(head + line.repeat(Math.ceil((SIZE - head.length) / line.length)));
+  return Buffer.from(head + line.repeat(Math.max(1, Math.ceil((size - head.length) / line.length))));
 }
 
-/** Produce N rendered messages for `jobId`, the recipients spread over `domains`. */
-async function prefill(cfg: Awaited<ReturnType<typeof prepare>>['cfg'], jobId: string, n: number, domains: string[]): Promise<void> {
+/** Produce N rendered messages for `jobId`, row i to `domainOf(i)`, streamed (a few batches in memory at a time). */
+export async function prefill(cfg: Awaited<ReturnType<typeof prepare>>['cfg'], jobId: string, n: number,
+  domainOf: (row: number) => string, size = SIZE): Promise<void> {
   const rt = await connectRuntime(cfg, 'bench');
   try {
     const t = topic(rt.topicPrefix, 'rendered');
     const codec = await createCodec<RenderedMessage>(rt.registry, t);
     const acceptedAt = Date.now();
-    const batches: Array<Array<{ key: string; value: Buffer }>> = [];
-    for (let i = 0; i < n; i += BATCH) {
-      batches.push(Array.from({ length: Math.min(BATCH, n - i) }, (_, k) => {
-        const row = i + k; const domain = domains[row % domains.length]!; const rcptTo = `user${row}@${domain}`;
-        const value: RenderedMessage = {
-          messageId: `${jobId}.${row}`, jobId, kind: 'bulk', tenant: 'default', campaignId: null, rowNumber: row, mailFrom: 'bounce@shop.example',
-          rcptTo, domain, ipPool: null, raw: rawMessage(jobId, row, rcptTo), acceptedAt, attempt: 0, notBefore: 0,
-        };
-        return { key: domain, value: codec.encode(value) };
-      }));
-    }
-    for (let i = 0; i < batches.length; i += 4) {
-      await Promise.all(batches.slice(i, i + 4).map((messages) => rt.producer.send({ topic: t.name, acks: -1, messages })));
+    const batch = (from: number) => Array.from({ length: Math.min(BATCH, n - from) }, (_, k) => {
+      const row = from + k; const domain = domainOf(row); const rcptTo = `user${row}@${domain}`;
+      const value: RenderedMessage = {
+        messageId: `${jobId}.${row}`, jobId, kind: 'bulk', tenant: 'default', campaignId: null, rowNumber: row,
+        mailFrom: 'bounce@shop.example', rcptTo, domain, ipPool: null, raw: rawMessage(jobId, row, rcptTo, size),
+        acceptedAt, attempt: 0, notBefore: 0,
+      };
+      return { key: domain, value: codec.encode(value) };
+    });
+    for (let i = 0; i < n; i += 4 * BATCH) {
+      const sends = [0, 1, 2, 3].map((j) => i + j * BATCH).filter((from) => from < n)
+        .map((from) => rt.producer.send({ topic: t.name, acks: -1, messages: batch(from) }));
+      await Promise.all(sends);
     }
   } finally { await rt.close(); }
 }
 
-async function delivered(ch: ClickHouseClient, jobId: string): Promise<{ n: number; spanS: number }> {
+/** ClickHouse's count of distinct delivered events for `jobId`, and the span from first to last, in seconds. */
+export async function delivered(ch: ClickHouseClient, jobId: string): Promise<{ n: number; spanS: number }> {
   const rs = await ch.query({ query: `SELECT uniqExact(event_id) AS n, (max(ts_ms) - min(ts_ms)) / 1000 AS s FROM events WHERE job_id = ${quote(jobId)} AND type = 'delivered'`, format: 'JSONEachRow' });
   const [r] = await rs.json<{ n: string | number; s: number }>();
   return { n: Number(r?.n ?? 0), spanS: Number(r?.s ?? 0) };
@@ -63,7 +65,7 @@ async function delivered(ch: ClickHouseClient, jobId: string): Promise<{ n: numb
 async function run(n: number, env: Record<string, string>, domains: string[]): Promise<{ seconds: number; msgPerSec: number; deliveredSpanMsgPerSec: number }> {
   const { cfg, env: wenv } = await prepare(env);
   const jobId = `bench-send-${randomUUID()}`;
-  await prefill(cfg, jobId, n, domains);
+  await prefill(cfg, jobId, n, (row) => domains[row % domains.length]!);
   const ch = createClickhouse(cfg);
   const started = Date.now();
   const worker = await spawnWorker(['sender', 'event-sink'], wenv);
