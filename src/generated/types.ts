@@ -1,5 +1,23 @@
 // Generated from schemas/*.avsc and topics/*.yaml by `npm run gen`. Do not edit: change the schema or topic file and regenerate.
 
+/** A REST/SMTP API key, stored only as a hash. On the compacted api-keys topic keyed by keyId; revoked keys stay as records with revokedAt set. */
+export interface ApiKey {
+  /** SHA-256 of the key, hex; the key itself is never stored. */
+  keyId: string;
+  /** Tenant every call made with this key acts for. */
+  tenant: string;
+  /** Operator's label for the key. */
+  label: string;
+  /** The key's first 4 characters, to tell keys apart in listings. */
+  shortKey: string;
+  /** Granted scopes, e.g. transmissions:modify; empty means all. */
+  scopes: Array<string>;
+  /** When created, ms since the Unix epoch. */
+  createdAt: number;
+  /** When revoked, ms since the Unix epoch; a revoked key authenticates nothing. */
+  revokedAt: null | number;
+}
+
 /** A file attached to a transactional message, or an inline image referenced by cid. */
 export interface Attachment {
   /** File name shown to the recipient. */
@@ -24,15 +42,15 @@ export interface Audience {
   uri: null | string;
   /** SQL query for format=sql; every column becomes substitution data. */
   query: null | string;
-  /** Inline recipients as a JSON array of objects, for format=inline. */
+  /** Inline rows as a JSON array of objects (format=inline), or recipients as a JSON array of {email, name, data, metadata} (format=recipients). */
   inline: null | string;
   /** Column or field that holds the address. */
   emailField: string;
 }
 
-export type AudienceFormat = 'csv' | 'jsonl' | 'sql' | 'inline';
+export type AudienceFormat = 'csv' | 'jsonl' | 'sql' | 'inline' | 'recipients';
 /** Every AudienceFormat value, in schema order. */
-export const AudienceFormatValues = ['csv', 'jsonl', 'sql', 'inline'] as const;
+export const AudienceFormatValues = ['csv', 'jsonl', 'sql', 'inline', 'recipients'] as const;
 
 /** What to send: a stored template reference or inline content. */
 export interface Content {
@@ -256,6 +274,8 @@ export interface Recipient {
   data: string;
   /** The recipient's metadata, a JSON object; below substitution data in template precedence. */
   metadata: string;
+  /** Display name for the To header and address.name; null: the data's name field, if any. */
+  name: null | string;
 }
 
 /** A complete RFC 5322 message for one recipient, ready for SMTP. Keyed by destination domain so one sender owns whole destinations. */
@@ -319,16 +339,26 @@ export interface Suppression {
   reason: null | string;
   /** When added, ms since the Unix epoch. */
   createdAt: number;
+  /** Applies to transactional messages (SparkPost type transactional). */
+  transactional: boolean;
+  /** Applies to bulk messages (SparkPost type non_transactional). */
+  nonTransactional: boolean;
 }
 
 export type SuppressionSource = 'hard_bounce' | 'complaint' | 'unsubscribe' | 'manual';
 /** Every SuppressionSource value, in schema order. */
 export const SuppressionSourceValues = ['hard_bounce', 'complaint', 'unsubscribe', 'manual'] as const;
 
-/** A stored template version. On the compacted templates topic, keyed by templateId; the latest record per key wins. */
+/** A stored template version. On the compacted templates topic, keyed by '<tenant>:<templateId>'; the latest record per key wins, a null value deletes it. */
 export interface Template {
-  /** Template ID. */
+  /** Template ID, unique within its tenant. */
   templateId: string;
+  /** Tenant the template belongs to; no other tenant can read or use it. */
+  tenant: string;
+  /** Human-readable name (SparkPost's template name). */
+  name: string;
+  /** Free-text description. */
+  description: string;
   /** Version, from 1, increasing. */
   version: number;
   /** When published, ms since the Unix epoch. */
@@ -382,6 +412,7 @@ export interface TemplateVersion {
 
 /** Logical topic name → the type of its values, from topics/*.yaml (value.schema). */
 export interface TopicValues {
+  'api-keys': ApiKey;
   'dead-letter': DeadLetter;
   'delivery-attempts': DeliveryAttempt;
   'events': Event;

@@ -35,19 +35,35 @@ const common = {
   metadata: z.record(z.string(), z.unknown()).default({}), options,
 };
 
+const displayName = z.string().max(256).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters').nullish();
+/** One listed recipient: address, display name, substitution data and metadata. */
+const recipient = z.strictObject({
+  email: z.string(), name: displayName, data: z.record(z.string(), z.unknown()).default({}),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+/** Most recipients one priority-lane payload carries; a longer list is split into several payloads. */
+export const PRIORITY_PAYLOAD_SIZE = 100;
+/** Most recipients one priority-lane request may list. */
+export const PRIORITY_MAX_RECIPIENTS = 10_000;
+
 /** A bulk send request. */
 export const bulkRequest = z.strictObject({
   ...common,
   audience: z.strictObject({
-    format: z.enum(['csv', 'jsonl', 'sql', 'inline']), uri: z.string().nullish(), query: z.string().nullish(),
-    inline: z.array(z.record(z.string(), z.unknown())).nullish(), emailField: z.string().default('email'),
+    format: z.enum(['csv', 'jsonl', 'sql', 'inline', 'recipients']), uri: z.string().nullish(), query: z.string().nullish(),
+    inline: z.array(z.record(z.string(), z.unknown())).nullish(), recipients: z.array(recipient).nullish(),
+    emailField: z.string().default('email'),
   }),
   payloadSize: z.number().int().min(1).max(10000).default(100),
 });
-/** A transactional send request: one recipient, priority lane. */
-export const transactionalRequest = z.strictObject({ ...common, recipient: z.strictObject({
-  email: z.string(), data: z.record(z.string(), z.unknown()).default({}), metadata: z.record(z.string(), z.unknown()).default({}),
-}) });
+/**
+ * A priority-lane send request: one recipient, or up to PRIORITY_MAX_RECIPIENTS, rendered ahead of bulk work.
+ * `kind` is the traffic class: transactional (the default) or a small bulk send that should not wait.
+ */
+export const transactionalRequest = z.strictObject({
+  ...common, recipient: recipient.optional(), recipients: z.array(recipient).min(1).max(PRIORITY_MAX_RECIPIENTS).optional(),
+  kind: z.enum(['transactional', 'bulk']).default('transactional'),
+}).refine((r) => !r.recipient !== !r.recipients, 'give recipient or recipients');
 
 /** Parse a request, or throw MS_ERR_VALIDATION listing every problem with its field path. */
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -71,6 +87,7 @@ const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPoo
 /** Publishes jobs. `opts.trust` is the caller's (default external: `engine: eta` refused, see trust.ts). */
 export interface JobProducer {
   sendBulk(input: unknown, opts?: ProducerCallOptions): Promise<{ jobId: string }>;
+  /** Priority lane; `messageId` is the first recipient's. Every address must be valid (the caller filters first). */
   sendTransactional(input: unknown, opts?: ProducerCallOptions): Promise<{ jobId: string; messageId: string }>;
 }
 
@@ -89,12 +106,13 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       assertEngineAllowed(r.content.engine, opts);
       if ((r.audience.format === 'csv' || r.audience.format === 'jsonl') && !r.audience.uri) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.uri: required for csv and jsonl');
       if (r.audience.format === 'sql' && (!r.audience.uri || !r.audience.query)) throw new MailstreamError('MS_ERR_VALIDATION', 'audience: sql needs uri and query');
+      if (r.audience.format === 'recipients' && !r.audience.recipients) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.recipients: required for format recipients');
       if (r.content.attachments.length) throw new MailstreamError('MS_ERR_VALIDATION', 'content.attachments: allowed for transactional messages only');
       const now = Date.now();
       const job: Job = {
         jobId: r.jobId ?? newJobId(now), acceptedAt: now, kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,
         content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata), payloadSize: r.payloadSize, options: toOptions(r.options),
-        audience: { format: r.audience.format, uri: r.audience.uri ?? null, query: r.audience.query ?? null, inline: r.audience.inline ? JSON.stringify(r.audience.inline) : null, emailField: r.audience.emailField },
+        audience: { format: r.audience.format, uri: r.audience.uri ?? null, query: r.audience.query ?? null, inline: r.audience.recipients ? JSON.stringify(r.audience.recipients) : r.audience.inline ? JSON.stringify(r.audience.inline) : null, emailField: r.audience.emailField },
       };
       await producer.sendBatch({ acks: -1, topicMessages: [
         { topic: jobs.name, messages: [{ key: job.jobId, value: codecs.job.encode(job) }] },
@@ -105,20 +123,27 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
     async sendTransactional(input, opts) {
       const r = parseRequest(transactionalRequest, input);
       assertEngineAllowed(r.content.engine, opts);
-      const addr = validateAddress(r.recipient.email);
-      if (!addr.ok) throw new MailstreamError('MS_ERR_INVALID_RECIPIENT', `recipient.email: ${addr.reason}`);
+      const list = r.recipients ?? [r.recipient!];
       const now = Date.now();
       const jobId = r.jobId ?? newJobId(now);
-      const messageId = `${jobId}.1`;
-      const payload: Payload = {
-        jobId, seq: 0, acceptedAt: now, kind: 'transactional', tenant: r.tenant, campaignId: r.campaignId ?? null,
-        content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata),
-        options: toOptions(r.options), recipients: [{ messageId, rowNumber: 1, email: addr.email, data: JSON.stringify({ email: addr.email, ...r.recipient.data }),
-          metadata: JSON.stringify(r.recipient.metadata) }],
+      const recipients = list.map((rc, i) => {
+        const addr = validateAddress(rc.email);
+        if (!addr.ok) throw new MailstreamError('MS_ERR_INVALID_RECIPIENT', `recipient ${i + 1}: ${addr.reason}`);
+        return { messageId: `${jobId}.${i + 1}`, rowNumber: i + 1, email: addr.email, name: rc.name ?? null,
+          data: JSON.stringify({ email: addr.email, ...rc.data }), metadata: JSON.stringify(rc.metadata) };
+      });
+      const base = {
+        jobId, acceptedAt: now, kind: r.kind, tenant: r.tenant, campaignId: r.campaignId ?? null, content: toContent(r.content),
+        globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata), options: toOptions(r.options),
       };
+      const messages = [];
+      for (let seq = 0; seq * PRIORITY_PAYLOAD_SIZE < recipients.length; seq++) {
+        const chunk = recipients.slice(seq * PRIORITY_PAYLOAD_SIZE, (seq + 1) * PRIORITY_PAYLOAD_SIZE);
+        messages.push({ key: chunk[0]!.messageId, value: codecs.payload.encode({ ...base, seq, recipients: chunk } satisfies Payload) });
+      }
+      const messageId = recipients[0]!.messageId;
       await producer.sendBatch({ acks: -1, topicMessages: [
-        { topic: tx.name, messages: [{ key: messageId, value: codecs.payload.encode(payload) }] },
-        accepted(codecs.event, jobId, r.tenant, payload.campaignId, now, 1),
+        { topic: tx.name, messages }, accepted(codecs.event, jobId, r.tenant, base.campaignId, now, recipients.length),
       ] });
       return { jobId, messageId };
     },

@@ -11,7 +11,7 @@ import type { Template, TemplateVersion } from '../generated/types.js';
 import { createCodec } from '../lib/codec.js';
 import { MailstreamError } from '../lib/errors.js';
 import { validateTemplate } from '../render/validate.js';
-import { createTemplateTable } from '../streams/templates.js';
+import { createTemplateTable, templateKey, type TemplateTable } from '../streams/templates.js';
 import { topic } from '../topics/runtime.js';
 import type { Runtime } from '../runtime.js';
 import { parseRequest } from './jobs.js';
@@ -39,23 +39,51 @@ export function readTemplateFile(path: string, extra: Record<string, unknown> = 
   return parseRequest(source, { ...doc, ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v != null)) });
 }
 
+/** Where and for whom a template is published; `table` reuses a live templates table (the gateway's). */
+export interface PublishOptions extends ProducerCallOptions {
+  tenant?: string; name?: string; description?: string; table?: TemplateTable;
+}
+
+/** The template ID rule: letters, digits, ".", "_" and "-", at most 128. */
+export const TEMPLATE_ID_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+
+async function latestOf(rt: Runtime, key: string, table?: TemplateTable): Promise<Template | undefined> {
+  if (table) { await table.ready; return table.latest(key); }
+  const own = await createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);
+  try { await own.ready; return own.latest(key); } finally { await own.stop(); }
+}
+
 /**
- * Validate and publish `src` as the next version of `templateId`; resolves with the version number.
- * `opts.trust` is the caller's (default external: `engine: eta` refused, see trust.ts).
+ * Validate and publish `src` as the next version of `templateId` for `opts.tenant` (default "default"); resolves
+ * with the version number. `opts.trust` is the caller's (default external: `engine: eta` refused, see trust.ts).
  */
-export async function publishTemplate(rt: Runtime, templateId: string, src: TemplateSource, opts?: ProducerCallOptions): Promise<number> {
-  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(templateId)) throw new MailstreamError('MS_ERR_VALIDATION', `template id "${templateId}": letters, digits, ".", "_" and "-" only`);
+export async function publishTemplate(rt: Runtime, templateId: string, src: TemplateSource, opts: PublishOptions = {}):
+  Promise<number> {
+  if (!TEMPLATE_ID_RE.test(templateId)) {
+    throw new MailstreamError('MS_ERR_VALIDATION', `template id "${templateId}": letters, digits, ".", "_" and "-" only`);
+  }
   assertEngineAllowed(src.engine, opts);
   await validateTemplate(src);
-  const table = await createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);
-  let latest: Template | undefined;
-  try { await table.ready; latest = table.latest(templateId); } finally { await table.stop(); }
-  const body = { subject: src.subject, from: src.from, replyTo: src.replyTo ?? null, mjml: src.mjml ?? null, html: src.html ?? null, text: src.text ?? null,
-    headers: src.headers, engine: src.engine };
-  const previous: TemplateVersion[] = latest ? [...latest.versions, { version: latest.version, subject: latest.subject, from: latest.from, replyTo: latest.replyTo, mjml: latest.mjml, html: latest.html, text: latest.text, headers: latest.headers, engine: latest.engine }] : [];
-  const record: Template = { templateId, version: (latest?.version ?? 0) + 1, createdAt: Date.now(), ...body, versions: previous.slice(-KEEP_VERSIONS) };
+  const tenant = opts.tenant ?? 'default';
+  const key = templateKey(tenant, templateId);
+  const latest = await latestOf(rt, key, opts.table);
+  const body = { subject: src.subject, from: src.from, replyTo: src.replyTo ?? null, mjml: src.mjml ?? null, html: src.html ?? null,
+    text: src.text ?? null, headers: src.headers, engine: src.engine };
+  const previous: TemplateVersion[] = latest ? [...latest.versions, { version: latest.version, subject: latest.subject,
+    from: latest.from, replyTo: latest.replyTo, mjml: latest.mjml, html: latest.html, text: latest.text, headers: latest.headers,
+    engine: latest.engine }] : [];
+  const record: Template = {
+    templateId, tenant, name: opts.name ?? latest?.name ?? templateId, description: opts.description ?? latest?.description ?? '',
+    version: (latest?.version ?? 0) + 1, createdAt: Date.now(), ...body, versions: previous.slice(-KEEP_VERSIONS),
+  };
   const t = topic(rt.topicPrefix, 'templates');
   const codec = await createCodec<Template>(rt.registry, t);
-  await rt.producer.send({ topic: t.name, acks: -1, messages: [{ key: templateId, value: codec.encode(record) }] });
+  await rt.producer.send({ topic: t.name, acks: -1, messages: [{ key, value: codec.encode(record) }] });
   return record.version;
+}
+
+/** Delete a tenant's template (a tombstone); jobs already rendered are unaffected. */
+export async function deleteTemplate(rt: Runtime, tenant: string, templateId: string): Promise<void> {
+  const t = topic(rt.topicPrefix, 'templates');
+  await rt.producer.send({ topic: t.name, acks: -1, messages: [{ key: templateKey(tenant, templateId), value: null }] });
 }

@@ -30,7 +30,10 @@ export interface JobContext {
 }
 
 /** One recipient to render: its substitution data and metadata. */
-export interface MessageTarget { messageId: string; email: string; data: Record<string, unknown>; metadata?: Record<string, unknown> }
+/** One recipient of a message; `name` (else the data's `name` field) is the To display name and address.name. */
+export interface MessageTarget {
+  messageId: string; email: string; data: Record<string, unknown>; metadata?: Record<string, unknown>; name?: string | null;
+}
 
 /** A rendered message and its envelope sender. */
 export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string }
@@ -49,7 +52,7 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   const text = t.text ? t.text(p) : null;
 
   const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
-  let headers = headerLine('From', formatMailbox(from)) + headerLine('To', to.email);
+  let headers = headerLine('From', formatMailbox(from)) + headerLine('To', to.name ? formatMailbox({ name: to.name, address: to.email }) : to.email);
   if (replyTo) headers += headerLine('Reply-To', formatMailbox(replyTo));
   headers += headerLine('Subject', encodeText(subject)) + headerLine('Date', rfc5322Date(job.now)) + headerLine('Message-ID', `<${msgId}@${fromDomain}>`);
   if (job.kind === 'bulk') headers += unsubscribeHeaders(job, to);
@@ -74,7 +77,7 @@ function personal(job: JobContext, to: MessageTarget, tracker: Tracker): { p: Pe
   let data: object | undefined;
   let scope: RenderScope | undefined;
   let envFrom: string | undefined;
-  const name = typeof to.data.name === 'string' ? to.data.name : undefined;
+  const name = to.name ?? (typeof to.data.name === 'string' ? to.data.name : undefined);
   const p: Personal = {
     tracker, limits: job.limits,
     data: () => (data ??= job.strict ? strictData(deepMerge(job.globalData, to.data)) : deepMerge(job.globalData, to.data)),

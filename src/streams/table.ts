@@ -15,6 +15,10 @@ import type { TopicName } from '../topics/index.js';
 export interface Table<T> {
   get(key: string): T | undefined;
   has(key: string): boolean;
+  /** Every live value, in no particular order. */
+  entries(): T[];
+  /** Resolves once `key`'s value satisfies `check` (read-your-writes after a produce); false after `timeoutMs`. */
+  until(key: string, check: (value: T | undefined) => boolean, timeoutMs?: number): Promise<boolean>;
   /** Resolves once the table has read the topic up to the end it had at start. */
   ready: Promise<void>;
   stop(): Promise<void>;
@@ -50,5 +54,15 @@ export async function createTable<T>(kafka: Kafka, registry: SchemaRegistry, pre
       if (BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) { ends.set(partition, 0n); check(); }
     },
   });
-  return { get: (key) => table.get(key), has: (key) => table.has(key), ready, stop: () => consumer.disconnect() };
+  return {
+    get: (key) => table.get(key), has: (key) => table.has(key), entries: () => [...table.values()], ready,
+    async until(key, check, timeoutMs = 10_000) {
+      for (const deadline = Date.now() + timeoutMs; !check(table.get(key));) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return true;
+    },
+    stop: () => consumer.disconnect(),
+  };
 }

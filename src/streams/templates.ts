@@ -1,16 +1,23 @@
 /**
- * The templates table, materialised from the compacted templates topic (keyed by template ID), so a new
- * template version reaches every renderer instance without a restart.
+ * The templates table, materialised from the compacted templates topic (keyed `<tenant>:<templateId>`), so a new
+ * template version reaches every renderer instance without a restart, and one tenant never sees another's.
  */
 import type { Kafka } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Template, TemplateVersion } from '../generated/types.js';
-import { createTable } from './table.js';
+import { createTable, type Table } from './table.js';
 
-/** A live view of the stored templates. */
+/** The topic key of a template: `<tenant>:<templateId>`. */
+export const templateKey = (tenant: string, templateId: string): string => `${tenant}:${templateId}`;
+
+/** A live view of the stored templates, by `templateKey`. */
 export interface TemplateTable {
-  get(templateId: string, version?: number | null): Template | TemplateVersion | undefined;
-  latest(templateId: string): Template | undefined;
+  get(key: string, version?: number | null): Template | TemplateVersion | undefined;
+  latest(key: string): Template | undefined;
+  /** Every latest template record of `tenant`. */
+  list(tenant: string): Template[];
+  /** Resolves once `key`'s latest record satisfies `check` (see Table.until). */
+  until: Table<Template>['until'];
   /** Resolves once the table has read the topic up to the end it had at start. */
   ready: Promise<void>;
   stop(): Promise<void>;
@@ -25,5 +32,8 @@ export function pickVersion(t: Template | TemplateVersion | undefined, version?:
 /** Start materialising the templates topic. */
 export async function createTemplateTable(kafka: Kafka, registry: SchemaRegistry, prefix: string): Promise<TemplateTable> {
   const table = await createTable<Template>(kafka, registry, prefix, 'templates');
-  return { get: (id, version) => pickVersion(table.get(id), version), latest: (id) => table.get(id), ready: table.ready, stop: table.stop };
+  return {
+    get: (key, version) => pickVersion(table.get(key), version), latest: (key) => table.get(key),
+    list: (tenant) => table.entries().filter((t) => t.tenant === tenant), until: table.until, ready: table.ready, stop: table.stop,
+  };
 }

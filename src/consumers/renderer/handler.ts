@@ -10,7 +10,7 @@ import type { DkimSigner } from '../../render/dkim.js';
 import { domainOf } from '../../render/headers.js';
 import { renderMessage, type JobContext } from '../../render/message.js';
 import type { Attachment } from '../../render/mime.js';
-import { pickVersion } from '../../streams/templates.js';
+import { pickVersion, templateKey } from '../../streams/templates.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSource } from '../../render/template.js';
 
 /** What the renderer needs from the outside world. */
@@ -71,7 +71,7 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
       let source: TemplateSource = c;
       if (c.templateId) {
         // a table may hand back the latest record with the pinned version inside it
-        const t = pickVersion(deps.templates.get(c.templateId, c.templateVersion), c.templateVersion);
+        const t = pickVersion(deps.templates.get(templateKey(payload.tenant, c.templateId), c.templateVersion), c.templateVersion);
         if (!t) throw new MailstreamError('MS_ERR_NOT_FOUND', `template ${c.templateId} version ${c.templateVersion ?? 'latest'} not found`);
         source = t;
         templateVersion = t.version;
@@ -98,7 +98,7 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
         if (failAll || !compiled) throw failAll;
         const data = parseObject(r.data, `recipient row ${r.rowNumber} data`);
         const meta = parseObject(r.metadata, `recipient row ${r.rowNumber} metadata`);
-        const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data, metadata: meta });
+        const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data, metadata: meta, name: r.name });
         result.rendered.push({
           messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
           rowNumber: r.rowNumber, mailFrom: m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,

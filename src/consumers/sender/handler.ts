@@ -11,7 +11,8 @@ import type { Output } from '../shell/index.js';
 import type { SmtpOutcome, SmtpTransport } from './transport.js';
 
 /** Suppressed addresses, keyed `<tenant>:<lower-cased email>`. */
-export interface SuppressionSet { has(key: string): boolean; add(key: string): void }
+/** Suppressed addresses by `suppressionKey`; `kind` is the message's class (an entry may cover one class only). */
+export interface SuppressionSet { has(key: string, kind?: RenderedMessage['kind']): boolean; add(key: string): void }
 
 /** Retry policy for one message: backoff schedule, max age (ms, from acceptedAt), shards of its domain (default 1). */
 export interface RetryPolicy { schedule: RetrySchedule; maxAgeMs: number; shards?: number }
@@ -54,7 +55,7 @@ export function failedEvent(msg: RenderedMessage, reason: string, now: number): 
 export function createSendHandler(deps: SendDeps) {
   return async (msg: RenderedMessage): Promise<Output[]> => {
     const key = suppressionKey(msg.tenant, msg.rcptTo);
-    if (deps.suppressions?.has(key)) return [policyRejected(msg, deps.now())];
+    if (deps.suppressions?.has(key, msg.kind)) return [policyRejected(msg, deps.now())];
     const startedAt = deps.now();
     const res = await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, { domain: msg.domain, ipPool: msg.ipPool, priority: msg.kind === 'transactional' });
     const finished = deps.now();
@@ -87,7 +88,8 @@ export function outputsOf(msg: RenderedMessage, res: SmtpOutcome, at: { startedA
   if (bounce?.category === 'hard') {
     const key = at.key ?? suppressionKey(msg.tenant, msg.rcptTo);
     deps.suppressions?.add(key);
-    const value: Suppression = { email: msg.rcptTo.trim().toLowerCase(), tenant: msg.tenant, source: 'hard_bounce', reason: attempt.response, createdAt: finished };
+    const value: Suppression = { email: msg.rcptTo.trim().toLowerCase(), tenant: msg.tenant, source: 'hard_bounce', reason: attempt.response, createdAt: finished,
+      transactional: true, nonTransactional: true };
     out.push({ topic: 'suppressions', key, value });
   }
   if (outcome === 'deferred' && deps.retry) out.push(...retryOrExpire(msg, attemptNo, finished, deps.retry(msg, res.mxHost)));

@@ -35,7 +35,11 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
   let table: Promise<SuppressionTable> | undefined;
   const local = new Set<string>();
   let loaded: SuppressionTable | undefined;
-  const suppressions: SuppressionSet = { has: (k) => local.has(k) || Boolean(loaded?.has(k)), add: (k) => { local.add(k); } };
+  const covers = (k: string, kind?: string) => {
+    const s = loaded?.get(k);
+    return Boolean(s && (kind === 'transactional' ? s.transactional : s.nonTransactional));
+  };
+  const suppressions: SuppressionSet = { has: (k, kind) => local.has(k) || covers(k, kind), add: (k) => { local.add(k); } };
   const openTable = async () => {
     table ??= createSuppressionTable(deps.kafka, deps.registry, deps.topicPrefix);
     loaded = await table;

@@ -11,7 +11,11 @@ import { MailstreamError } from '../../lib/errors.js';
 import { readCsvLines } from './csv.js';
 
 /** One audience row, or the reason it could not be read. */
-export type AudienceRow = { rowNumber: number; row: Record<string, unknown> } | { rowNumber: number; error: string; raw?: string };
+export type AudienceRow = { rowNumber: number; row: Record<string, unknown>; recipient?: RecipientFields }
+  | { rowNumber: number; error: string; raw?: string };
+
+/** What a `recipients` row says beyond its substitution data: the address, display name and metadata. */
+export interface RecipientFields { email: unknown; name: string | null; metadata: Record<string, unknown> }
 
 /** Open `audience` and stream its rows; an unreadable source throws MS_ERR_AUDIENCE_UNREADABLE. */
 export async function* readAudience(audience: Audience): AsyncGenerator<AudienceRow> {
@@ -20,6 +24,7 @@ export async function* readAudience(audience: Audience): AsyncGenerator<Audience
     case 'jsonl': yield* readJsonl(await openSource(audience)); break;
     case 'sql': yield* readSql(audience); break;
     case 'inline': yield* readInline(audience); break;
+    case 'recipients': yield* readRecipients(audience); break;
   }
 }
 
@@ -62,6 +67,22 @@ async function* readInline(audience: Audience): AsyncGenerator<AudienceRow> {
   for (const row of rows) {
     rowNumber++;
     yield row && typeof row === 'object' && !Array.isArray(row) ? { rowNumber, row } : { rowNumber, error: 'recipient is not an object' };
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Recipients as the producer API validated them: `{ email, name, data, metadata }`, data as substitution data. */
+async function* readRecipients(audience: Audience): AsyncGenerator<AudienceRow> {
+  let rows: unknown;
+  try { rows = JSON.parse(audience.inline ?? '[]'); } catch (err) { throw unreadable('recipients', (err as Error).message); }
+  if (!Array.isArray(rows)) throw unreadable('recipients', 'must be a JSON array of objects');
+  let rowNumber = 0;
+  for (const r of rows) {
+    rowNumber++;
+    if (!isObject(r)) { yield { rowNumber, error: 'recipient is not an object' }; continue; }
+    const recipient = { email: r.email, name: typeof r.name === 'string' ? r.name : null, metadata: isObject(r.metadata) ? r.metadata : {} };
+    yield { rowNumber, row: isObject(r.data) ? r.data : {}, recipient };
   }
 }
 

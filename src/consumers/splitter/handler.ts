@@ -52,16 +52,20 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
         await flush();
         continue;
       }
-      const addr = validateAddress(r.row[job.audience.emailField]);
+      const given = r.recipient ? r.recipient.email : r.row[job.audience.emailField];
+      const addr = validateAddress(given);
       if (!addr.ok) {
         result.invalid++;
-        const raw = r.row[job.audience.emailField];
+        const raw = given;
         pending.push(event('invalid_recipient', { ...base, rowNumber: r.rowNumber, recipient: raw == null ? null : String(raw).slice(0, 320), reason: `MS_ERR_INVALID_RECIPIENT: row ${r.rowNumber}: ${addr.reason}` }, deps));
         await flush();
         continue;
       }
       const messageId = `${job.jobId}.${r.rowNumber}`;
-      batch.push({ messageId, rowNumber: r.rowNumber, email: addr.email, data: JSON.stringify(r.row), metadata: '{}' });
+      batch.push({
+        messageId, rowNumber: r.rowNumber, email: addr.email, data: JSON.stringify(r.row),
+        metadata: JSON.stringify(r.recipient?.metadata ?? {}), name: r.recipient?.name ?? null,
+      });
       pending.push(event('injected', { ...base, messageId, rowNumber: r.rowNumber, recipient: addr.email, domain: addr.domain }, deps));
       result.recipients++;
       if (batch.length >= size) { closePayload(); await flush(); }

@@ -79,17 +79,19 @@ test('an unknown template id is render_failed for each recipient, naming id and 
   assert.match(res.events[0].reason ?? '', /^MS_ERR_NOT_FOUND: template welcome version 7 not found/);
 });
 
-test('a stored template is looked up, and a pinned older version is found inside the latest record', async () => {
-  const tpl: Template = { templateId: 'welcome', version: 2, createdAt: 0, subject: 'v2 <%= it.name %>', from: 'a@shop.example', replyTo: 'Help <help@shop.example>',
+test('a stored template is looked up in its tenant, and a pinned older version is found inside the latest record', async () => {
+  const tpl: Template = { templateId: 'welcome', tenant: 'acme', name: 'Welcome', description: '', version: 2, createdAt: 0, subject: 'v2 <%= it.name %>', from: 'a@shop.example', replyTo: 'Help <help@shop.example>',
     mjml: null, html: '<p>v2</p>', text: null, headers: { 'X-Campaign-Tag': 'tag-<%= it.name %>' }, engine: 'eta',
     versions: [{ version: 1, subject: 'v1 <%= it.name %>', from: 'a@shop.example', replyTo: null, mjml: null, html: '<p>v1</p>', text: null, headers: {}, engine: 'eta' }] };
-  const templates = { get: (id: string) => (id === 'welcome' ? tpl : undefined) };
+  const templates = { get: (key: string) => (key === 'acme:welcome' ? tpl : undefined) };
   const latest = await render(payload({ content: content({ templateId: 'welcome' }) }), { templates });
   assert.match(text(latest.rendered[0].raw), /^Subject: v2 Ann\r$/m);
   assert.match(text(latest.rendered[0].raw), /^Reply-To: Help <help@shop\.example>\r$/m);
   assert.match(text(latest.rendered[0].raw), /^X-Campaign-Tag: tag-Ann\r$/m);
   const pinned = await render(payload({ content: content({ templateId: 'welcome', templateVersion: 1 }) }), { templates });
   assert.match(text(pinned.rendered[0].raw), /^Subject: v1 Ann\r$/m);
+  const otherTenant = await render(payload({ tenant: 'globex', content: content({ templateId: 'welcome' }) }), { templates });
+  assert.deepEqual(otherTenant.events.map((e) => e.type), ['render_failed'], 'another tenant cannot use acme\'s template');
 });
 
 test('one bad recipient row does not block the rest of the payload', async () => {
