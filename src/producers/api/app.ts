@@ -1,0 +1,45 @@
+/**
+ * The REST gateway's express app: SparkPost's API v1 under `/api/v1`, one router per resource. A producer like
+ * every door: it validates, writes to Kafka with acks=all, and only then answers 200.
+ */
+import express, { type Express } from 'express';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../../config/index.js';
+import type { Runtime } from '../../runtime.js';
+import type { KeyTable } from '../../streams/keys.js';
+import type { SuppressionTable } from '../../streams/suppressions.js';
+import type { TemplateTable } from '../../streams/templates.js';
+import type { JobProducer } from '../jobs.js';
+import { authenticate } from './auth.js';
+import { ApiError, errorHandler } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import { suppressionRoutes } from './routes/v1/suppression-list.js';
+import { templateRoutes } from './routes/v1/templates.js';
+import { transmissionRoutes } from './routes/v1/transmissions.js';
+
+/** What the routes use; all of it connected and owned by the caller. */
+export interface GatewayDeps {
+  cfg: Config; rt: Runtime; jobs: JobProducer; keys: KeyTable; templates: TemplateTable; suppressions: SuppressionTable;
+  clickhouse: ClickHouseClient;
+}
+
+/** Build the app (no listening socket: tests may `listen(0)` it). */
+export function createApp(deps: GatewayDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('strict routing', false);
+  // SparkPost ignores a trailing slash: strip it before routing
+  app.use((req, _res, next) => { if (req.url.length > 1) req.url = req.url.replace(/\/+(?=\?|$)/, ''); next(); });
+  app.get('/api/v1/openapi.json', (_req, res) => { res.json(openApiDocument()); });
+  const v1 = express.Router();
+  v1.use(authenticate(deps.keys, deps.cfg.apiRateLimit));
+  v1.use(express.json({ limit: deps.cfg.apiBodyLimit, type: () => true, strict: false }));
+  v1.use('/transmissions', transmissionRoutes(deps));
+  v1.use('/templates', templateRoutes(deps));
+  v1.use('/suppression-list', suppressionRoutes(deps));
+  app.use('/api/v1', v1);
+  app.use((req, _res, next) => next(new ApiError('MS_ERR_NOT_FOUND', `no resource at ${req.method} ${req.path}`,
+    { code: '1101', message: 'invalid URI' })));
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,38 @@
+/** `mailstream gateway`: connect the producer, the keys, templates and suppressions tables and ClickHouse; serve. */
+import type { AddressInfo } from 'node:net';
+import { createClickhouse } from '../../clickhouse/client.js';
+import type { Config } from '../../config/index.js';
+import { logger } from '../../lib/logger.js';
+import { connectRuntime } from '../../runtime.js';
+import { createKeyTable } from '../../streams/keys.js';
+import { createSuppressionTable } from '../../streams/suppressions.js';
+import { createTemplateTable } from '../../streams/templates.js';
+import { createJobProducer } from '../jobs.js';
+import { createApp } from './app.js';
+
+/** A running gateway. */
+export interface Gateway { port: number; url: string; stop(): Promise<void> }
+
+/** Start the gateway on `cfg.apiPort` (0: ephemeral); resolves once the key table has caught up and it listens. */
+export async function startGateway(cfg: Config, host = '127.0.0.1'): Promise<Gateway> {
+  const rt = await connectRuntime(cfg, 'gateway');
+  const [keys, templates, suppressions, jobs] = await Promise.all([
+    createKeyTable(rt.kafka, rt.registry, rt.topicPrefix), createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix),
+    createSuppressionTable(rt.kafka, rt.registry, rt.topicPrefix), createJobProducer(rt.producer, rt.registry, rt.topicPrefix),
+  ]);
+  await keys.ready;
+  const clickhouse = createClickhouse(cfg);
+  const app = createApp({ cfg, rt, jobs, keys, templates, suppressions, clickhouse });
+  const server = app.listen(cfg.apiPort, host);
+  await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
+  const port = (server.address() as AddressInfo).port;
+  logger({ component: 'gateway' }).info({ port }, 'gateway listening');
+  return {
+    port, url: `http://${host}:${port}/api/v1`,
+    async stop() {
+      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+      await Promise.all([keys.stop(), templates.stop(), suppressions.stop(), clickhouse.close()]);
+      await rt.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The OpenAPI 3.1 document of API v1, served at `/api/v1/openapi.json`. Request schemas are generated from the
+ * same zod schemas the routes validate with, so the document cannot drift from what the gateway accepts.
+ */
+import { z } from 'zod';
+import { suppressionBody } from './routes/v1/suppression-list.js';
+import { templateBody } from './routes/v1/templates.js';
+import { transmissionBody } from './transmission.js';
+
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errors = { description: 'SparkPost-style errors', ...json(ref('Errors')) };
+const failures = {
+  400: errors, 401: errors, 403: errors, 404: errors, 413: errors, 422: errors, 429: errors, 503: errors,
+};
+const ok = (description: string) => ({ description, ...json({ type: 'object', properties: { results: {} } }) });
+const idParam = (name: string) => [{ name, in: 'path', required: true, schema: { type: 'string' } }];
+
+let cached: object | undefined;
+
+/** The document (built once). */
+export function openApiDocument(): object {
+  cached ??= {
+    openapi: '3.1.0',
+    info: { title: 'mailstream API', version: '1.0.0', description: 'SparkPost-compatible REST API v1 of mailstream.' },
+    servers: [{ url: '/api/v1' }],
+    security: [{ apiKey: [] }, { basic: [] }],
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'the raw API key' },
+        basic: { type: 'http', scheme: 'basic', description: 'the API key as the user, an empty password' },
+      },
+      schemas: {
+        Transmission: z.toJSONSchema(transmissionBody, { io: 'input', unrepresentable: 'any' }),
+        Template: z.toJSONSchema(templateBody, { io: 'input', unrepresentable: 'any' }),
+        SuppressionList: z.toJSONSchema(suppressionBody, { io: 'input', unrepresentable: 'any' }),
+        Errors: {
+          type: 'object', required: ['errors'],
+          properties: { errors: { type: 'array', items: { type: 'object', required: ['message'], properties: {
+            message: { type: 'string' }, description: { type: 'string' }, code: { type: 'string' } } } } },
+        },
+      },
+    },
+    paths: {
+      '/transmissions': {
+        post: {
+          summary: 'Send a transmission', operationId: 'createTransmission',
+          parameters: [{ name: 'num_rcpt_errors', in: 'query', schema: { type: 'integer', minimum: 0 } }],
+          requestBody: { required: true, ...json(ref('Transmission')) }, responses: { 200: ok('accepted: durable in Kafka'), ...failures },
+        },
+      },
+      '/transmissions/{id}': {
+        get: { summary: 'A transmission\'s state and counts', operationId: 'getTransmission', parameters: idParam('id'),
+          responses: { 200: ok('the transmission'), ...failures } },
+      },
+      '/templates': {
+        get: { summary: 'List templates', operationId: 'listTemplates', responses: { 200: ok('templates'), ...failures } },
+        post: { summary: 'Create a template', operationId: 'createTemplate', requestBody: { required: true, ...json(ref('Template')) },
+          responses: { 200: ok('created'), 409: errors, ...failures } },
+      },
+      '/templates/{id}': {
+        get: { summary: 'Get a template', operationId: 'getTemplate', parameters: idParam('id'), responses: { 200: ok('the template'), ...failures } },
+        put: { summary: 'Update a template (a new version)', operationId: 'updateTemplate', parameters: idParam('id'),
+          requestBody: { required: true, ...json(ref('Template')) }, responses: { 200: ok('updated'), ...failures } },
+        delete: { summary: 'Delete a template', operationId: 'deleteTemplate', parameters: idParam('id'),
+          responses: { 200: ok('deleted'), ...failures } },
+      },
+      '/suppression-list': {
+        get: { summary: 'Search the suppression list', operationId: 'searchSuppressions',
+          parameters: [{ name: 'types', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }],
+          responses: { 200: ok('entries'), ...failures } },
+        put: { summary: 'Add or update entries', operationId: 'putSuppressions', requestBody: { required: true, ...json(ref('SuppressionList')) },
+          responses: { 200: ok('updated'), ...failures } },
+      },
+      '/suppression-list/{recipient}': {
+        get: { summary: 'One address\'s entries', operationId: 'getSuppression', parameters: idParam('recipient'),
+          responses: { 200: ok('entries'), ...failures } },
+        delete: { summary: 'Lift a suppression', operationId: 'deleteSuppression', parameters: idParam('recipient'),
+          responses: { 204: { description: 'lifted' }, ...failures } },
+      },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,53 @@
+/** `/api/v1/transmissions`: send (SparkPost's shape), and a transmission's state and counts from ClickHouse. */
+import { Router } from 'express';
+import { jobCounts } from '../../../../clickhouse/queries.js';
+import { templateKey } from '../../../../streams/templates.js';
+import { newJobId } from '../../../jobs.js';
+import type { GatewayDeps } from '../../app.js';
+import { callerOf, requireScope } from '../../auth.js';
+import { ApiError } from '../../errors.js';
+import { mapRecipients, parseTransmission, refuseUnsupported, toProducerRequest } from '../../transmission.js';
+
+/** The router. */
+export function transmissionRoutes(deps: GatewayDeps): Router {
+  const r = Router();
+  r.post('/', requireScope('transmissions:modify'), async (req, res) => {
+    const { tenant } = callerOf(res);
+    const t = parseTransmission(req.body);
+    refuseUnsupported(t);
+    const { accepted, rejected } = mapRecipients(Array.isArray(t.recipients) ? t.recipients : []);
+    if (!accepted.length) throw new ApiError('MS_ERR_INVALID_RECIPIENT', rejected[0]?.description ?? 'recipients is empty');
+    if (t.content.template_id) {
+      await deps.templates.ready;
+      if (!deps.templates.latest(templateKey(tenant, t.content.template_id))) {
+        throw new ApiError('MS_ERR_NOT_FOUND', `template ${t.content.template_id} does not exist`,
+          { status: 422, code: '1603', message: 'Subresource not found' });
+      }
+    }
+    const jobId = newJobId();
+    const { lane, request } = toProducerRequest(t, tenant, jobId, accepted);
+    if (lane === 'priority') await deps.jobs.sendTransactional(request);
+    else await deps.jobs.sendBulk(request);
+    const results: Record<string, unknown> = {
+      total_rejected_recipients: rejected.length, total_accepted_recipients: accepted.length, id: jobId,
+    };
+    const limit = Number(req.query.num_rcpt_errors ?? 0);
+    if (limit > 0 && rejected.length) {
+      results.rcpt_to_errors = rejected.slice(0, limit).map(({ message, description, code }) => ({ message, description, code }));
+    }
+    res.json({ results });
+  });
+  r.get('/:id', requireScope('transmissions:read'), async (req, res) => {
+    const c = await jobCounts(deps.clickhouse, String(req.params.id), callerOf(res).tenant);
+    if (!c.byType.job_accepted) throw new ApiError('MS_ERR_NOT_FOUND', `transmission ${String(req.params.id)} does not exist`);
+    const failedGen = (c.byType.render_failed ?? 0) + (c.byType.invalid_recipient ?? 0);
+    // the priority lane has no splitter, so no injected events: its recipients are known at acceptance
+    const generated = c.byType.injected ?? Math.max(0, (c.recipients ?? 0) - failedGen);
+    res.json({ results: { transmission: {
+      id: String(req.params.id), state: c.done ? 'Success' : 'Generating', num_rcpt: c.recipients ?? generated,
+      num_generated: generated, num_failed_gen: failedGen, num_delivered: c.byType.delivered ?? 0,
+      num_bounced: c.byType.bounced ?? 0, num_rejected: c.byType.policy_rejected ?? 0,
+    } } });
+  });
+  return r;
+}

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { simpleParser } from 'mailparser';
+import { gatewayBed } from '../support/gateway.js';
+import { waitForJobDone } from '../support/pipeline.js';
+import { waitFor } from '../support/wait.js';
+
+const tag = () => randomBytes(4).toString('hex');
+const bed = await gatewayBed();
+const key = await bed.key(`acme-${tag()}`);
+const sp = bed.client(key);
+
+/** The sink's messages to `email`, parsed. */
+const mailTo = (email: string) => waitFor(`mail to ${email}`, async () => {
+  const m = bed.sink.received.find((r) => r.to.includes(email));
+  return m && simpleParser(m.raw);
+}, 60000);
+
+test('the official sparkpost client sends an inline transmission: every recipient gets mail personalised by the SparkPost language', { timeout: 120000 }, async () => {
+  const t = tag();
+  const res = await sp.transmissions.send({
+    campaign_id: `spring-${t}`, substitution_data: { shop: 'Northwind' },
+    recipients: [
+      { address: { email: `ann-${t}@dest.example`, name: 'Ann Example' }, substitution_data: { first: 'Ann' } },
+      { address: `bob-${t}@dest.example`, substitution_data: { first: 'Bob' } },
+    ],
+    content: { from: { email: 'news@shop.example', name: 'Northwind' }, subject: 'Hi {{first}} from {{shop}}',
+      html: '<p>Hello {{first}}, <%= process.pid %></p>', text: 'Hello {{first}}' },
+    options: { open_tracking: false, click_tracking: false },
+  });
+  assert.equal(res.results.total_accepted_recipients, 2);
+  assert.equal(res.results.total_rejected_recipients, 0);
+  const ann = await mailTo(`ann-${t}@dest.example`);
+  assert.equal(ann.subject, 'Hi Ann from Northwind');
+  assert.equal(ann.from?.value[0]?.name, 'Northwind');
+  assert.equal(ann.to && !Array.isArray(ann.to) ? ann.to.value[0]?.name : '', 'Ann Example');
+  assert.match(String(ann.html), /Hello Ann, &lt;%= process\.pid %&gt;|Hello Ann, <%= process\.pid %>/, 'Eta syntax is text, never code');
+  assert.equal((await mailTo(`bob-${t}@dest.example`)).subject, 'Hi Bob from Northwind');
+  const counts = await waitForJobDone(bed.cfg, res.results.id);
+  assert.equal(counts.byType.delivered, 2);
+  // SparkPost answers {results: {transmission: …}}; the client's typings flatten it
+  const got = (await sp.transmissions.get(res.results.id)).results as unknown as { transmission: Record<string, unknown> };
+  assert.equal(got.transmission.state, 'Success');
+  assert.equal(got.transmission.num_rcpt, 2);
+  assert.equal(got.transmission.num_delivered, 2);
+});
+
+test('templates through the client: create, get, update, list, send by template_id, delete', { timeout: 120000 }, async () => {
+  const t = tag();
+  const id = `welcome-${t}`;
+  const created = await sp.templates.create({ id, name: `Welcome ${t}`,
+    content: { from: 'Shop <hello@shop.example>', subject: 'Welcome {{name}}', html: '<p>v1 {{name}}</p>' } });
+  assert.equal(created.results.id, id);
+  const subject = async () => ((await sp.templates.get(id)).results.content as { subject: string }).subject;
+  assert.equal(await subject(), 'Welcome {{name}}');
+  await sp.templates.update(id, { content: { from: 'Shop <hello@shop.example>', subject: 'Welcome back {{name}}', html: '<p>v1 {{name}}</p>' } });
+  assert.equal(await subject(), 'Welcome back {{name}}');
+  assert.ok((await sp.templates.list()).results.some((x: { id: string }) => x.id === id));
+  const email = `tpl-${t}@dest.example`;
+  const sent = await sp.transmissions.send({ recipients: [{ address: email, substitution_data: { name: 'Cy' } }],
+    content: { template_id: id }, options: { transactional: true } });
+  const mail = await mailTo(email);
+  assert.equal(mail.subject, 'Welcome back Cy');
+  assert.match(String(mail.html), /v1 Cy/);
+  await waitForJobDone(bed.cfg, sent.results.id);
+  await sp.templates.delete(id);
+  await assert.rejects(sp.templates.get(id), (err: { statusCode: number }) => err.statusCode === 404);
+  await assert.rejects(sp.transmissions.send({ recipients: [{ address: email }], content: { template_id: id } }),
+    (err: { statusCode: number; errors: Array<{ code: string }> }) => err.statusCode === 422 && err.errors[0]?.code === '1603');
+});
+
+test('the suppression list through the client: a suppressed address is policy_rejected for bulk, lifted by delete', { timeout: 120000 }, async () => {
+  const t = tag();
+  const blocked = `a+${t}@dest.example`;
+  const fine = `b-${t}@dest.example`;
+  await sp.suppressionList.upsert([{ recipient: blocked, type: 'non_transactional', description: 'asked by phone' }]);
+  const entry = await sp.suppressionList.get(blocked);
+  assert.deepEqual(entry.results.map((e) => e.type), ['non_transactional']);
+  const res = await sp.transmissions.send({ recipients: [{ address: blocked }, { address: fine }],
+    content: { from: 'news@shop.example', subject: 'Sale', text: 'Sale on' } });
+  const counts = await waitForJobDone(bed.cfg, res.results.id);
+  assert.equal(counts.byType.delivered, 1);
+  assert.equal(counts.byType.policy_rejected, 1);
+  assert.ok(!bed.sink.received.some((m) => m.to.includes(blocked)));
+  await sp.suppressionList.delete(blocked);
+  await assert.rejects(sp.suppressionList.get(blocked), (err: { statusCode: number }) => err.statusCode === 404);
+});
+
+test('partial success: invalid addresses are counted and listed with code 2000; all invalid is 422/1902', { timeout: 60000 }, async () => {
+  const t = tag();
+  const res = await sp.transmissions.send({
+    recipients: [{ address: `ok-${t}@dest.example` }, { address: 'not-an-address' }, { address: { email: '@x' } }],
+    content: { from: 'news@shop.example', subject: 's', text: 't' },
+  }, { num_rcpt_errors: 1 });
+  assert.equal(res.results.total_accepted_recipients, 1);
+  assert.equal(res.results.total_rejected_recipients, 2);
+  const errors = (res.results as { rcpt_to_errors?: Array<{ code: string }> }).rcpt_to_errors ?? [];
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]?.code, '2000');
+  await mailTo(`ok-${t}@dest.example`);
+  await assert.rejects(sp.transmissions.send({ recipients: [{ address: 'nope' }], content: { from: 'a@shop.example', subject: 's', text: 't' } }),
+    (err: { statusCode: number; errors: Array<{ code: string }> }) => err.statusCode === 422 && err.errors[0]?.code === '1902');
+});
