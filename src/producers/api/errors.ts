@@ -41,6 +41,30 @@ export class ApiError extends MailstreamError {
 export const missingField = (field: string): ApiError =>
   new ApiError('MS_ERR_VALIDATION', `${field} is a required field`, { code: '1400', message: 'required field is missing' });
 
+/** A zod issue as far as parseBody reads it. */
+interface Issue { code?: string; path: PropertyKey[]; message: string; errors?: Issue[][] }
+
+/** The issue to report: inside a union, the branch whose type matched the input (SparkPost names the inner field). */
+function innermost(issue: Issue, base: PropertyKey[] = []): Issue {
+  const path = [...base, ...issue.path];
+  const branch = issue.code === 'invalid_union'
+    ? issue.errors?.find((b) => b.length && !(b[0]!.code === 'invalid_type' && b[0]!.path.length === 0)) : undefined;
+  return branch ? innermost(branch[0]!, path) : { ...issue, path };
+}
+
+/** Parse `input` with `schema`, or throw SparkPost's 422 for the first problem: 1400 when the field is absent. */
+export function parseBody<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues:
+  Issue[] } } }, input: unknown): T {
+  const res = schema.safeParse(input ?? {});
+  if (res.success) return res.data;
+  const issue = innermost(res.error.issues[0]!);
+  const path = issue.path.map(String).join('.') || '(body)';
+  let v: unknown = input;
+  for (const k of issue.path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  if (v === undefined && issue.path.length) throw missingField(path);
+  throw new ApiError('MS_ERR_VALIDATION', `${path}: ${issue.message}`);
+}
+
 /** Write `errors` with `status`. */
 export function sendErrors(res: Response, status: number, errors: ApiErrorEntry[]): void {
   res.status(status).json({ errors });

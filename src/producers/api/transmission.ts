@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { validateAddress } from '../../consumers/splitter/address.js';
 import { PRIORITY_MAX_RECIPIENTS } from '../jobs.js';
-import { ApiError, missingField } from './errors.js';
+import { ApiError, missingField, parseBody } from './errors.js';
 
 const obj = z.record(z.string(), z.unknown());
 const name = z.string().max(256).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
@@ -41,12 +41,7 @@ export type TransmissionBody = z.infer<typeof transmissionBody>;
 
 /** Parse a body; the first problem becomes SparkPost's 422 (1400 for a missing field, 1300 for a wrong one). */
 export function parseTransmission(body: unknown): TransmissionBody {
-  const res = transmissionBody.safeParse(body);
-  if (res.success) return res.data;
-  const issue = res.error.issues[0]!;
-  const path = issue.path.join('.') || '(body)';
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) throw missingField(path);
-  throw new ApiError('MS_ERR_VALIDATION', `${path}: ${issue.message}`);
+  return parseBody(transmissionBody, body);
 }
 
 /** One accepted recipient, in the producer API's shape. */

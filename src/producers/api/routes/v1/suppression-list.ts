@@ -10,7 +10,7 @@ import { suppressionKey } from '../../../../streams/suppressions.js';
 import { deleteSuppression, putSuppressions, type SuppressionInput } from '../../../suppressions.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
-import { ApiError, missingField } from '../../errors.js';
+import { ApiError, missingField, parseBody } from '../../errors.js';
 
 /** Most entries one PUT may carry. */
 const MAX_ENTRIES = 10_000;
@@ -34,12 +34,7 @@ function views(s: Suppression): Record<string, unknown>[] {
 export function suppressionRoutes(deps: GatewayDeps): Router {
   const r = Router();
   r.put('/', requireScope('suppression_lists:manage'), async (req, res) => {
-    const parsed = suppressionBody.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
-      if (i.path.join('.') === 'recipients' && i.code === 'invalid_type') throw missingField('recipients');
-      throw new ApiError('MS_ERR_VALIDATION', `${i.path.join('.')}: ${i.message}`);
-    }
+    const parsed = { data: parseBody(suppressionBody, req.body) };
     const tenant = callerOf(res).tenant;
     await deps.suppressions.ready;
     const entries: SuppressionInput[] = parsed.data.recipients.map((e, i) => {

@@ -6,7 +6,7 @@ import { templateKey } from '../../../../streams/templates.js';
 import { deleteTemplate, publishTemplate, TEMPLATE_ID_RE, type TemplateSource } from '../../../templates.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
-import { ApiError, missingField } from '../../errors.js';
+import { ApiError, missingField, parseBody } from '../../errors.js';
 import { fromString } from '../../transmission.js';
 
 const from = z.union([z.string().min(1), z.object({ email: z.string().min(1), name: z.string().nullish() })]);
@@ -20,12 +20,6 @@ export const templateBody = z.object({
   published: z.boolean().optional(), content: content.optional(),
 });
 
-function parseBody(input: unknown): z.infer<typeof templateBody> {
-  const res = templateBody.safeParse(input ?? {});
-  if (res.success) return res.data;
-  const i = res.error.issues[0]!;
-  throw new ApiError('MS_ERR_VALIDATION', `${i.path.join('.') || '(body)'}: ${i.message}`);
-}
 
 function source(c: z.infer<typeof content> | undefined): TemplateSource {
   if (!c) throw missingField('content');
@@ -55,7 +49,7 @@ export function templateRoutes(deps: GatewayDeps): Router {
     return t;
   };
   r.post('/', requireScope('templates:modify'), async (req, res) => {
-    const b = parseBody(req.body);
+    const b = parseBody(templateBody, req.body);
     const tenant = callerOf(res).tenant;
     if (!b.name && !b.id) throw missingField('name');
     const id = b.id ?? b.name!.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 128);
@@ -79,7 +73,7 @@ export function templateRoutes(deps: GatewayDeps): Router {
   });
   r.put('/:id', requireScope('templates:modify'), async (req, res) => {
     const old = await found(res, String(req.params.id));
-    const b = parseBody(req.body);
+    const b = parseBody(templateBody, req.body);
     const merged = b.content ? source({ from: old.from, subject: old.subject, html: old.html ?? undefined, text: old.text ?? undefined,
       reply_to: old.replyTo ?? undefined, headers: old.headers, ...b.content }) : null;
     const src = merged ?? { subject: old.subject, from: old.from, replyTo: old.replyTo, html: old.html, text: old.text,
