@@ -44,6 +44,25 @@ test('the official sparkpost client sends an inline transmission: every recipien
   assert.equal(got.transmission.state, 'Success');
   assert.equal(got.transmission.num_rcpt, 2);
   assert.equal(got.transmission.num_delivered, 2);
+
+  const events = await waitFor('delivery events', async () => {
+    // the client has events.searchMessage; its typings only know the older messageEvents
+    const api = (sp as unknown as { events: { searchMessage(p: object): Promise<{ results: Array<Record<string, string>> }> } }).events;
+    const r = await api.searchMessage({ events: ['delivery'], campaigns: [`spring-${t}`] });
+    return r.results.length === 2 && r.results;
+  }, 30000);
+  assert.deepEqual(events.map((e) => e.rcpt_to).sort(), [`ann-${t}@dest.example`, `bob-${t}@dest.example`]);
+  assert.ok(events.every((e) => e.type === 'delivery' && e.transmission_id === res.results.id));
+  const qs = { from: new Date(Date.now() - 3600_000).toISOString().slice(0, 16), campaigns: `spring-${t}`,
+    metrics: 'count_targeted,count_injected,count_delivered,count_bounce' };
+  const metrics = await sp.get({ uri: 'metrics/deliverability', qs }) as unknown as { results: Array<Record<string, number>> };
+  assert.deepEqual(metrics.results, [{ count_targeted: 2, count_injected: 2, count_delivered: 2, count_bounce: 0 }]);
+  const byDomain = await sp.get({ uri: 'metrics/deliverability/domain', qs }) as unknown as { results: Array<Record<string, unknown>> };
+  assert.deepEqual(byDomain.results.map((r) => [r.domain, r.count_delivered]), [['dest.example', 2]]);
+  const series = await sp.get({ uri: 'metrics/deliverability/time-series', qs: { ...qs, precision: 'hour' } }) as unknown as
+    { results: Array<Record<string, unknown>> };
+  assert.equal(series.results.reduce((s, r) => s + Number(r.count_delivered), 0), 2);
+  assert.ok(series.results.every((r) => typeof r.ts === 'string'));
 });
 
 test('templates through the client: create, get, update, list, send by template_id, delete', { timeout: 120000 }, async () => {

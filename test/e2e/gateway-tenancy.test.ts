@@ -33,6 +33,12 @@ test('one tenant\'s key can never read, change or send with another tenant\'s te
     content: { from: 'a@acme.example', subject: 's', text: 't' } });
   await waitFor('acme sees its transmission', () => status(a.transmissions.get(sent.results.id)).then((s) => s === 200), 30000);
   assert.equal(await status(g.transmissions.get(sent.results.id)), 404);
+  const events = (c: typeof a) => c.get({ uri: 'events/message', qs: { transmissions: sent.results.id } }) as unknown as
+    Promise<{ results: unknown[] }>;
+  await waitFor('acme sees its events', async () => (await events(a)).results.length > 0, 30000);
+  assert.equal((await events(g)).results.length, 0, 'globex sees none of acme\'s events');
+  const metrics = await g.get({ uri: 'metrics/deliverability', qs: { from: '2000-01-01T00:00', metrics: 'count_injected,count_targeted' } });
+  assert.deepEqual((metrics as unknown as { results: unknown[] }).results, [{ count_injected: 0, count_targeted: 0 }]);
 
   const blocked = `blocked-${tag()}@dest.example`;
   await a.suppressionList.upsert([{ recipient: blocked, type: 'transactional' }]);

@@ -13,6 +13,8 @@ import type { JobProducer } from '../jobs.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { eventRoutes } from './routes/v1/events.js';
+import { metricRoutes } from './routes/v1/metrics.js';
 import { suppressionRoutes } from './routes/v1/suppression-list.js';
 import { templateRoutes } from './routes/v1/templates.js';
 import { transmissionRoutes } from './routes/v1/transmissions.js';
@@ -37,6 +39,9 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use('/transmissions', transmissionRoutes(deps));
   v1.use('/templates', templateRoutes(deps));
   v1.use('/suppression-list', suppressionRoutes(deps));
+  v1.use('/events', eventRoutes(deps));
+  v1.use('/message-events', eventRoutes(deps));
+  v1.use('/metrics', metricRoutes(deps));
   app.use('/api/v1', v1);
   app.use((req, _res, next) => next(new ApiError('MS_ERR_NOT_FOUND', `no resource at ${req.method} ${req.path}`,
     { code: '1101', message: 'invalid URI' })));

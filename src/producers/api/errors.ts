@@ -41,6 +41,10 @@ export class ApiError extends MailstreamError {
 export const missingField = (field: string): ApiError =>
   new ApiError('MS_ERR_VALIDATION', `${field} is a required field`, { code: '1400', message: 'required field is missing' });
 
+/** A query parameter that is wrong: SparkPost's 400/1200. */
+export const invalidParam = (description: string): ApiError =>
+  new ApiError('MS_ERR_VALIDATION', description, { status: 400, code: '1200', message: 'invalid params' });
+
 /** A zod issue as far as parseBody reads it. */
 interface Issue { code?: string; path: PropertyKey[]; message: string; errors?: Issue[][] }
 

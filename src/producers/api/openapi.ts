@@ -72,6 +72,18 @@ export function openApiDocument(): object {
         put: { summary: 'Add or update entries', operationId: 'putSuppressions', requestBody: { required: true, ...json(ref('SuppressionList')) },
           responses: { 200: ok('updated'), ...failures } },
       },
+      '/events/message': {
+        get: { summary: 'Search message events (cursor paging)', operationId: 'searchMessageEvents',
+          parameters: ['events', 'recipients', 'campaigns', 'transmissions', 'templates', 'bounce_classes', 'from', 'to',
+            'per_page', 'cursor'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+          responses: { 200: ok('events'), ...failures } },
+      },
+      ...Object.fromEntries(['', '/domain', '/campaign', '/time-series'].map((g) => [`/metrics/deliverability${g}`, {
+        get: { summary: `Deliverability counters${g ? ` by ${g.slice(1)}` : ''}`, operationId: `deliverability${g.replace(/\W/g, '')}`,
+          parameters: ['from', 'to', 'metrics', 'campaigns', 'domains', 'precision', 'limit']
+            .map((name) => ({ name, in: 'query', required: name === 'from' || name === 'metrics', schema: { type: 'string' } })),
+          responses: { 200: ok('counters'), ...failures } },
+      }])),
       '/suppression-list/{recipient}': {
         get: { summary: 'One address\'s entries', operationId: 'getSuppression', parameters: idParam('recipient'),
           responses: { 200: ok('entries'), ...failures } },

@@ -1,0 +1,34 @@
+/** `GET /api/v1/metrics/deliverability[/domain|/campaign|/time-series]`: SparkPost's counters from ClickHouse. */
+import { Router, type Request, type Response } from 'express';
+import { COUNTERS, deliverability, PRECISION, type Grouping } from '../../../../clickhouse/metrics.js';
+import type { GatewayDeps } from '../../app.js';
+import { callerOf, requireScope } from '../../auth.js';
+import { invalidParam } from '../../errors.js';
+import { csv, time } from '../../query.js';
+
+/** The router. */
+export function metricRoutes(deps: GatewayDeps): Router {
+  const r = Router();
+  const handle = (group: Grouping) => async (req: Request, res: Response) => {
+    const q = req.query as Record<string, unknown>;
+    const from = time(q.from, 'from');
+    if (from == null) throw invalidParam('from: required, e.g. 2026-01-31T08:00');
+    const to = time(q.to, 'to') ?? Date.now();
+    const metrics = csv(q.metrics);
+    if (!metrics.length) throw invalidParam(`metrics: required, any of ${Object.keys(COUNTERS).join(', ')}`);
+    const unknown = metrics.filter((m) => !(m in COUNTERS));
+    if (unknown.length) throw invalidParam(`metrics: unknown ${unknown.join(', ')}`);
+    const precision = typeof q.precision === 'string' ? q.precision : 'day';
+    if (group === 'time' && !(precision in PRECISION)) throw invalidParam(`precision: one of ${Object.keys(PRECISION).join(', ')}`);
+    const results = await deliverability(deps.clickhouse, {
+      tenant: callerOf(res).tenant, from, to, metrics, campaigns: csv(q.campaigns), domains: csv(q.domains), group, precision,
+      limit: Math.min(10000, Number(q.limit ?? 1000) || 1000),
+    });
+    res.json({ results });
+  };
+  r.get('/deliverability', requireScope('metrics:read'), handle('none'));
+  r.get('/deliverability/domain', requireScope('metrics:read'), handle('domain'));
+  r.get('/deliverability/campaign', requireScope('metrics:read'), handle('campaign'));
+  r.get('/deliverability/time-series', requireScope('metrics:read'), handle('time'));
+  return r;
+}
