@@ -193,6 +193,22 @@ export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'inj
 /** Every EventType value, in schema order. */
 export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted'] as const;
 
+/** The first answer to a request with an Idempotency-Key. On the compacted idempotency topic keyed '<tenant>:<key>'. */
+export interface IdempotencyRecord {
+  /** Tenant of the key that made the request. */
+  tenant: string;
+  /** The Idempotency-Key header as sent. */
+  key: string;
+  /** SHA-256 of method, path and body; the same key with another request is refused. */
+  requestHash: string;
+  /** HTTP status of the first answer. */
+  status: number;
+  /** JSON body of the first answer. */
+  body: string;
+  /** When answered, ms since the Unix epoch; replayed for API_IDEMPOTENCY_TTL_MS. */
+  createdAt: number;
+}
+
 /** A send request: content, audience and options. Published once on the jobs topic, keyed by jobId. */
 export interface Job {
   /** Unique job ID (ULID-like, time-ordered), chosen by the producer. */
@@ -416,6 +432,7 @@ export interface TopicValues {
   'dead-letter': DeadLetter;
   'delivery-attempts': DeliveryAttempt;
   'events': Event;
+  'idempotency': IdempotencyRecord;
   'jobs': Job;
   'payloads': Payload;
   'rendered-priority': RenderedMessage;

@@ -121,3 +121,25 @@ test('partial success: invalid addresses are counted and listed with code 2000; 
   await assert.rejects(sp.transmissions.send({ recipients: [{ address: 'nope' }], content: { from: 'a@shop.example', subject: 's', text: 't' } }),
     (err: { statusCode: number; errors: Array<{ code: string }> }) => err.statusCode === 422 && err.errors[0]?.code === '1902');
 });
+
+test('Idempotency-Key: a retried or concurrent request gets the first answer and one message is sent; another body is 409', { timeout: 120000 }, async () => {
+  const t = tag();
+  const email = `idem-${t}@dest.example`;
+  const body = JSON.stringify({ recipients: [{ address: email }], content: { from: 'a@shop.example', subject: 'once', text: 'x' } });
+  const post = (b: string) => fetch(`${bed.gateway.url}/transmissions`, { method: 'POST', body: b,
+    headers: { Authorization: key, 'Content-Type': 'application/json', 'Idempotency-Key': `k-${t}` } });
+  const [a, b] = await Promise.all([post(body), post(body)]);
+  const [ja, jb] = [await a.json(), await b.json()] as Array<{ results: { id: string } }>;
+  assert.equal(ja.results.id, jb.results.id);
+  const again = await post(body);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(((await again.json()) as { results: { id: string } }).results.id, ja.results.id);
+  const other = await post(body.replace('once', 'twice'));
+  assert.equal(other.status, 409);
+  await waitForJobDone(bed.cfg, ja.results.id);
+  await mailTo(email);
+  // a second message would have been delivered by now: the job above is done and every lane is idle
+  const later = await sp.transmissions.send({ recipients: [{ address: `after-${t}@dest.example` }], content: { from: 'a@shop.example', subject: 's', text: 't' } });
+  await waitForJobDone(bed.cfg, later.results.id);
+  assert.equal(bed.sink.received.filter((m) => m.to.includes(email)).length, 1);
+});

@@ -10,6 +10,7 @@ import type { KeyTable } from '../../streams/keys.js';
 import type { SuppressionTable } from '../../streams/suppressions.js';
 import type { TemplateTable } from '../../streams/templates.js';
 import type { JobProducer } from '../jobs.js';
+import type { IdempotencyStore } from './idempotency.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { openApiDocument } from './openapi.js';
@@ -22,7 +23,7 @@ import { transmissionRoutes } from './routes/v1/transmissions.js';
 /** What the routes use; all of it connected and owned by the caller. */
 export interface GatewayDeps {
   cfg: Config; rt: Runtime; jobs: JobProducer; keys: KeyTable; templates: TemplateTable; suppressions: SuppressionTable;
-  clickhouse: ClickHouseClient;
+  clickhouse: ClickHouseClient; idempotency: IdempotencyStore;
 }
 
 /** Build the app (no listening socket: tests may `listen(0)` it). */

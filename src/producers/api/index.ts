@@ -9,6 +9,9 @@ import { createSuppressionTable } from '../../streams/suppressions.js';
 import { createTemplateTable } from '../../streams/templates.js';
 import { createJobProducer } from '../jobs.js';
 import { createApp } from './app.js';
+import { createIdempotencyStore } from './idempotency.js';
+import type { IdempotencyRecord } from '../../generated/types.js';
+import { createTable } from '../../streams/table.js';
 
 /** A running gateway. */
 export interface Gateway { port: number; url: string; stop(): Promise<void> }
@@ -16,13 +19,15 @@ export interface Gateway { port: number; url: string; stop(): Promise<void> }
 /** Start the gateway on `cfg.apiPort` (0: ephemeral); resolves once the key table has caught up and it listens. */
 export async function startGateway(cfg: Config, host = '127.0.0.1'): Promise<Gateway> {
   const rt = await connectRuntime(cfg, 'gateway');
-  const [keys, templates, suppressions, jobs] = await Promise.all([
+  const [keys, templates, suppressions, jobs, seen] = await Promise.all([
     createKeyTable(rt.kafka, rt.registry, rt.topicPrefix), createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix),
     createSuppressionTable(rt.kafka, rt.registry, rt.topicPrefix), createJobProducer(rt.producer, rt.registry, rt.topicPrefix),
+    createTable<IdempotencyRecord>(rt.kafka, rt.registry, rt.topicPrefix, 'idempotency'),
   ]);
+  const idempotency = createIdempotencyStore(rt, seen, cfg.apiIdempotencyTtlMs);
   await keys.ready;
   const clickhouse = createClickhouse(cfg);
-  const app = createApp({ cfg, rt, jobs, keys, templates, suppressions, clickhouse });
+  const app = createApp({ cfg, rt, jobs, keys, templates, suppressions, clickhouse, idempotency });
   const server = app.listen(cfg.apiPort, host);
   await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
   const port = (server.address() as AddressInfo).port;
@@ -31,7 +36,7 @@ export async function startGateway(cfg: Config, host = '127.0.0.1'): Promise<Gat
     port, url: `http://${host}:${port}/api/v1`,
     async stop() {
       await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
-      await Promise.all([keys.stop(), templates.stop(), suppressions.stop(), clickhouse.close()]);
+      await Promise.all([keys.stop(), templates.stop(), suppressions.stop(), seen.stop(), clickhouse.close()]);
       await rt.close();
     },
   };

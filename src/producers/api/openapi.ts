@@ -45,7 +45,8 @@ export function openApiDocument(): object {
       '/transmissions': {
         post: {
           summary: 'Send a transmission', operationId: 'createTransmission',
-          parameters: [{ name: 'num_rcpt_errors', in: 'query', schema: { type: 'integer', minimum: 0 } }],
+          parameters: [{ name: 'num_rcpt_errors', in: 'query', schema: { type: 'integer', minimum: 0 } },
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } }],
           requestBody: { required: true, ...json(ref('Transmission')) }, responses: { 200: ok('accepted: durable in Kafka'), ...failures },
         },
       },

@@ -13,6 +13,8 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
   const r = Router();
   r.post('/', requireScope('transmissions:modify'), async (req, res) => {
     const { tenant } = callerOf(res);
+    const idem = await deps.idempotency.begin(req, res, tenant);
+    if (idem.replay) { res.status(idem.replay.status).setHeader('Idempotent-Replayed', 'true').json(idem.replay.body); return; }
     const t = parseTransmission(req.body);
     refuseUnsupported(t);
     const { accepted, rejected } = mapRecipients(Array.isArray(t.recipients) ? t.recipients : []);
@@ -35,6 +37,7 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
     if (limit > 0 && rejected.length) {
       results.rcpt_to_errors = rejected.slice(0, limit).map(({ message, description, code }) => ({ message, description, code }));
     }
+    await idem.finish(200, { results });
     res.json({ results });
   });
   r.get('/:id', requireScope('transmissions:read'), async (req, res) => {
