@@ -294,6 +294,26 @@ export interface Recipient {
   name: null | string;
 }
 
+/** A stored recipient list (SparkPost's recipient-lists API). On the compacted recipient-lists topic keyed '<tenant>:<id>'; a null value deletes it. */
+export interface RecipientList {
+  /** List ID, unique within its tenant. */
+  id: string;
+  /** Tenant the list belongs to; no other tenant can read or send to it. */
+  tenant: string;
+  /** Human-readable name. */
+  name: string;
+  /** Free-text description. */
+  description: string;
+  /** The list's attributes, a JSON object. */
+  attributes: string;
+  /** The accepted recipients, a JSON array of {email, name, data, metadata}. */
+  recipients: string;
+  /** Number of recipients. */
+  count: number;
+  /** When last written, ms since the Unix epoch. */
+  updatedAt: number;
+}
+
 /** A complete RFC 5322 message for one recipient, ready for SMTP. Keyed by destination domain so one sender owns whole destinations. */
 export interface RenderedMessage {
   /** Deterministic message ID '<jobId>.<rowNumber>'. */
@@ -435,6 +455,7 @@ export interface TopicValues {
   'idempotency': IdempotencyRecord;
   'jobs': Job;
   'payloads': Payload;
+  'recipient-lists': RecipientList;
   'rendered-priority': RenderedMessage;
   'rendered': RenderedMessage;
   'retry': RenderedMessage;

@@ -89,6 +89,32 @@ test('templates through the client: create, get, update, list, send by template_
     (err: { statusCode: number; errors: Array<{ code: string }> }) => err.statusCode === 422 && err.errors[0]?.code === '1603');
 });
 
+test('recipient lists through the client: create, get, list, update, send with list_id, delete', { timeout: 120000 }, async () => {
+  const t = tag();
+  const id = `vip-${t}`;
+  const made = await sp.recipientLists.create({ id, name: `VIP ${t}`, recipients: [
+    { address: { email: `l1-${t}@dest.example`, name: 'Lee' }, substitution_data: { tier: 'gold' } },
+    { address: `not-valid-${t}` },
+  ] });
+  assert.deepEqual([made.results.total_accepted_recipients, made.results.total_rejected_recipients], [1, 1]);
+  await sp.recipientLists.update(id, { recipients: [
+    { address: { email: `l1-${t}@dest.example`, name: 'Lee' }, substitution_data: { tier: 'gold' } },
+    { address: `l2-${t}@dest.example`, substitution_data: { tier: 'silver' } },
+  ] });
+  const got = await sp.recipientLists.get(id, { show_recipients: true });
+  assert.equal((got.results as { recipients?: unknown[] }).recipients?.length, 2);
+  assert.ok((await sp.recipientLists.list()).results.some((l) => l.id === id));
+  const sent = await sp.transmissions.send({ recipients: { list_id: id },
+    content: { from: 'news@shop.example', subject: '{{tier}} offer for {{address.name or "you"}}', text: 'hi' } });
+  assert.equal(sent.results.total_accepted_recipients, 2);
+  assert.equal((await mailTo(`l1-${t}@dest.example`)).subject, 'gold offer for Lee');
+  assert.equal((await mailTo(`l2-${t}@dest.example`)).subject, 'silver offer for you');
+  await waitForJobDone(bed.cfg, sent.results.id);
+  await sp.recipientLists.delete(id);
+  await assert.rejects(sp.transmissions.send({ recipients: { list_id: id }, content: { from: 'a@shop.example', subject: 's', text: 't' } }),
+    (err: { statusCode: number; errors: Array<{ code: string }> }) => err.statusCode === 422 && err.errors[0]?.code === '1603');
+});
+
 test('the suppression list through the client: a suppressed address is policy_rejected for bulk, lifted by delete', { timeout: 120000 }, async () => {
   const t = tag();
   const blocked = `a+${t}@dest.example`;

@@ -40,6 +40,11 @@ test('one tenant\'s key can never read, change or send with another tenant\'s te
   const metrics = await g.get({ uri: 'metrics/deliverability', qs: { from: '2000-01-01T00:00', metrics: 'count_injected,count_targeted' } });
   assert.deepEqual((metrics as unknown as { results: unknown[] }).results, [{ count_injected: 0, count_targeted: 0 }]);
 
+  const list = `list-${tag()}`;
+  await a.recipientLists.create({ id: list, name: list, recipients: [{ address: `l-${tag()}@dest.example` }] });
+  assert.equal(await status(g.recipientLists.get(list)), 404);
+  assert.equal(await status(g.transmissions.send({ recipients: { list_id: list }, content: { from: 'g@globex.example', subject: 's', text: 't' } })), 422);
+
   const blocked = `blocked-${tag()}@dest.example`;
   await a.suppressionList.upsert([{ recipient: blocked, type: 'transactional' }]);
   assert.equal(await status(a.suppressionList.get(blocked)), 200);

@@ -6,7 +6,9 @@ import express, { type Express } from 'express';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../../config/index.js';
 import type { Runtime } from '../../runtime.js';
+import type { RecipientList } from '../../generated/types.js';
 import type { KeyTable } from '../../streams/keys.js';
+import type { Table } from '../../streams/table.js';
 import type { SuppressionTable } from '../../streams/suppressions.js';
 import type { TemplateTable } from '../../streams/templates.js';
 import type { JobProducer } from '../jobs.js';
@@ -16,6 +18,7 @@ import { ApiError, errorHandler } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { eventRoutes } from './routes/v1/events.js';
 import { metricRoutes } from './routes/v1/metrics.js';
+import { recipientListRoutes } from './routes/v1/recipient-lists.js';
 import { suppressionRoutes } from './routes/v1/suppression-list.js';
 import { templateRoutes } from './routes/v1/templates.js';
 import { transmissionRoutes } from './routes/v1/transmissions.js';
@@ -23,7 +26,7 @@ import { transmissionRoutes } from './routes/v1/transmissions.js';
 /** What the routes use; all of it connected and owned by the caller. */
 export interface GatewayDeps {
   cfg: Config; rt: Runtime; jobs: JobProducer; keys: KeyTable; templates: TemplateTable; suppressions: SuppressionTable;
-  clickhouse: ClickHouseClient; idempotency: IdempotencyStore;
+  clickhouse: ClickHouseClient; idempotency: IdempotencyStore; lists: Table<RecipientList>;
 }
 
 /** Build the app (no listening socket: tests may `listen(0)` it). */
@@ -40,6 +43,7 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use('/transmissions', transmissionRoutes(deps));
   v1.use('/templates', templateRoutes(deps));
   v1.use('/suppression-list', suppressionRoutes(deps));
+  v1.use('/recipient-lists', recipientListRoutes(deps));
   v1.use('/events', eventRoutes(deps));
   v1.use('/message-events', eventRoutes(deps));
   v1.use('/metrics', metricRoutes(deps));

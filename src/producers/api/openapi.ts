@@ -3,6 +3,7 @@
  * same zod schemas the routes validate with, so the document cannot drift from what the gateway accepts.
  */
 import { z } from 'zod';
+import { recipientListBody } from './routes/v1/recipient-lists.js';
 import { suppressionBody } from './routes/v1/suppression-list.js';
 import { templateBody } from './routes/v1/templates.js';
 import { transmissionBody } from './transmission.js';
@@ -34,6 +35,7 @@ export function openApiDocument(): object {
         Transmission: z.toJSONSchema(transmissionBody, { io: 'input', unrepresentable: 'any' }),
         Template: z.toJSONSchema(templateBody, { io: 'input', unrepresentable: 'any' }),
         SuppressionList: z.toJSONSchema(suppressionBody, { io: 'input', unrepresentable: 'any' }),
+        RecipientList: z.toJSONSchema(recipientListBody, { io: 'input', unrepresentable: 'any' }),
         Errors: {
           type: 'object', required: ['errors'],
           properties: { errors: { type: 'array', items: { type: 'object', required: ['message'], properties: {
@@ -72,6 +74,20 @@ export function openApiDocument(): object {
           responses: { 200: ok('entries'), ...failures } },
         put: { summary: 'Add or update entries', operationId: 'putSuppressions', requestBody: { required: true, ...json(ref('SuppressionList')) },
           responses: { 200: ok('updated'), ...failures } },
+      },
+      '/recipient-lists': {
+        get: { summary: 'List recipient lists', operationId: 'listRecipientLists', responses: { 200: ok('lists'), ...failures } },
+        post: { summary: 'Create a recipient list', operationId: 'createRecipientList',
+          requestBody: { required: true, ...json(ref('RecipientList')) }, responses: { 200: ok('created'), 409: errors, ...failures } },
+      },
+      '/recipient-lists/{id}': {
+        get: { summary: 'Get a recipient list', operationId: 'getRecipientList',
+          parameters: [...idParam('id'), { name: 'show_recipients', in: 'query', schema: { type: 'boolean' } }],
+          responses: { 200: ok('the list'), ...failures } },
+        put: { summary: 'Replace a recipient list', operationId: 'updateRecipientList', parameters: idParam('id'),
+          requestBody: { required: true, ...json(ref('RecipientList')) }, responses: { 200: ok('updated'), ...failures } },
+        delete: { summary: 'Delete a recipient list', operationId: 'deleteRecipientList', parameters: idParam('id'),
+          responses: { 200: ok('deleted'), ...failures } },
       },
       '/events/message': {
         get: { summary: 'Search message events (cursor paging)', operationId: 'searchMessageEvents',

@@ -12,7 +12,8 @@ const name = z.string().max(256).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control 
 const address = z.union([z.string(), z.object({ email: z.string(), name: name.nullish(), header_to: z.string().nullish() })]);
 /** Most tags one recipient may carry. */
 export const MAX_TAGS = 10_000;
-const recipient = z.object({
+/** One SparkPost recipient: address, tags, metadata and substitution data. */
+export const recipientShape = z.object({
   address, tags: z.array(z.string().max(256)).max(MAX_TAGS).optional(), metadata: obj.optional(),
   substitution_data: obj.optional(), return_path: z.string().optional(),
 });
@@ -21,7 +22,7 @@ const from = z.union([z.string().min(1), z.object({ email: z.string().min(1), na
 
 /** The body of `POST /api/v1/transmissions`. */
 export const transmissionBody = z.object({
-  recipients: z.union([z.array(recipient), z.object({ list_id: z.string().min(1) })]),
+  recipients: z.union([z.array(recipientShape), z.object({ list_id: z.string().min(1) })]),
   content: z.object({
     from: from.optional(), subject: z.string().optional(), html: z.string().optional(), text: z.string().optional(),
     reply_to: z.string().optional(), headers: z.record(z.string(), z.string()).optional(),
@@ -51,7 +52,7 @@ export interface MappedRecipient { email: string; name: string | null; data: Rec
 export interface RejectedRecipient { index: number; message: string; description: string; code: string }
 
 /** Split inline recipients into valid and rejected (an address that does not parse). */
-export function mapRecipients(list: z.infer<typeof recipient>[]): { accepted: MappedRecipient[]; rejected: RejectedRecipient[] } {
+export function mapRecipients(list: z.infer<typeof recipientShape>[]): { accepted: MappedRecipient[]; rejected: RejectedRecipient[] } {
   const accepted: MappedRecipient[] = [];
   const rejected: RejectedRecipient[] = [];
   list.forEach((r, index) => {
@@ -84,7 +85,6 @@ export function refuseUnsupported(t: TransmissionBody, now = Date.now()): void {
   if (t.content.email_rfc822) no('content.email_rfc822');
   if (t.content.use_draft_template) no('content.use_draft_template');
   if (t.return_path) no('return_path');
-  if (!Array.isArray(t.recipients)) no('recipients.list_id');
 }
 
 /** Where a transmission goes: the priority lane (transactional, or one recipient) or a bulk job. */

@@ -6,7 +6,16 @@ import { newJobId } from '../../../jobs.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
 import { ApiError } from '../../errors.js';
-import { mapRecipients, parseTransmission, refuseUnsupported, toProducerRequest } from '../../transmission.js';
+import { mapRecipients, parseTransmission, refuseUnsupported, toProducerRequest, type MappedRecipient } from '../../transmission.js';
+import { listKey, listRecipients } from './recipient-lists.js';
+
+/** A stored list's recipients, or SparkPost's 422/1603 when the tenant has no such list. */
+async function storedList(deps: GatewayDeps, tenant: string, id: string): Promise<MappedRecipient[]> {
+  await deps.lists.ready;
+  const l = deps.lists.get(listKey(tenant, id));
+  if (!l) throw new ApiError('MS_ERR_NOT_FOUND', `recipient list ${id} does not exist`, { status: 422, code: '1603', message: 'Subresource not found' });
+  return listRecipients(l);
+}
 
 /** The router. */
 export function transmissionRoutes(deps: GatewayDeps): Router {
@@ -17,7 +26,8 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
     if (idem.replay) { res.status(idem.replay.status).setHeader('Idempotent-Replayed', 'true').json(idem.replay.body); return; }
     const t = parseTransmission(req.body);
     refuseUnsupported(t);
-    const { accepted, rejected } = mapRecipients(Array.isArray(t.recipients) ? t.recipients : []);
+    const { accepted, rejected } = Array.isArray(t.recipients) ? mapRecipients(t.recipients)
+      : { accepted: await storedList(deps, tenant, t.recipients.list_id), rejected: [] };
     if (!accepted.length) throw new ApiError('MS_ERR_INVALID_RECIPIENT', rejected[0]?.description ?? 'recipients is empty');
     if (t.content.template_id) {
       await deps.templates.ready;
