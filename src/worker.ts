@@ -40,15 +40,20 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   const rt = await connectRuntime(cfg, wanted.join('-'));
   const stages: Stage[] = [];
   const closers: Array<() => Promise<void> | void> = [];
+  // one job-control table per process: every stage but the event sink stops a cancelled job
+  const { createJobControlTable } = await import('./streams/job-control.js');
+  const jobs = wanted.some((n) => n !== 'event-sink')
+    ? await createJobControlTable(rt.kafka, rt.registry, rt.topicPrefix) : undefined;
+  if (jobs) closers.push(jobs.stop);
   // each stage's modules load only when the process runs it
-  if (wanted.includes('splitter')) stages.push((await import('./consumers/splitter/index.js')).createSplitter(rt));
+  if (wanted.includes('splitter')) stages.push((await import('./consumers/splitter/index.js')).createSplitter(rt, jobs!));
   if (wanted.includes('renderer')) {
     const templates = await (await import('./streams/templates.js')).createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);
     closers.push(templates.stop);
-    stages.push(...(await import('./consumers/renderer/index.js')).createRenderer(rt, cfg, templates));
+    stages.push(...(await import('./consumers/renderer/index.js')).createRenderer(rt, cfg, templates, jobs!));
   }
   if (wanted.includes('sender')) {
-    const s = (await import('./consumers/sender/index.js')).createSender(rt, cfg);
+    const s = (await import('./consumers/sender/index.js')).createSender(rt, cfg, jobs!);
     stages.push(...s.stages);
     closers.push(s.close);
   }

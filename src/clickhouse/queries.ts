@@ -2,7 +2,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 
 /** Final states of a recipient; every recipient ends in exactly one. */
-export const FINAL_TYPES = ['delivered', 'bounced', 'expired', 'policy_rejected', 'failed', 'render_failed', 'invalid_recipient'] as const;
+export const FINAL_TYPES = [
+  'delivered', 'bounced', 'expired', 'policy_rejected', 'failed', 'render_failed', 'invalid_recipient', 'cancelled',
+] as const;
 
 /** Job counts: distinct events by type, plus replays (rows beyond the distinct events). */
 export interface JobCounts { byType: Record<string, number>; duplicates: number; recipients: number | null; finished: number; done: boolean }
@@ -26,6 +28,15 @@ export async function jobCounts(ch: ClickHouseClient, jobId: string, tenant?: st
   const recipients = closing ? Number(closing.c) + (byType.invalid_recipient ?? 0) : null;
   const finished = FINAL_TYPES.reduce((s, t) => s + (byType[t] ?? 0), 0);
   return { byType, duplicates, recipients, finished, done: recipients != null && finished >= recipients };
+}
+
+/** The IDs of `tenant`'s jobs of `campaign` (from their job_accepted events). */
+export async function campaignJobs(ch: ClickHouseClient, tenant: string, campaign: string): Promise<string[]> {
+  const rs = await ch.query({
+    query: `SELECT DISTINCT job_id FROM events WHERE tenant = ${quote(tenant)} AND campaign_id = ${quote(campaign)} AND type = 'job_accepted'`,
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ job_id: string }>()).map((r) => r.job_id);
 }
 
 /** A ClickHouse string literal. */

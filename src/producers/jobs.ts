@@ -29,8 +29,10 @@ const options = z.strictObject({
   openTracking: z.boolean().default(false), clickTracking: z.boolean().default(false),
   strict: z.boolean().default(false), ipPool: z.string().nullish(),
 }).default({ openTracking: false, clickTracking: false, strict: false });
+/** A job ID a caller may choose: letters, digits, "_" and "-", at most 64. */
+export const JOB_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const common = {
-  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), tenant: z.string().min(1).default('default'),
+  jobId: z.string().regex(JOB_ID_RE).optional(), tenant: z.string().min(1).default('default'),
   campaignId: z.string().nullish(), content, globalData: z.record(z.string(), z.unknown()).default({}),
   metadata: z.record(z.string(), z.unknown()).default({}), options,
 };

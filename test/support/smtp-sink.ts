@@ -4,8 +4,16 @@ import { SMTPServer } from 'smtp-server';
 /** A received message. */
 export interface Received { from: string; to: string[]; raw: Buffer; at: number }
 
+/** Sink options. */
+export interface SinkOptions {
+  /** The reply to one recipient at RCPT; null accepts it. */
+  reply?: (rcpt: string) => { code: number; message: string } | null;
+  /** Delay before each reply to DATA (ms, default 0: a fast sink). */
+  dataDelayMs?: number;
+}
+
 /** Start the sink on an ephemeral port. */
-export async function startSmtpSink(opts: { reply?: (rcpt: string) => { code: number; message: string } | null } = {}) {
+export async function startSmtpSink(opts: SinkOptions = {}) {
   const received: Received[] = [];
   const server = new SMTPServer({
     authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, size: 50 << 20, maxClients: 1000,
@@ -19,8 +27,13 @@ export async function startSmtpSink(opts: { reply?: (rcpt: string) => { code: nu
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks), at: Date.now() });
-        cb();
+        const accept = () => {
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          received.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks), at: Date.now() });
+          cb();
+        };
+        // a slow sink: the message counts as received when the 250 goes out
+        if (opts.dataDelayMs) setTimeout(accept, opts.dataDelayMs); else accept();
       });
     },
   });

@@ -1,4 +1,4 @@
-/** `mailstream job <id>`: a job's counts by event type, from ClickHouse. */
+/** `mailstream job <id>`: a job's counts by event type, from ClickHouse; `--cancel` cancels it. */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { config } from '../../config/index.js';
@@ -37,12 +37,26 @@ export async function waitForJob(jobId: string, startedAt: number, timeoutMs: nu
 
 /** Register the command. */
 export function register(program: Command): void {
-  program.command('job').argument('<id>', 'job ID').description("print a job's counts by event type").action(async (id: string) => {
-    const ch = createClickhouse(config());
-    try {
-      const c = await jobCounts(ch, id);
-      console.log(`job ${id}: ${c.done ? 'done' : 'in progress'}${c.recipients != null ? `, ${c.finished}/${c.recipients} final` : ''}`);
-      console.log(formatCounts(c));
-    } finally { await ch.close(); }
-  });
+  program.command('job').argument('<id>', 'job ID').description("print a job's counts by event type, or cancel it")
+    .option('--cancel', 'cancel the job: nothing more is sent, each recipient not yet sent ends cancelled')
+    .option('--tenant <tenant>', 'tenant that owns the job (with --cancel)', 'default')
+    .action(async (id: string, o: { cancel?: boolean; tenant: string }) => {
+      if (o.cancel) { await cancel(id, o.tenant); return; }
+      const ch = createClickhouse(config());
+      try {
+        const c = await jobCounts(ch, id);
+        const progress = c.recipients != null ? `, ${c.finished}/${c.recipients} final` : '';
+        console.log(`job ${id}: ${c.done ? 'done' : 'in progress'}${progress}`);
+        console.log(formatCounts(c));
+      } finally { await ch.close(); }
+    });
+}
+
+/** Publish the cancel of `jobId`; every stage instance stops it within a second. */
+async function cancel(jobId: string, tenant: string): Promise<void> {
+  const { connectRuntime } = await import('../../runtime.js');
+  const { cancelJob } = await import('../../producers/job-control.js');
+  const rt = await connectRuntime(config(), 'cli');
+  try { await cancelJob(rt, tenant, jobId); } finally { await rt.close(); }
+  console.log(`job ${jobId} (tenant ${tenant}) cancelled: nothing more is sent; follow it with: mailstream job ${jobId}`);
 }

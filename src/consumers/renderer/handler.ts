@@ -2,6 +2,7 @@
  * The renderer's pure core: one payload in, one RenderedMessage per recipient out, and a `render_failed`
  * event for each recipient that cannot be rendered. A failure never blocks the other recipients, and a
  * template that does not compile fails every recipient with the same reason (compiled once, cached).
+ * A payload of a cancelled job renders nothing: each recipient gets one `cancelled` event.
  */
 import type { Event, Payload, RenderedMessage, Template, TemplateVersion } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
@@ -10,6 +11,7 @@ import type { DkimSigner } from '../../render/dkim.js';
 import { domainOf } from '../../render/headers.js';
 import { renderMessage, type JobContext } from '../../render/message.js';
 import type { Attachment } from '../../render/mime.js';
+import type { IsCancelled } from '../../streams/job-control.js';
 import { pickVersion, templateKey } from '../../streams/templates.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSource } from '../../render/template.js';
 
@@ -29,6 +31,8 @@ export interface RenderDeps {
   templateLimits?: { maxLoopIterations: number; maxDepth: number; timeBudgetMs: number };
   /** Clock, ms since the Unix epoch. */
   now(): number;
+  /** True once the job was cancelled (job-control table); without it no job is. */
+  isCancelled?: IsCancelled;
 }
 
 /** Messages to send and events to report for one payload. */
@@ -57,9 +61,18 @@ function attachmentsOf(payload: Payload, maxBytes: number): Attachment[] | undef
   return list;
 }
 
+/** One `cancelled` event per recipient of `payload`. */
+function cancelled(payload: Payload, now: number): Event[] {
+  return payload.recipients.map((r) => makeEvent('cancelled', {
+    jobId: payload.jobId, messageId: r.messageId, tenant: payload.tenant, campaignId: payload.campaignId,
+    recipient: r.email, domain: domainOf(r.email), rowNumber: r.rowNumber, reason: 'MS_CANCELLED: the job was cancelled before rendering',
+  }, now));
+}
+
 /** Build the stage handler. */
 export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Promise<RenderResult> {
   return async (payload) => {
+    if (deps.isCancelled?.(payload.tenant, payload.jobId)) return { rendered: [], events: cancelled(payload, deps.now()) };
     const c = payload.content;
     let templateVersion = c.templateVersion;
     let compiled: CompiledTemplate | undefined;

@@ -1,19 +1,21 @@
 /**
  * Renderer wiring: two groups over one pure handler — bulk payloads → rendered, and the transactional
- * priority lane → rendered-priority — so bulk backlog never delays a transactional message.
+ * priority lane → rendered-priority — so bulk backlog never delays a transactional message. Both read the job-control
+ * table, so a cancelled job renders nothing more.
  * Rendered messages are keyed by destination: the domain, or `<domain>#<shard>` for a domain sharded in the shaping file.
  */
 import type { Config } from '../../config/index.js';
 import type { Payload } from '../../generated/types.js';
 import { loadShaping, partitionKey, shardsOf } from '../../delivery/index.js';
 import { loadDkimKeys, createDkimSigner } from '../../render/dkim.js';
+import type { JobControlTable } from '../../streams/job-control.js';
 import type { TemplateTable } from '../../streams/templates.js';
 import { makeEvent } from '../../schemas/events.js';
 import { createStage, type Output, type StageDeps, type Stage } from '../shell/index.js';
 import { createRenderHandler } from './handler.js';
 
 /** The renderer stages (payloads + transactional → rendered + rendered-priority + events). */
-export function createRenderer(deps: StageDeps, cfg: Config, templates: TemplateTable): Stage[] {
+export function createRenderer(deps: StageDeps, cfg: Config, templates: TemplateTable, jobs: JobControlTable): Stage[] {
   const keys = loadDkimKeys(cfg.dkimKeys);
   const shaping = loadShaping(cfg.shapingFile);
   const render = createRenderHandler({
@@ -24,6 +26,7 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
     maxMessageBytes: cfg.maxMessageBytes,
     templateLimits: { maxLoopIterations: cfg.templateMaxLoopIterations, maxDepth: cfg.templateMaxDepth, timeBudgetMs: cfg.templateTimeBudgetMs },
     now: Date.now,
+    isCancelled: jobs.isCancelled,
   });
   const lane = (name: string, input: 'payloads' | 'transactional', output: 'rendered' | 'rendered-priority', partitions: number) =>
     createStage<Payload>({
@@ -34,7 +37,7 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
         concurrency: 1,
         progressEvery: 1,
         async handle({ value }) {
-          await templates.ready;
+          await Promise.all([templates.ready, jobs.ready]);
           const { rendered, events } = await render(value);
           const out: Output[] = rendered.map((m) => ({
             topic: output, key: partitionKey(m.domain, m.rcptTo, shardsOf(shaping, m.domain)), value: m,

@@ -159,6 +159,11 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
     if (adaptive.isSuspended(key)) return { ...localDefer(`queue ${scope} suspended by adaptive shaping`, `MS_SUSPENDED: ${scope}`, mxHost), binding: key.binding };
     const current = adaptive.current(key, limits);
     await take(`msg:${scope}`, current.maxMessageRate, ctx?.priority);
+    // a throttled queue may hold a message for minutes: its job may have been cancelled meanwhile
+    if (ctx?.cancelled?.()) {
+      const held = localDefer('not sent: the job was cancelled', 'MS_CANCELLED: the job was cancelled', mxHost);
+      return { ...held, binding: key.binding, cancelled: true };
+    }
     // every MX host of the site shares the queue's gate, limiters and adaptive state; the next one only when this one gave no SMTP reply
     const events: Event[] = [];
     const hosts = orderHosts(mxList, (h) => mxHosts.rank(`${scope} ${h}`), (h) => mxHosts.isDown(`${scope} ${h}`));

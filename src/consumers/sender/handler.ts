@@ -2,10 +2,12 @@
  * The sender's pure core: one rendered message in, a suppression check, one SMTP attempt through the injected
  * transport, and out come a delivery-attempt record and the matching event (delivered, deferred, bounced, expired,
  * policy_rejected or failed) — plus a Suppression record for a hard bounce and a retry record for a deferral.
+ * A message of a cancelled job gets one `cancelled` event and no SMTP attempt.
  */
 import type { DeliveryAttempt, RenderedMessage, AttemptOutcome, EventType, Suppression } from '../../generated/types.js';
 import { classifyBounce, nextAttempt, partitionKey, type RetrySchedule } from '../../delivery/index.js';
 import { makeEvent } from '../../schemas/events.js';
+import type { IsCancelled } from '../../streams/job-control.js';
 import { suppressionKey } from '../../streams/suppressions.js';
 import type { Output } from '../shell/index.js';
 import type { SmtpOutcome, SmtpTransport } from './transport.js';
@@ -24,6 +26,8 @@ export interface SendDeps {
   suppressions?: SuppressionSet;
   /** Retry policy for a message deferred by `mxHost` (the outcome's, '' when none; provider shaping matches it); without it a deferral is final (no retry record). */
   retry?(msg: RenderedMessage, mxHost: string): RetryPolicy;
+  /** True once the job was cancelled (job-control table); without it no job is. */
+  isCancelled?: IsCancelled;
 }
 
 /** Map an SMTP outcome to the attempt outcome: 2xx delivered, 4xx or network deferred, 5xx bounced. */
@@ -46,6 +50,13 @@ export function policyRejected(msg: RenderedMessage, now: number): Output {
   return { topic: 'events', key: msg.jobId, value: event };
 }
 
+/** The final event of a message of a cancelled job: nothing was sent (or nothing more, after a deferral). */
+export function cancelledEvent(msg: RenderedMessage, now: number): Output {
+  const reason = 'MS_CANCELLED: the job was cancelled before sending';
+  const event = makeEvent('cancelled', { ...baseFields(msg), reason }, now);
+  return { topic: 'events', key: msg.jobId, value: event };
+}
+
 /** The final `failed` event of a message the sender gave up on (dead-lettered); `reason` starts with the error code. */
 export function failedEvent(msg: RenderedMessage, reason: string, now: number): Output {
   return { topic: 'events', key: msg.jobId, value: makeEvent('failed', { ...baseFields(msg), attempt: msg.attempt + 1, reason }, now) };
@@ -54,17 +65,24 @@ export function failedEvent(msg: RenderedMessage, reason: string, now: number): 
 /** Build the send handler. */
 export function createSendHandler(deps: SendDeps) {
   return async (msg: RenderedMessage): Promise<Output[]> => {
+    const cancelled = () => Boolean(deps.isCancelled?.(msg.tenant, msg.jobId));
+    if (cancelled()) return [cancelledEvent(msg, deps.now())];
     const key = suppressionKey(msg.tenant, msg.rcptTo);
     if (deps.suppressions?.has(key, msg.kind)) return [policyRejected(msg, deps.now())];
     const startedAt = deps.now();
-    const res = await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, { domain: msg.domain, ipPool: msg.ipPool, priority: msg.kind === 'transactional' });
+    const ctx = { domain: msg.domain, ipPool: msg.ipPool, priority: msg.kind === 'transactional', cancelled };
+    const res = await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, ctx);
     const finished = deps.now();
+    // the transport checked again after the message waited for its queue (direct mode) and sent nothing
+    if (res.cancelled) return [cancelledEvent(msg, finished)];
     return outputsOf(msg, res, { startedAt, finished, binding: res.binding ?? deps.binding ?? null, deps, key });
   };
 }
 
 /** The outputs of one finished SMTP attempt (also used by direct delivery for DNS outcomes). */
-export function outputsOf(msg: RenderedMessage, res: SmtpOutcome, at: { startedAt: number; finished: number; binding: string | null; deps: Pick<SendDeps, 'suppressions' | 'retry'>; key?: string }): Output[] {
+export function outputsOf(msg: RenderedMessage, res: SmtpOutcome, at: {
+  startedAt: number; finished: number; binding: string | null; deps: Pick<SendDeps, 'suppressions' | 'retry' | 'isCancelled'>; key?: string;
+}): Output[] {
   const { startedAt, finished, binding, deps } = at;
   const outcome = outcomeOf(res);
   const attemptNo = msg.attempt + 1;
@@ -92,7 +110,10 @@ export function outputsOf(msg: RenderedMessage, res: SmtpOutcome, at: { startedA
       transactional: true, nonTransactional: true };
     out.push({ topic: 'suppressions', key, value });
   }
-  if (outcome === 'deferred' && deps.retry) out.push(...retryOrExpire(msg, attemptNo, finished, deps.retry(msg, res.mxHost)));
+  if (outcome !== 'deferred') return out;
+  // a job cancelled while this attempt ran: no retry, the deferral ends cancelled
+  if (deps.isCancelled?.(msg.tenant, msg.jobId)) out.push(cancelledEvent(msg, finished));
+  else if (deps.retry) out.push(...retryOrExpire(msg, attemptNo, finished, deps.retry(msg, res.mxHost)));
   return out;
 }
 

@@ -1,12 +1,14 @@
 /**
  * Sender wiring: three groups — bulk (rendered), the priority lane (rendered-priority) and the retry lane (retry,
  * each message held until its notBefore) — sharing one transport (relay pool, or direct MX delivery with
- * DELIVERY_MODE=direct), the shaping file and the suppression table.
+ * DELIVERY_MODE=direct), the shaping file, the suppression table and the job-control table (a cancelled job sends
+ * nothing more; its held retries are due at once).
  */
 import type { Config } from '../../config/index.js';
 import type { RenderedMessage } from '../../generated/types.js';
 import { followControl } from '../../streams/control.js';
 import { loadShaping, resolveShaping } from '../../delivery/index.js';
+import type { JobControlTable } from '../../streams/job-control.js';
 import { createSuppressionTable, type SuppressionTable } from '../../streams/suppressions.js';
 import type { TopicName } from '../../topics/index.js';
 import { createStage, type StageDeps, type Stage, type StageSpec } from '../shell/index.js';
@@ -19,7 +21,8 @@ import { createRelayTransport, type SmtpTransport } from './transport.js';
 export const SENDER_OUTPUTS: TopicName[] = ['delivery-attempts', 'events', 'suppressions', 'retry'];
 
 /** The sender stages (rendered, rendered-priority, retry → delivery-attempts, events, suppressions, retry) and a close. */
-export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTransport): { stages: Stage[]; close(): Promise<void> } {
+export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable, transport?: SmtpTransport):
+  { stages: Stage[]; close(): Promise<void> } {
   const shaping = loadShaping(cfg.shapingFile);
   const relay = () => createRelayTransport({
     host: cfg.smtpRelayHost, port: cfg.smtpRelayPort, secure: cfg.smtpRelaySecure, user: cfg.smtpRelayUser, pass: cfg.smtpRelayPass,
@@ -57,7 +60,7 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
     });
   })());
   const handler = (t: SmtpTransport) => createSendHandler({
-    transport: t, now: Date.now, suppressions,
+    transport: t, now: Date.now, suppressions, isCancelled: jobs.isCancelled,
     retry: (msg, mxHost) => {
       const l = resolveShaping(shaping, { domain: msg.domain, mxHost: cfg.deliveryMode === 'direct' ? mxHost : null });
       return { schedule: l.retry, maxAgeMs: l.maxAgeMs, shards: l.shards };
@@ -75,13 +78,18 @@ export function createSender(deps: StageDeps, cfg: Config, transport?: SmtpTrans
       },
       failed: ({ value }, reason, now) => [failedEvent(value, reason, now)],
     }, deps);
-    return { ...stage, async start() { await openTable(); await stage.start(); await startControl(stage.emit); } };
+    return {
+      ...stage,
+      async start() { await Promise.all([openTable(), jobs.ready]); await stage.start(); await startControl(stage.emit); },
+    };
   };
   return {
     stages: [
       lane({ name: 'sender', input: 'rendered', partitionsConcurrently: 4 }),
       lane({ name: 'sender-priority', input: 'rendered-priority', partitionsConcurrently: 2 }, priority),
-      lane({ name: 'sender-retry', input: 'retry', partitionsConcurrently: 6, dueAt: (r) => r.value.notBefore }),
+      // a cancelled job's retries are due now, so the job reaches done without waiting out their backoff
+      lane({ name: 'sender-retry', input: 'retry', partitionsConcurrently: 6,
+        dueAt: (r) => (jobs.isCancelled(r.value.tenant, r.value.jobId) ? 0 : r.value.notBefore) }),
     ],
     async close() {
       smtp.close();

@@ -23,9 +23,17 @@ export interface SmtpOutcome {
    * any transaction; 'skipped' — no connection was tried (no free gate slot within slotWaitMs, or hostDown()).
    */
   noSession?: 'host' | 'skipped';
+  /** Nothing was sent: the job was cancelled while the message waited for its queue (SendContext.cancelled). */
+  cancelled?: boolean;
 }
 /** Where a message is going, for transports that route by destination. */
-export interface SendContext { domain: string; ipPool: string | null; /** Transactional: ahead of bulk in the destination's line. */ priority?: boolean }
+export interface SendContext {
+  domain: string; ipPool: string | null;
+  /** Transactional: ahead of bulk in the destination's line. */
+  priority?: boolean;
+  /** True once the message's job was cancelled; a transport that queued the message checks it before any SMTP. */
+  cancelled?(): boolean;
+}
 /** Sends one raw message to one recipient. */
 export interface SmtpTransport {
   send(mailFrom: string, rcptTo: string, raw: Buffer, ctx?: SendContext): Promise<SmtpOutcome>;

@@ -20,12 +20,19 @@ export interface RecipientFields { email: unknown; name: string | null; metadata
 /** Open `audience` and stream its rows; an unreadable source throws MS_ERR_AUDIENCE_UNREADABLE. */
 export async function* readAudience(audience: Audience): AsyncGenerator<AudienceRow> {
   switch (audience.format) {
-    case 'csv': yield* readCsvLines(await openSource(audience)); break;
-    case 'jsonl': yield* readJsonl(await openSource(audience)); break;
+    case 'csv': yield* fromSource(audience, readCsvLines); break;
+    case 'jsonl': yield* fromSource(audience, readJsonl); break;
     case 'sql': yield* readSql(audience); break;
     case 'inline': yield* readInline(audience); break;
     case 'recipients': yield* readRecipients(audience); break;
   }
+}
+
+// a reader left early (a cancelled job) closes only its readline interface: the file or HTTP stream is destroyed here
+async function* fromSource(audience: Audience, read: (input: Readable) => AsyncGenerator<AudienceRow>):
+  AsyncGenerator<AudienceRow> {
+  const input = await openSource(audience);
+  try { yield* read(input); } finally { input.destroy(); }
 }
 
 async function openSource(audience: Audience): Promise<Readable> {

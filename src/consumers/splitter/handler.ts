@@ -2,11 +2,12 @@
  * The splitter's pure core: turns one job and its stream of audience rows into payloads of N recipients,
  * an `injected` event per valid recipient, an `invalid_recipient` event per bad row, and a closing
  * `split_completed` (or `job_failed` when the audience cannot be read). Output is flushed as it goes,
- * so memory stays flat whatever the audience size.
+ * so memory stays flat whatever the audience size. A cancelled job stops reading rows: its count is what was injected.
  */
 import type { Job, Payload, Recipient } from '../../generated/types.js';
 import { makeEvent } from '../../schemas/events.js';
 import { MailstreamError } from '../../lib/errors.js';
+import type { IsCancelled } from '../../streams/job-control.js';
 import type { Output } from '../shell/index.js';
 import type { AudienceRow } from './audience.js';
 import { validateAddress } from './address.js';
@@ -17,10 +18,16 @@ export interface SplitDeps {
   emit(outputs: Output[]): Promise<void>;
   heartbeat?(): Promise<void>;
   now(): number;
+  /** True once the job was cancelled (job-control table); without it no job is. */
+  isCancelled?: IsCancelled;
 }
 
 /** Totals of one split. */
-export interface SplitResult { recipients: number; invalid: number; payloads: number; failed?: string }
+export interface SplitResult {
+  recipients: number; invalid: number; payloads: number; failed?: string;
+  /** The job was cancelled: rows after the last injected one were not read. */
+  cancelled?: boolean;
+}
 
 /** Split `job` into payloads, emitting as it goes. */
 export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> {
@@ -46,6 +53,8 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
 
   try {
     for await (const r of deps.rows(job)) {
+      // recipients injected so far are in payloads or `batch`; the renderer and sender end each of them cancelled
+      if (deps.isCancelled?.(job.tenant, job.jobId)) { result.cancelled = true; break; }
       if ('error' in r) {
         result.invalid++;
         pending.push(event('invalid_recipient', { ...base, rowNumber: r.rowNumber, reason: `MS_ERR_INVALID_RECIPIENT: row ${r.rowNumber}: ${r.error}`, recipient: r.raw ?? null }, deps));
@@ -76,7 +85,8 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
   }
   closePayload();
   await flush(true);
-  const detail = JSON.stringify({ invalid: result.invalid, payloads: result.payloads });
+  const cancelled = result.cancelled ? { cancelled: true } : {};
+  const detail = JSON.stringify({ invalid: result.invalid, payloads: result.payloads, ...cancelled });
   const closing = result.failed
     ? event('job_failed', { ...base, reason: result.failed, count: result.recipients, detail }, deps)
     : event('split_completed', { ...base, count: result.recipients, detail }, deps);

@@ -1,15 +1,17 @@
 /**
  * Splitter wiring: consumes jobs one at a time, streams each audience and produces payloads and events as it goes.
- * A job given up on ends with a job_failed event, so `mailstream job` still reaches done.
+ * A job given up on ends with a job_failed event, so `mailstream job` still reaches done; a cancelled job stops
+ * reading its audience.
  */
 import type { Job } from '../../generated/types.js';
 import { makeEvent } from '../../schemas/events.js';
+import type { JobControlTable } from '../../streams/job-control.js';
 import { createStage, type StageDeps } from '../shell/index.js';
 import { readAudience } from './audience.js';
 import { splitJob } from './handler.js';
 
 /** The splitter stage (jobs → payloads + events). */
-export function createSplitter(deps: StageDeps) {
+export function createSplitter(deps: StageDeps, jobs: JobControlTable) {
   return createStage<Job>({
     name: 'splitter',
     input: 'jobs',
@@ -21,7 +23,11 @@ export function createSplitter(deps: StageDeps) {
       progressEvery: 1,
       async handle({ value: job, partition, offset }, ctx) {
         const started = Date.now();
-        const deps = { rows: (j: Job) => readAudience(j.audience), emit: ctx.emit, heartbeat: ctx.heartbeat, now: Date.now };
+        await jobs.ready;
+        const deps = {
+          rows: (j: Job) => readAudience(j.audience), emit: ctx.emit, heartbeat: ctx.heartbeat, now: Date.now,
+          isCancelled: jobs.isCancelled,
+        };
         const res = await splitJob(job, deps);
         ctx.log.info({ jobId: job.jobId, partition, offset, ...res, ms: Date.now() - started }, 'job split');
         return [];

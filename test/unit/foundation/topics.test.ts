@@ -7,10 +7,12 @@ const good = 'name: jobs\nversion: 1\npartitions: 3\nreplicationFactor: 1\nkey: 
 
 test('every shipped topic file is valid and names an existing schema', () => {
   const topics = resolveTopics('mailstream.');
-  for (const name of ['jobs', 'transactional', 'payloads', 'rendered', 'delivery-attempts', 'events', 'templates', 'suppressions', 'retry', 'dead-letter'])
+  for (const name of ['jobs', 'transactional', 'payloads', 'rendered', 'delivery-attempts', 'events', 'templates', 'suppressions', 'retry', 'dead-letter',
+    'job-control'])
     assert.ok(topics.has(name as never), name);
   assert.equal(topics.get('templates')!.def.configs['cleanup.policy'], 'compact');
   assert.equal(topics.get('suppressions')!.def.configs['cleanup.policy'], 'compact');
+  assert.equal(topics.get('job-control')!.def.configs['cleanup.policy'], 'compact');
 });
 
 test('topic names carry the prefix and a version', () => {

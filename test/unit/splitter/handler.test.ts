@@ -47,3 +47,37 @@ test('an unreadable audience becomes a job_failed event with the reason', async 
   assert.equal(events.at(-1)!.type, 'job_failed');
   assert.match(events.at(-1)!.reason!, /ENOENT/);
 });
+
+test('a job cancelled midway stops reading rows; split_completed counts exactly the recipients injected', async () => {
+  let read = 0; let closed = false;
+  async function* rows(): AsyncGenerator<AudienceRow> {
+    try {
+      for (let i = 1; i <= 1000; i++) { read++; yield { rowNumber: i, row: { email: `u${i}@x.example` } }; }
+    } finally { closed = true; }
+  }
+  const out: Output[] = [];
+  const asked: string[] = [];
+  const isCancelled = (tenant: string, jobId: string) => { asked.push(`${tenant}:${jobId}`); return read > 3; };
+  const res = await splitJob(job(), { rows, emit: async (o) => { out.push(...o); }, now: () => 5, isCancelled });
+  const events = out.filter((o) => o.topic === 'events').map((o) => o.value as Event);
+  const payloads = out.filter((o) => o.topic === 'payloads').map((o) => o.value as Payload);
+  assert.equal(read, 4, 'the row read after the cancel is the last one');
+  assert.ok(closed, 'the audience source is closed');
+  assert.equal(asked[0], 't:j1');
+  // the three injected recipients still go downstream, where the renderer and sender end them cancelled
+  assert.deepEqual(events.filter((e) => e.type === 'injected').map((e) => e.rowNumber), [1, 2, 3]);
+  assert.deepEqual(payloads.flatMap((p) => p.recipients.map((r) => r.rowNumber)), [1, 2, 3]);
+  const closing = events.at(-1)!;
+  assert.equal(closing.type, 'split_completed');
+  assert.equal(closing.count, 3);
+  assert.equal(JSON.parse(closing.detail!).cancelled, true);
+  assert.deepEqual([res.recipients, res.cancelled], [3, true]);
+});
+
+test('a job cancelled before it is split injects nothing and completes with a count of 0', async () => {
+  const out: Output[] = [];
+  const rows = async function* (): AsyncGenerator<AudienceRow> { yield { rowNumber: 1, row: { email: 'u@x.example' } }; };
+  await splitJob(job(), { rows, emit: async (o) => { out.push(...o); }, now: () => 5, isCancelled: () => true });
+  assert.deepEqual(out.map((o) => o.topic), ['events']);
+  assert.deepEqual([(out[0]!.value as Event).type, (out[0]!.value as Event).count], ['split_completed', 0]);
+});
