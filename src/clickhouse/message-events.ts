@@ -11,6 +11,8 @@ export const SPARKPOST_EVENT: Readonly<Record<string, string>> = {
   policy_rejected: 'policy_rejection', render_failed: 'generation_failure', failed: 'generation_failure',
   invalid_recipient: 'generation_rejection', opened: 'open', clicked: 'click', unsubscribed: 'list_unsubscribe',
   complaint: 'spam_complaint',
+  // SparkPost has no event for it; mailstream's own name, documented
+  cancelled: 'cancelled',
 };
 
 /** Filters of `GET /events/message`, already split into lists. */

@@ -32,6 +32,7 @@ export const COUNTERS: Readonly<Record<string, string>> = {
   count_unique_clicked: "uniqExactIf(message_id, type = 'clicked')",
   count_rendered: "uniqExactIf(event_id, type = 'opened')",
   count_unique_rendered: "uniqExactIf(message_id, type = 'opened')",
+  count_cancelled: "uniqExactIf(event_id, type = 'cancelled')",
   total_delivery_time_first: "sumIf(ifNull(latency_ms, 0), type = 'delivered' AND ifNull(attempt, 1) <= 1)",
 };
 

@@ -189,9 +189,9 @@ export interface Event {
 }
 
 /** The closed set of event types. */
-export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted';
+export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled';
 /** Every EventType value, in schema order. */
-export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted'] as const;
+export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled'] as const;
 
 /** The first answer to a request with an Idempotency-Key. On the compacted idempotency topic keyed '<tenant>:<key>'. */
 export interface IdempotencyRecord {
@@ -235,6 +235,23 @@ export interface Job {
   options: JobOptions;
 }
 
+/** cancel: send nothing more; every recipient not yet sent ends cancelled. */
+export type JobAction = 'cancel';
+/** Every JobAction value, in schema order. */
+export const JobActionValues = ['cancel'] as const;
+
+/** A request to change a running or scheduled job. On the compacted job-control topic keyed '<tenant>:<jobId>'; every stage reads it. */
+export interface JobControl {
+  /** Job the request is about. */
+  jobId: string;
+  /** Tenant that owns the job. */
+  tenant: string;
+  /** What to do. */
+  action: JobAction;
+  /** When it was requested, ms since the Unix epoch. */
+  requestedAt: number;
+}
+
 /** bulk goes through the splitter; transactional takes the priority lane. */
 export type JobKind = 'bulk' | 'transactional';
 /** Every JobKind value, in schema order. */
@@ -250,6 +267,24 @@ export interface JobOptions {
   strict: boolean;
   /** Named IP pool to send from; null means the default pool. */
   ipPool: null | string;
+}
+
+/** Customer data where it lives, registered by the operator under a name; API callers name it and never see its location. On the compacted audiences topic keyed '<tenant>:<name>'; a null value removes it. */
+export interface NamedAudience {
+  /** Tenant whose transmissions may name it. */
+  tenant: string;
+  /** The name callers use: {"recipients": {"audience": name}}. */
+  name: string;
+  /** csv, jsonl or sql (inline and recipients are not stored audiences). */
+  format: AudienceFormat;
+  /** File path or URL (csv, jsonl) or PostgreSQL connection string (sql). */
+  uri: string;
+  /** SQL query for format=sql; every column becomes substitution data. */
+  query: null | string;
+  /** Column or field holding the address. */
+  emailField: string;
+  /** When registered, ms since the Unix epoch. */
+  createdAt: number;
 }
 
 /** A slice of N recipients of one job, with everything the renderer needs. On the payloads and transactional topics. */
@@ -446,13 +481,29 @@ export interface TemplateVersion {
   engine: TemplateEngine;
 }
 
+/** A tenant's operator settings: sending quotas. On the compacted tenants topic keyed by tenant name. */
+export interface Tenant {
+  /** Tenant name. */
+  tenant: string;
+  /** Recipients the tenant may send per UTC clock hour; null: no limit. */
+  hourlyQuota: null | number;
+  /** Recipients per UTC day; null: no limit. */
+  dailyQuota: null | number;
+  /** Recipients per UTC calendar month; null: no limit. */
+  monthlyQuota: null | number;
+  /** When set, ms since the Unix epoch. */
+  updatedAt: number;
+}
+
 /** Logical topic name → the type of its values, from topics/*.yaml (value.schema). */
 export interface TopicValues {
   'api-keys': ApiKey;
+  'audiences': NamedAudience;
   'dead-letter': DeadLetter;
   'delivery-attempts': DeliveryAttempt;
   'events': Event;
   'idempotency': IdempotencyRecord;
+  'job-control': JobControl;
   'jobs': Job;
   'payloads': Payload;
   'recipient-lists': RecipientList;
@@ -462,5 +513,6 @@ export interface TopicValues {
   'shaping-control': ShapingCommand;
   'suppressions': Suppression;
   'templates': Template;
+  'tenants': Tenant;
   'transactional': Payload;
 }

@@ -6,7 +6,7 @@ import type { JobKind } from '../generated/types.js';
 import { MailstreamError } from '../lib/errors.js';
 import type { DkimSigner } from './dkim.js';
 import { deepMerge, strictData } from './eta.js';
-import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseMailbox, rfc5322Date } from './headers.js';
+import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseMailbox, rfc5322Date, type Mailbox } from './headers.js';
 import { buildMime, type Attachment } from './mime.js';
 import type { CompiledTemplate } from './template.js';
 import type { Personal } from './parts.js';
@@ -38,18 +38,28 @@ export interface MessageTarget {
 /** A rendered message and its envelope sender. */
 export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string }
 
-/** Render, sign and size-check one message; throws MailstreamError on any failure. */
-export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
+/** One message's personalised parts before MIME: what the sender will mail, and what a preview shows. */
+export interface RenderedParts {
+  from: Mailbox; subject: string; replyTo: Mailbox | null; headers: Array<[string, string]>; html: string | null; text: string | null;
+}
+
+/** Personalise every part of `t` for `to`; throws MailstreamError on a render failure or a header injection. */
+export function renderParts(t: CompiledTemplate, job: JobContext, to: MessageTarget): RenderedParts {
   const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: job.clickTracking, open: job.openTracking });
   const { p, sender } = personal(job, to, tracker);
   const from = parseMailbox(t.from(p), 'From');
   sender(from.address);
-  const fromDomain = domainOf(from.address);
   const subject = assertNoBreaks(t.subject(p), 'Subject');
   const replyTo = t.replyTo ? parseMailbox(t.replyTo(p), 'Reply-To') : null;
-  const extra = t.headers.map(([name, r]) => headerLine(name, encodeText(assertNoBreaks(r(p), name))));
-  const html = t.html ? t.html(p) : null;
-  const text = t.text ? t.text(p) : null;
+  const headers = t.headers.map(([name, r]): [string, string] => [name, assertNoBreaks(r(p), name)]);
+  return { from, subject, replyTo, headers, html: t.html ? t.html(p) : null, text: t.text ? t.text(p) : null };
+}
+
+/** Render, sign and size-check one message; throws MailstreamError on any failure. */
+export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
+  const { from, subject, replyTo, headers: custom, html, text } = renderParts(t, job, to);
+  const fromDomain = domainOf(from.address);
+  const extra = custom.map(([name, value]) => headerLine(name, encodeText(value)));
 
   const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
   let headers = headerLine('From', formatMailbox(from)) + headerLine('To', to.name ? formatMailbox({ name: to.name, address: to.email }) : to.email);

@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createClickhouse } from '../../src/clickhouse/client.js';
 import { quote } from '../../src/clickhouse/queries.js';
+import { recipientsAccepted } from '../../src/clickhouse/usage.js';
 import { gatewayBed } from '../support/gateway.js';
-import { waitForJobDone } from '../support/pipeline.js';
+import { cli, waitForJobDone } from '../support/pipeline.js';
+import { waitFor } from '../support/wait.js';
 
 const tag = () => randomBytes(4).toString('hex');
 const bed = await gatewayBed();
@@ -80,5 +82,33 @@ test('the OpenAPI 3.1 document validates and lists every route', async () => {
   assert.equal(doc.openapi, '3.1.0');
   for (const p of ['/transmissions', '/transmissions/{id}', '/templates', '/templates/{id}', '/suppression-list', '/suppression-list/{recipient}']) {
     assert.ok(doc.paths[p], p);
+  }
+});
+
+test('sending quotas per hour, day and month: past one the gateway answers 420 with 2101, 2102 or 2105, on every instance', { timeout: 120000 }, async () => {
+  const send = (k: string, n: number, base = bed.gateway.url) => call('/transmissions', { base, auth: k, body: JSON.stringify({
+    ...ok, recipients: Array.from({ length: n }, () => ({ address: `q-${tag()}@dest.example` })) }) });
+  const cases = [['--hourly', '2101'], ['--daily', '2102'], ['--monthly', '2105']] as const;
+  for (const [flag, code] of cases) {
+    const name = `quota-${tag()}`;
+    const k = await bed.key(name);
+    await cli(['tenants', 'set', name, flag, '3'], bed.env);
+    const first = await waitFor('the quota to reach the gateway', async () => {
+      const r = await send(k, 4);
+      return r.status === 420 && r;
+    }, 10000, 100);
+    assert.equal(codeOf(first), code);
+    assert.equal(first.statusText, 'Exceed Sending Limit');
+    assert.equal((await send(k, 2)).status, 200);
+    const over = await send(k, 2);
+    assert.deepEqual([over.status, codeOf(over)], [420, code], flag);
+    const ch = createClickhouse(bed.cfg);
+    try { await waitFor('the usage in ClickHouse', async () => (await recipientsAccepted(ch, name, 0)) >= 2, 30000); }
+    finally { await ch.close(); }
+    const fresh = await bed.another();
+    assert.deepEqual([(await send(k, 2, fresh.url)).status], [420], 'a gateway started later reads the quota and the usage');
+    // a refused request changes nothing, so asking again until this instance's own recent count has aged out is safe
+    await waitFor('one more recipient to fit', async () => (await send(k, 1)).status === 200, 15000, 500);
+    assert.equal((await send(k, 1)).status, 420, 'and then the quota is full');
   }
 });

@@ -75,6 +75,9 @@ test('templates through the client: create, get, update, list, send by template_
   assert.equal(await subject(), 'Welcome {{name}}');
   await sp.templates.update(id, { content: { from: 'Shop <hello@shop.example>', subject: 'Welcome back {{name}}', html: '<p>v1 {{name}}</p>' } });
   assert.equal(await subject(), 'Welcome back {{name}}');
+  const preview = await sp.templates.preview(id, { substitution_data: { name: 'Dee <b>' } });
+  assert.equal(preview.results.subject, 'Welcome back Dee <b>');
+  assert.equal(preview.results.html, '<p>v1 Dee &lt;b&gt;</p>');
   assert.ok((await sp.templates.list()).results.some((x: { id: string }) => x.id === id));
   const email = `tpl-${t}@dest.example`;
   const sent = await sp.transmissions.send({ recipients: [{ address: email, substitution_data: { name: 'Cy' } }],

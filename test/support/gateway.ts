@@ -18,9 +18,10 @@ export interface GatewayBed {
   another(extra?: Record<string, string>): Promise<Gateway>;
 }
 
-/** Start the bed; `workers: false` skips the pipeline workers (API-only scenarios). */
-export async function gatewayBed(opts: { env?: Record<string, string>; workers?: boolean } = {}): Promise<GatewayBed> {
-  const sink = await startSmtpSink();
+/** Start the bed; `workers: false` skips the pipeline workers (API-only scenarios), `sinkDelayMs` slows the sink. */
+export async function gatewayBed(opts: { env?: Record<string, string>; workers?: boolean; sinkDelayMs?: number } = {}):
+  Promise<GatewayBed> {
+  const sink = await startSmtpSink({ dataDelayMs: opts.sinkDelayMs });
   const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), API_PORT: '0', ...opts.env });
   const worker = opts.workers === false ? null : await startWorker(['all'], env);
   const gateway = await startGateway(cfg);

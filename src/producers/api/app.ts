@@ -6,13 +6,14 @@ import express, { type Express } from 'express';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../../config/index.js';
 import type { Runtime } from '../../runtime.js';
-import type { RecipientList } from '../../generated/types.js';
+import type { NamedAudience, RecipientList } from '../../generated/types.js';
 import type { KeyTable } from '../../streams/keys.js';
 import type { Table } from '../../streams/table.js';
 import type { SuppressionTable } from '../../streams/suppressions.js';
 import type { TemplateTable } from '../../streams/templates.js';
 import type { JobProducer } from '../jobs.js';
 import type { IdempotencyStore } from './idempotency.js';
+import type { QuotaGate } from './quota.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { openApiDocument } from './openapi.js';
@@ -26,7 +27,8 @@ import { transmissionRoutes } from './routes/v1/transmissions.js';
 /** What the routes use; all of it connected and owned by the caller. */
 export interface GatewayDeps {
   cfg: Config; rt: Runtime; jobs: JobProducer; keys: KeyTable; templates: TemplateTable; suppressions: SuppressionTable;
-  clickhouse: ClickHouseClient; idempotency: IdempotencyStore; lists: Table<RecipientList>;
+  clickhouse: ClickHouseClient; idempotency: IdempotencyStore; lists: Table<RecipientList>; quota: QuotaGate;
+  audiences: Table<NamedAudience>;
 }
 
 /** Build the app (no listening socket: tests may `listen(0)` it). */

@@ -71,7 +71,10 @@ export function parseBody<T>(schema: { safeParse(v: unknown): { success: true; d
 
 /** Write `errors` with `status`. */
 export function sendErrors(res: Response, status: number, errors: ApiErrorEntry[]): void {
-  res.status(status).json({ errors });
+  res.status(status);
+  // 420 is SparkPost's own status; Node knows no reason phrase for it
+  if (status === 420) res.statusMessage = 'Exceed Sending Limit';
+  res.json({ errors });
 }
 
 /** Express error handler: every error becomes SparkPost's shape; unknown ones are a logged 500 with no detail. */

@@ -10,7 +10,8 @@ import { createTemplateTable } from '../../streams/templates.js';
 import { createJobProducer } from '../jobs.js';
 import { createApp } from './app.js';
 import { createIdempotencyStore } from './idempotency.js';
-import type { IdempotencyRecord, RecipientList } from '../../generated/types.js';
+import type { IdempotencyRecord, NamedAudience, RecipientList, Tenant } from '../../generated/types.js';
+import { createQuotaGate } from './quota.js';
 import { createTable } from '../../streams/table.js';
 
 /** A running gateway. */
@@ -19,16 +20,19 @@ export interface Gateway { port: number; url: string; stop(): Promise<void> }
 /** Start the gateway on `cfg.apiPort` (0: ephemeral); resolves once the key table has caught up and it listens. */
 export async function startGateway(cfg: Config, host = '127.0.0.1'): Promise<Gateway> {
   const rt = await connectRuntime(cfg, 'gateway');
-  const [keys, templates, suppressions, jobs, seen, lists] = await Promise.all([
+  const [keys, templates, suppressions, jobs, seen, lists, tenants, audiences] = await Promise.all([
     createKeyTable(rt.kafka, rt.registry, rt.topicPrefix), createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix),
     createSuppressionTable(rt.kafka, rt.registry, rt.topicPrefix), createJobProducer(rt.producer, rt.registry, rt.topicPrefix),
     createTable<IdempotencyRecord>(rt.kafka, rt.registry, rt.topicPrefix, 'idempotency'),
     createTable<RecipientList>(rt.kafka, rt.registry, rt.topicPrefix, 'recipient-lists'),
+    createTable<Tenant>(rt.kafka, rt.registry, rt.topicPrefix, 'tenants'),
+    createTable<NamedAudience>(rt.kafka, rt.registry, rt.topicPrefix, 'audiences'),
   ]);
   const idempotency = createIdempotencyStore(rt, seen, cfg.apiIdempotencyTtlMs);
   await keys.ready;
   const clickhouse = createClickhouse(cfg);
-  const app = createApp({ cfg, rt, jobs, keys, templates, suppressions, clickhouse, idempotency, lists });
+  const app = createApp({ cfg, rt, jobs, keys, templates, suppressions, clickhouse, idempotency, lists,
+    quota: createQuotaGate(clickhouse, tenants), audiences });
   const server = app.listen(cfg.apiPort, host);
   await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
   const port = (server.address() as AddressInfo).port;
@@ -37,7 +41,8 @@ export async function startGateway(cfg: Config, host = '127.0.0.1'): Promise<Gat
     port, url: `http://${host}:${port}/api/v1`,
     async stop() {
       await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
-      await Promise.all([keys.stop(), templates.stop(), suppressions.stop(), seen.stop(), lists.stop(), clickhouse.close()]);
+      await Promise.all([keys.stop(), templates.stop(), suppressions.stop(), seen.stop(), lists.stop(), tenants.stop(), audiences.stop(),
+        clickhouse.close()]);
       await rt.close();
     },
   };

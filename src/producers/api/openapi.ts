@@ -51,10 +51,15 @@ export function openApiDocument(): object {
             { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } }],
           requestBody: { required: true, ...json(ref('Transmission')) }, responses: { 200: ok('accepted: durable in Kafka'), ...failures },
         },
+        delete: { summary: 'Cancel every running transmission of a campaign', operationId: 'cancelCampaign',
+          parameters: [{ name: 'campaign_id', in: 'query', required: true, schema: { type: 'string' } }],
+          responses: { 204: { description: 'cancelled' }, ...failures } },
       },
       '/transmissions/{id}': {
         get: { summary: 'A transmission\'s state and counts', operationId: 'getTransmission', parameters: idParam('id'),
           responses: { 200: ok('the transmission'), ...failures } },
+        delete: { summary: 'Cancel a running transmission', operationId: 'cancelTransmission', parameters: idParam('id'),
+          responses: { 204: { description: 'cancelled: every recipient not yet sent ends cancelled' }, ...failures } },
       },
       '/templates': {
         get: { summary: 'List templates', operationId: 'listTemplates', responses: { 200: ok('templates'), ...failures } },
@@ -74,6 +79,11 @@ export function openApiDocument(): object {
           responses: { 200: ok('entries'), ...failures } },
         put: { summary: 'Add or update entries', operationId: 'putSuppressions', requestBody: { required: true, ...json(ref('SuppressionList')) },
           responses: { 200: ok('updated'), ...failures } },
+      },
+      '/templates/{id}/preview': {
+        post: { summary: 'Render a template with substitution data', operationId: 'previewTemplate', parameters: idParam('id'),
+          requestBody: { ...json({ type: 'object', properties: { substitution_data: { type: 'object' } } }) },
+          responses: { 200: ok('the rendered parts'), ...failures } },
       },
       '/recipient-lists': {
         get: { summary: 'List recipient lists', operationId: 'listRecipientLists', responses: { 200: ok('lists'), ...failures } },

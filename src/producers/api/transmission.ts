@@ -22,7 +22,8 @@ const from = z.union([z.string().min(1), z.object({ email: z.string().min(1), na
 
 /** The body of `POST /api/v1/transmissions`. */
 export const transmissionBody = z.object({
-  recipients: z.union([z.array(recipientShape), z.object({ list_id: z.string().min(1) })]),
+  recipients: z.union([z.array(recipientShape), z.object({ list_id: z.string().min(1) }),
+    z.object({ audience: z.string().min(1).describe('a named audience the operator registered (mailstream extension)') })]),
   content: z.object({
     from: from.optional(), subject: z.string().optional(), html: z.string().optional(), text: z.string().optional(),
     reply_to: z.string().optional(), headers: z.record(z.string(), z.string()).optional(),
@@ -98,13 +99,22 @@ export function laneOf(t: TransmissionBody, recipients: number): 'priority' | 'b
   return 'bulk';
 }
 
-/** The producer API request for a parsed, checked transmission and its accepted recipients. */
-export function toProducerRequest(t: TransmissionBody, tenant: string, jobId: string, accepted: MappedRecipient[]):
-  { lane: 'priority' | 'bulk'; request: Record<string, unknown> } {
+/** A named audience's location, as the operator registered it. */
+export interface AudienceSource { format: 'csv' | 'jsonl' | 'sql' | 'inline' | 'recipients'; uri: string; query: string | null; emailField: string }
+
+/**
+ * The producer API request for a parsed, checked transmission: its accepted recipients, or the named audience the
+ * splitter reads (always a bulk job: its size is known only when it is read).
+ */
+export function toProducerRequest(t: TransmissionBody, tenant: string, jobId: string, accepted: MappedRecipient[],
+  audience?: AudienceSource): { lane: 'priority' | 'bulk'; request: Record<string, unknown> } {
   const c = t.content;
+  if (audience && t.options?.transactional) {
+    throw new ApiError('MS_ERR_VALIDATION', 'recipients.audience: a named audience is sent as a bulk job, not transactional');
+  }
   const files = [...(c.attachments ?? []).map((a) => ({ filename: a.name, contentType: a.type, content: a.data })),
     ...(c.inline_images ?? []).map((a) => ({ filename: a.name, contentType: a.type, content: a.data, cid: a.name }))];
-  const lane = laneOf(t, accepted.length);
+  const lane = audience ? 'bulk' : laneOf(t, accepted.length);
   if (files.length && !t.options?.transactional) {
     throw new ApiError('MS_ERR_VALIDATION', 'content.attachments: set options.transactional (attachments go on the transactional lane)');
   }
@@ -124,6 +134,10 @@ export function toProducerRequest(t: TransmissionBody, tenant: string, jobId: st
   };
   if (lane === 'priority') {
     return { lane, request: { ...common, recipients: accepted, kind: o.transactional ? 'transactional' : 'bulk' } };
+  }
+  if (audience) {
+    const { format, uri, query, emailField } = audience;
+    return { lane, request: { ...common, audience: { format, uri, query, emailField } } };
   }
   return { lane, request: { ...common, audience: { format: 'recipients', recipients: accepted } } };
 }

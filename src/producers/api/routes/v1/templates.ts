@@ -2,6 +2,8 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Template } from '../../../../generated/types.js';
+import { renderParts, type JobContext } from '../../../../render/message.js';
+import { compileTemplate } from '../../../../render/template.js';
 import { templateKey } from '../../../../streams/templates.js';
 import { deleteTemplate, publishTemplate, TEMPLATE_ID_RE, type TemplateSource } from '../../../templates.js';
 import type { GatewayDeps } from '../../app.js';
@@ -20,6 +22,8 @@ export const templateBody = z.object({
   published: z.boolean().optional(), content: content.optional(),
 });
 
+
+const previewBody = z.object({ substitution_data: z.record(z.string(), z.unknown()).optional() });
 
 function source(c: z.infer<typeof content> | undefined): TemplateSource {
   if (!c) throw missingField('content');
@@ -82,6 +86,26 @@ export function templateRoutes(deps: GatewayDeps): Router {
       description: b.description, table: deps.templates });
     await deps.templates.until(templateKey(old.tenant, old.templateId), (t) => (t?.version ?? 0) >= version);
     res.json({ results: { id: old.templateId } });
+  });
+  r.post('/:id/preview', requireScope('templates:read'), async (req, res) => {
+    const t = await found(res, String(req.params.id));
+    const b = parseBody(previewBody, req.body);
+    const c = deps.cfg;
+    const job: JobContext = {
+      jobId: 'preview', tenant: t.tenant, campaignId: null, kind: 'transactional', strict: false, openTracking: false,
+      clickTracking: false, globalData: b.substitution_data ?? {}, metadata: {}, now: Date.now(), maxMessageBytes: c.maxMessageBytes,
+      limits: { maxLoopIterations: c.templateMaxLoopIterations, maxDepth: c.templateMaxDepth, timeBudgetMs: c.templateTimeBudgetMs,
+        maxOutputBytes: c.maxMessageBytes },
+      tracking: { baseUrl: c.trackingBaseUrl, secret: c.trackingSecret }, unsubscribe: { baseUrl: c.unsubscribeBaseUrl },
+    };
+    const email = typeof b.substitution_data?.email === 'string' ? b.substitution_data.email : 'preview@example.com';
+    const parts = renderParts(await compileTemplate(t), job, { messageId: 'preview.1', email, data: {} });
+    res.json({ results: {
+      from: { email: parts.from.address, ...(parts.from.name ? { name: parts.from.name } : {}) }, subject: parts.subject,
+      ...(parts.replyTo ? { reply_to: parts.replyTo.address } : {}), headers: Object.fromEntries(parts.headers),
+      ...(parts.html != null ? { html: parts.html.replace(/\r\n/g, '\n') } : {}),
+      ...(parts.text != null ? { text: parts.text.replace(/\r\n/g, '\n') } : {}),
+    } });
   });
   r.delete('/:id', requireScope('templates:modify'), async (req, res) => {
     const t = await found(res, String(req.params.id));
