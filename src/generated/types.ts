@@ -267,6 +267,8 @@ export interface JobOptions {
   strict: boolean;
   /** Named IP pool to send from; null means the default pool. */
   ipPool: null | string;
+  /** Run every stage and write every event, but open no SMTP connection: each message is 'delivered' by the sender itself. */
+  sandbox: boolean;
 }
 
 /** Customer data where it lives, registered by the operator under a name; API callers name it and never see its location. On the compacted audiences topic keyed '<tenant>:<name>'; a null value removes it. */
@@ -371,6 +373,8 @@ export interface RenderedMessage {
   domain: string;
   /** IP pool the job asked for. */
   ipPool: null | string;
+  /** The job's sandbox option: the sender records delivery without SMTP. */
+  sandbox: boolean;
   /** The whole message, headers and body, CRLF line ends. */
   raw: Buffer;
   /** When the job was accepted, ms since the Unix epoch. */

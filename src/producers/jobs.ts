@@ -27,8 +27,8 @@ const content = z.strictObject({
 }).refine((c) => c.templateId || ((c.mjml || c.html || c.text) && c.subject && c.from), 'give templateId, or inline subject, from and a body (mjml, html or text)');
 const options = z.strictObject({
   openTracking: z.boolean().default(false), clickTracking: z.boolean().default(false),
-  strict: z.boolean().default(false), ipPool: z.string().nullish(),
-}).default({ openTracking: false, clickTracking: false, strict: false });
+  strict: z.boolean().default(false), ipPool: z.string().nullish(), sandbox: z.boolean().default(false),
+}).default({ openTracking: false, clickTracking: false, strict: false, sandbox: false });
 /** A job ID a caller may choose: letters, digits, "_" and "-", at most 64. */
 export const JOB_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const common = {

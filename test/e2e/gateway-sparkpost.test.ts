@@ -172,3 +172,16 @@ test('Idempotency-Key: a retried or concurrent request gets the first answer and
   await waitForJobDone(bed.cfg, later.results.id);
   assert.equal(bed.sink.received.filter((m) => m.to.includes(email)).length, 1);
 });
+
+test('options.sandbox: the whole pipeline runs and events are written, but no SMTP connection is made', { timeout: 120000 }, async () => {
+  const t = tag();
+  const rcpts = [`sb1-${t}@dest.example`, `sb2-${t}@dest.example`];
+  const res = await sp.transmissions.send({ recipients: rcpts.map((address) => ({ address })), options: { sandbox: true },
+    content: { from: 'news@shop.example', subject: 'Sandbox {{address.email}}', text: 'x' } });
+  const counts = await waitForJobDone(bed.cfg, res.results.id);
+  assert.equal(counts.byType.delivered, 2);
+  const single = await sp.transmissions.send({ recipients: [{ address: `sb3-${t}@dest.example` }], options: { sandbox: true },
+    content: { from: 'news@shop.example', subject: 's', text: 'x' } });
+  assert.equal((await waitForJobDone(bed.cfg, single.results.id)).byType.delivered, 1, 'the priority lane too');
+  assert.ok(!bed.sink.received.some((m) => m.to.some((a) => a.startsWith('sb') && a.endsWith(`-${t}@dest.example`))));
+});

@@ -115,7 +115,7 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
         result.rendered.push({
           messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
           rowNumber: r.rowNumber, mailFrom: m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,
-          acceptedAt: payload.acceptedAt, attempt: 0, notBefore: 0,
+          acceptedAt: payload.acceptedAt, attempt: 0, notBefore: 0, sandbox: payload.options.sandbox,
         });
       } catch (err) {
         result.events.push(makeEvent('render_failed', {

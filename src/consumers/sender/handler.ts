@@ -62,6 +62,11 @@ export function failedEvent(msg: RenderedMessage, reason: string, now: number): 
   return { topic: 'events', key: msg.jobId, value: makeEvent('failed', { ...baseFields(msg), attempt: msg.attempt + 1, reason }, now) };
 }
 
+/** What a sandbox message's attempt records: accepted by mailstream itself. */
+export const SANDBOX_OUTCOME: SmtpOutcome = {
+  ok: true, code: 250, enhancedCode: '2.0.0', response: '250 2.0.0 sandbox: accepted without SMTP', mxHost: 'sandbox', tls: false,
+};
+
 /** Build the send handler. */
 export function createSendHandler(deps: SendDeps) {
   return async (msg: RenderedMessage): Promise<Output[]> => {
@@ -71,7 +76,8 @@ export function createSendHandler(deps: SendDeps) {
     if (deps.suppressions?.has(key, msg.kind)) return [policyRejected(msg, deps.now())];
     const startedAt = deps.now();
     const ctx = { domain: msg.domain, ipPool: msg.ipPool, priority: msg.kind === 'transactional', cancelled };
-    const res = await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, ctx);
+    // sandbox: every stage ran and the events are real, but no SMTP connection is made
+    const res = msg.sandbox ? SANDBOX_OUTCOME : await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, ctx);
     const finished = deps.now();
     // the transport checked again after the message waited for its queue (direct mode) and sent nothing
     if (res.cancelled) return [cancelledEvent(msg, finished)];

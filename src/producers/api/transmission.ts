@@ -79,7 +79,6 @@ export function fromString(f: z.infer<typeof from>): string {
 export function refuseUnsupported(t: TransmissionBody, now = Date.now()): void {
   const o = t.options ?? {};
   const no = (what: string) => { throw new ApiError('MS_ERR_UNSUPPORTED', `${what} is not supported by this deployment yet`); };
-  if (o.sandbox) no('options.sandbox');
   if (o.skip_suppression) no('options.skip_suppression');
   if (o.inline_css) no('options.inline_css');
   if (o.start_time && o.start_time !== 'now' && Date.parse(o.start_time) > now + 1000) no('options.start_time in the future');
@@ -130,7 +129,8 @@ export function toProducerRequest(t: TransmissionBody, tenant: string, jobId: st
   const o = t.options ?? {};
   const common = {
     jobId, tenant, campaignId: t.campaign_id ?? null, content, globalData: t.substitution_data ?? {}, metadata: t.metadata ?? {},
-    options: { openTracking: o.open_tracking ?? true, clickTracking: o.click_tracking ?? true, ipPool: o.ip_pool ?? null },
+    options: { openTracking: o.open_tracking ?? true, clickTracking: o.click_tracking ?? true, ipPool: o.ip_pool ?? null,
+      sandbox: o.sandbox ?? false },
   };
   if (lane === 'priority') {
     return { lane, request: { ...common, recipients: accepted, kind: o.transactional ? 'transactional' : 'bulk' } };

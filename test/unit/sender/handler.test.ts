@@ -5,7 +5,7 @@ import type { SmtpOutcome } from '../../../src/consumers/sender/transport.js';
 import type { RenderedMessage, DeliveryAttempt, Event } from '../../../src/generated/types.js';
 import { parseShaping, resolveShaping } from '../../../src/delivery/index.js';
 
-const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: null, rowNumber: 1, mailFrom: 'a@s.example', rcptTo: 'u@d.example', domain: 'd.example', ipPool: null, raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0 };
+const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: null, rowNumber: 1, mailFrom: 'a@s.example', rcptTo: 'u@d.example', domain: 'd.example', ipPool: null, raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false };
 const reply = (o: Partial<SmtpOutcome>): SmtpOutcome => ({ ok: false, code: null, enhancedCode: null, response: '', mxHost: 'mx', tls: false, ...o });
 
 test('SMTP replies map to outcomes: 2xx delivered, 4xx and network deferred, 5xx bounced', () => {
@@ -46,4 +46,16 @@ test('a deferral is retried on the schedule and max age of the provider that own
   const expired = await defer('mx2.bigmail.test')(old);
   assert.deepEqual(expired.filter((o) => o.topic === 'events').map((o) => (o.value as Event).type), ['deferred', 'expired']);
   assert.ok((await defer('mx.other.test')(old)).some((o) => o.topic === 'retry'));
+});
+
+test('a sandbox message is delivered by the sender itself: the attempt and event are written, the transport is never called', async () => {
+  let sends = 0;
+  const handle = createSendHandler({ now: () => 2000, transport: { send: async () => { sends++; return reply({ ok: true, code: 250 }); }, close() {} } });
+  const [attempt, event] = await handle({ ...msg, sandbox: true });
+  assert.equal(sends, 0);
+  assert.equal((attempt.value as DeliveryAttempt).smtpCode, 250);
+  assert.equal((event.value as Event).type, 'delivered');
+  assert.match((event.value as Event).response ?? '', /sandbox/);
+  const suppressed = createSendHandler({ now: () => 2000, suppressions: { has: () => true, add() {} }, transport: { send: async () => { sends++; return reply({}); }, close() {} } });
+  assert.equal(((await suppressed({ ...msg, sandbox: true }))[0]!.value as Event).type, 'policy_rejected', 'suppression still applies');
 });
