@@ -14,7 +14,7 @@ import { createHealth, type Health } from './consumers/shell/health.js';
 import { MailstreamError } from './lib/errors.js';
 
 /** Stage names a worker can run. */
-export const STAGES = ['splitter', 'renderer', 'sender', 'event-sink'] as const;
+export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink'] as const;
 
 /** Stages with a priority (transactional) lane. */
 const PRIORITY_STAGES = ['renderer', 'sender'];
@@ -46,6 +46,7 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
     ? await createJobControlTable(rt.kafka, rt.registry, rt.topicPrefix) : undefined;
   if (jobs) closers.push(jobs.stop);
   // each stage's modules load only when the process runs it
+  if (wanted.includes('scheduler')) stages.push((await import('./consumers/scheduler/index.js')).createScheduler(rt, jobs!));
   if (wanted.includes('splitter')) stages.push((await import('./consumers/splitter/index.js')).createSplitter(rt, jobs!));
   if (wanted.includes('renderer')) {
     const templates = await (await import('./streams/templates.js')).createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix);

@@ -385,6 +385,34 @@ export interface RenderedMessage {
   notBefore: number;
 }
 
+/** One record as it will be produced. */
+export interface ScheduledRecord {
+  /** Record key. */
+  key: string;
+  /** Record value, encoded for its topic (registry framing included). */
+  value: Buffer;
+}
+
+/** An accepted job held until its start time. On the compacted schedules topic keyed '<tenant>:<jobId>'; the scheduler publishes its records when due, then deletes it. */
+export interface ScheduledSend {
+  /** The job. */
+  jobId: string;
+  /** Its tenant. */
+  tenant: string;
+  /** Start time: nothing is published before it, ms since the Unix epoch. */
+  dueAt: number;
+  /** Logical topic the records go to. */
+  topic: ScheduledTopic;
+  /** The records to publish. */
+  records: Array<ScheduledRecord>;
+  /** When accepted, ms since the Unix epoch. */
+  createdAt: number;
+}
+
+export type ScheduledTopic = 'jobs' | 'transactional';
+/** Every ScheduledTopic value, in schema order. */
+export const ScheduledTopicValues = ['jobs', 'transactional'] as const;
+
 /** lift: end an adaptive throttle or suspension now. */
 export type ShapingAction = 'lift';
 /** Every ShapingAction value, in schema order. */
@@ -514,6 +542,7 @@ export interface TopicValues {
   'rendered-priority': RenderedMessage;
   'rendered': RenderedMessage;
   'retry': RenderedMessage;
+  'schedules': ScheduledSend;
   'shaping-control': ShapingCommand;
   'suppressions': Suppression;
   'templates': Template;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { z } from 'zod';
-import type { Job, Payload, Event } from '../generated/types.js';
+import type { Job, Payload, Event, ScheduledSend } from '../generated/types.js';
 import { createCodec, type Codec } from '../lib/codec.js';
 import { MailstreamError } from '../lib/errors.js';
 import { makeEvent } from '../schemas/events.js';
@@ -88,17 +88,34 @@ const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPoo
 
 /** Publishes jobs. `opts.trust` is the caller's (default external: `engine: eta` refused, see trust.ts). */
 export interface JobProducer {
-  sendBulk(input: unknown, opts?: ProducerCallOptions): Promise<{ jobId: string }>;
+  sendBulk(input: unknown, opts?: SendOptions): Promise<{ jobId: string }>;
   /** Priority lane; `messageId` is the first recipient's. Every address must be valid (the caller filters first). */
-  sendTransactional(input: unknown, opts?: ProducerCallOptions): Promise<{ jobId: string; messageId: string }>;
+  sendTransactional(input: unknown, opts?: SendOptions): Promise<{ jobId: string; messageId: string }>;
 }
+
+/** A send call's options: the caller's trust, and a start time (ms) before which nothing is sent. */
+export interface SendOptions extends ProducerCallOptions { startAt?: number }
+
+/** A start time this close to now is no schedule: the job goes straight in. */
+const SCHEDULE_MIN_MS = 1000;
 
 /** A job producer over a connected kafkajs producer. */
 export async function createJobProducer(producer: Producer, registry: SchemaRegistry, prefix: string): Promise<JobProducer> {
-  const [jobs, tx, events] = [topic(prefix, 'jobs'), topic(prefix, 'transactional'), topic(prefix, 'events')];
+  const [jobs, tx, events, schedules] = [topic(prefix, 'jobs'), topic(prefix, 'transactional'), topic(prefix, 'events'),
+    topic(prefix, 'schedules')];
   const codecs = {
     job: await createCodec<Job>(registry, jobs), payload: await createCodec<Payload>(registry, tx), event: await createCodec<Event>(registry, events),
+    schedule: await createCodec<ScheduledSend>(registry, schedules),
   };
+  // the records go to their topic now, or wait on the schedules topic for the scheduler stage until `startAt`
+  const route = (logical: 'jobs' | 'transactional', messages: Array<{ key: string; value: Buffer }>, tenant: string,
+    jobId: string, now: number, startAt: number | undefined) => {
+    if (startAt === undefined || startAt <= now + SCHEDULE_MIN_MS) return { topic: topic(prefix, logical).name, messages };
+    const held: ScheduledSend = { jobId, tenant, dueAt: startAt, topic: logical, records: messages, createdAt: now };
+    return { topic: schedules.name, messages: [{ key: `${tenant}:${jobId}`, value: codecs.schedule.encode(held) }] };
+  };
+  // a scheduled job's clock (max age, latency) starts when it may first be sent
+  const startOf = (now: number, opts?: SendOptions) => Math.max(now, opts?.startAt ?? now);
   // a transactional job knows its size (one) when accepted; a bulk job's is known when splitting completes
   const accepted = (codec: Codec<Event>, jobId: string, tenant: string, campaignId: string | null, now: number, count: number | null = null) =>
     ({ topic: events.name, messages: [{ key: jobId, value: codec.encode(makeEvent('job_accepted', { jobId, tenant, campaignId, count }, now)) }] });
@@ -112,12 +129,12 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       if (r.content.attachments.length) throw new MailstreamError('MS_ERR_VALIDATION', 'content.attachments: allowed for transactional messages only');
       const now = Date.now();
       const job: Job = {
-        jobId: r.jobId ?? newJobId(now), acceptedAt: now, kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,
+        jobId: r.jobId ?? newJobId(now), acceptedAt: startOf(now, opts), kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,
         content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata), payloadSize: r.payloadSize, options: toOptions(r.options),
         audience: { format: r.audience.format, uri: r.audience.uri ?? null, query: r.audience.query ?? null, inline: r.audience.recipients ? JSON.stringify(r.audience.recipients) : r.audience.inline ? JSON.stringify(r.audience.inline) : null, emailField: r.audience.emailField },
       };
       await producer.sendBatch({ acks: -1, topicMessages: [
-        { topic: jobs.name, messages: [{ key: job.jobId, value: codecs.job.encode(job) }] },
+        route('jobs', [{ key: job.jobId, value: codecs.job.encode(job) }], job.tenant, job.jobId, now, opts?.startAt),
         accepted(codecs.event, job.jobId, job.tenant, job.campaignId, now),
       ] });
       return { jobId: job.jobId };
@@ -135,7 +152,7 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
           data: JSON.stringify({ email: addr.email, ...rc.data }), metadata: JSON.stringify(rc.metadata) };
       });
       const base = {
-        jobId, acceptedAt: now, kind: r.kind, tenant: r.tenant, campaignId: r.campaignId ?? null, content: toContent(r.content),
+        jobId, acceptedAt: startOf(now, opts), kind: r.kind, tenant: r.tenant, campaignId: r.campaignId ?? null, content: toContent(r.content),
         globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata), options: toOptions(r.options),
       };
       const messages = [];
@@ -145,7 +162,8 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       }
       const messageId = recipients[0]!.messageId;
       await producer.sendBatch({ acks: -1, topicMessages: [
-        { topic: tx.name, messages }, accepted(codecs.event, jobId, r.tenant, base.campaignId, now, recipients.length),
+        route('transactional', messages, r.tenant, jobId, now, opts?.startAt),
+        accepted(codecs.event, jobId, r.tenant, base.campaignId, now, recipients.length),
       ] });
       return { jobId, messageId };
     },

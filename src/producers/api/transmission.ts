@@ -81,10 +81,22 @@ export function refuseUnsupported(t: TransmissionBody, now = Date.now()): void {
   const no = (what: string) => { throw new ApiError('MS_ERR_UNSUPPORTED', `${what} is not supported by this deployment yet`); };
   if (o.skip_suppression) no('options.skip_suppression');
   if (o.inline_css) no('options.inline_css');
-  if (o.start_time && o.start_time !== 'now' && Date.parse(o.start_time) > now + 1000) no('options.start_time in the future');
   if (t.content.email_rfc822) no('content.email_rfc822');
   if (t.content.use_draft_template) no('content.use_draft_template');
   if (t.return_path) no('return_path');
+}
+
+/** Longest a transmission may be scheduled ahead. */
+export const MAX_SCHEDULE_MS = 31 * 86_400_000;
+
+/** `options.start_time` in ms, or undefined for now; refuses a time that does not parse or is too far ahead. */
+export function startTimeOf(t: TransmissionBody, now = Date.now()): number | undefined {
+  const s = t.options?.start_time;
+  if (!s || s === 'now') return undefined;
+  const at = Date.parse(s);
+  if (Number.isNaN(at)) throw new ApiError('MS_ERR_VALIDATION', `options.start_time: "${s}" is not an ISO 8601 time`);
+  if (at > now + MAX_SCHEDULE_MS) throw new ApiError('MS_ERR_VALIDATION', 'options.start_time: at most 31 days ahead');
+  return at > now ? at : undefined;
 }
 
 /** Where a transmission goes: the priority lane (transactional, or one recipient) or a bulk job. */

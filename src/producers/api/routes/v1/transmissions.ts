@@ -7,7 +7,8 @@ import { newJobId } from '../../../jobs.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
 import { ApiError, missingField } from '../../errors.js';
-import { mapRecipients, parseTransmission, refuseUnsupported, toProducerRequest, type MappedRecipient } from '../../transmission.js';
+import { mapRecipients, parseTransmission, refuseUnsupported, startTimeOf, toProducerRequest, type MappedRecipient }
+  from '../../transmission.js';
 import { listKey, listRecipients } from './recipient-lists.js';
 import type { NamedAudience } from '../../../../generated/types.js';
 import { audienceKey } from '../../../audiences.js';
@@ -51,8 +52,9 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
     }
     const jobId = newJobId();
     const { lane, request } = toProducerRequest(t, tenant, jobId, accepted, named);
-    await deps.quota.run(tenant, accepted.length, () => (lane === 'priority' ? deps.jobs.sendTransactional(request)
-      : deps.jobs.sendBulk(request)));
+    const startAt = startTimeOf(t);
+    await deps.quota.run(tenant, accepted.length, () => (lane === 'priority' ? deps.jobs.sendTransactional(request, { startAt })
+      : deps.jobs.sendBulk(request, { startAt })));
     const results: Record<string, unknown> = {
       total_rejected_recipients: rejected.length, total_accepted_recipients: accepted.length, id: jobId,
     };
