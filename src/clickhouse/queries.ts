@@ -30,13 +30,23 @@ export async function jobCounts(ch: ClickHouseClient, jobId: string, tenant?: st
   return { byType, duplicates, recipients, finished, done: recipients != null && finished >= recipients };
 }
 
-/** The IDs of `tenant`'s jobs of `campaign` (from their job_accepted events). */
-export async function campaignJobs(ch: ClickHouseClient, tenant: string, campaign: string): Promise<string[]> {
+/** `tenant`'s jobs (of `campaign` when given), newest first, from their job_accepted events. */
+export async function tenantJobs(ch: ClickHouseClient, tenant: string, campaign?: string, limit = 1000):
+  Promise<Array<{ jobId: string; campaignId: string; acceptedAt: number }>> {
   const rs = await ch.query({
-    query: `SELECT DISTINCT job_id FROM events WHERE tenant = ${quote(tenant)} AND campaign_id = ${quote(campaign)} AND type = 'job_accepted'`,
+    query: `SELECT job_id, any(campaign_id) AS campaign, min(ts_ms) AS at FROM events WHERE tenant = ${quote(tenant)}`
+      + `${campaign === undefined ? '' : ` AND campaign_id = ${quote(campaign)}`} AND type = 'job_accepted'`
+      + ` GROUP BY job_id ORDER BY at DESC LIMIT ${Math.floor(limit)}`,
     format: 'JSONEachRow',
   });
-  return (await rs.json<{ job_id: string }>()).map((r) => r.job_id);
+  // the alias differs from the column: 18.16 would resolve the WHERE's campaign_id to the aggregate
+  return (await rs.json<{ job_id: string; campaign: string; at: string }>())
+    .map((r) => ({ jobId: r.job_id, campaignId: r.campaign, acceptedAt: Number(r.at) }));
+}
+
+/** The IDs of `tenant`'s jobs of `campaign`. */
+export async function campaignJobs(ch: ClickHouseClient, tenant: string, campaign: string): Promise<string[]> {
+  return (await tenantJobs(ch, tenant, campaign, 100_000)).map((j) => j.jobId);
 }
 
 /** A ClickHouse string literal. */

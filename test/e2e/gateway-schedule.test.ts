@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { gatewayBed } from '../support/gateway.js';
 import { startWorker, stopWorker, waitForJobDone } from '../support/pipeline.js';
 
-test('options.start_time: nothing is sent before it, across a worker restart; a scheduled job can be cancelled', { timeout: 180000 }, async () => {
+test('options.start_time: nothing is sent before it, across a worker restart; a scheduled job is cancelled by its campaign', { timeout: 180000 }, async () => {
   const bed = await gatewayBed();
   const t = randomBytes(4).toString('hex');
   const sp = bed.client(await bed.key(`sched-${t}`));
@@ -16,14 +16,14 @@ test('options.start_time: nothing is sent before it, across a worker restart; a 
   const tx = await sp.transmissions.send({ recipients: [{ address: `t1-${t}@dest.example` }], content,
     options: { start_time, transactional: true } });
   const doomed = await sp.transmissions.send({ recipients: [{ address: `d1-${t}@dest.example` }, { address: `d2-${t}@dest.example` }],
-    content, options: { start_time: new Date(Date.now() + 3600_000).toISOString() } });
+    content, campaign_id: `doomed-${t}`, options: { start_time: new Date(Date.now() + 3600_000).toISOString() } });
 
   // the schedule lives in Kafka, not in the worker: a restart before the start time loses nothing
   await stopWorker(bed.worker!);
   const worker = await startWorker(['all'], bed.env);
   after(() => stopWorker(worker));
 
-  await sp.delete({ uri: `transmissions/${doomed.results.id}` });
+  await sp.delete({ uri: 'transmissions', qs: { campaign_id: `doomed-${t}` } });
   const cancelled = await waitForJobDone(bed.cfg, doomed.results.id, 60000);
   assert.equal(cancelled.byType.delivered ?? 0, 0);
 

@@ -44,6 +44,8 @@ test('the official sparkpost client sends an inline transmission: every recipien
   assert.equal(got.transmission.state, 'Success');
   assert.equal(got.transmission.num_rcpt, 2);
   assert.equal(got.transmission.num_delivered, 2);
+  const listed = await sp.transmissions.list({ campaign_id: `spring-${t}` });
+  assert.deepEqual((listed.results as unknown as Array<{ id: string }>).map((x) => x.id), [res.results.id]);
 
   const events = await waitFor('delivery events', async () => {
     // the client has events.searchMessage; its typings only know the older messageEvents

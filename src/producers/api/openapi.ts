@@ -51,6 +51,8 @@ export function openApiDocument(): object {
             { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } }],
           requestBody: { required: true, ...json(ref('Transmission')) }, responses: { 200: ok('accepted: durable in Kafka'), ...failures },
         },
+        get: { summary: 'List transmissions (newest first)', operationId: 'listTransmissions',
+          parameters: [{ name: 'campaign_id', in: 'query', schema: { type: 'string' } }], responses: { 200: ok('transmissions'), ...failures } },
         delete: { summary: 'Cancel every running transmission of a campaign', operationId: 'cancelCampaign',
           parameters: [{ name: 'campaign_id', in: 'query', required: true, schema: { type: 'string' } }],
           responses: { 204: { description: 'cancelled' }, ...failures } },

@@ -1,6 +1,6 @@
 /** `/api/v1/transmissions`: send (SparkPost's shape), and a transmission's state and counts from ClickHouse. */
 import { Router } from 'express';
-import { campaignJobs, jobCounts } from '../../../../clickhouse/queries.js';
+import { campaignJobs, jobCounts, tenantJobs } from '../../../../clickhouse/queries.js';
 import { cancelJob } from '../../../job-control.js';
 import { templateKey } from '../../../../streams/templates.js';
 import { newJobId } from '../../../jobs.js';
@@ -64,6 +64,11 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
     }
     await idem.finish(200, { results });
     res.json({ results });
+  });
+  r.get('/', requireScope('transmissions:read'), async (req, res) => {
+    const campaign = typeof req.query.campaign_id === 'string' ? req.query.campaign_id : undefined;
+    const jobs = await tenantJobs(deps.clickhouse, callerOf(res).tenant, campaign);
+    res.json({ results: jobs.map((j) => ({ id: j.jobId, campaign_id: j.campaignId, accepted_at: new Date(j.acceptedAt).toISOString() })) });
   });
   r.get('/:id', requireScope('transmissions:read'), async (req, res) => {
     const c = await jobCounts(deps.clickhouse, String(req.params.id), callerOf(res).tenant);
