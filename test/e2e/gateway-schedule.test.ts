@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gatewayBed } from '../support/gateway.js';
 import { startWorker, stopWorker, waitForJobDone } from '../support/pipeline.js';
+import { waitFor } from '../support/wait.js';
 
 test('options.start_time: nothing is sent before it, across a worker restart; a scheduled job is cancelled by its campaign', { timeout: 180000 }, async () => {
   const bed = await gatewayBed();
@@ -23,6 +24,9 @@ test('options.start_time: nothing is sent before it, across a worker restart; a 
   const worker = await startWorker(['all'], bed.env);
   after(() => stopWorker(worker));
 
+  // a campaign's jobs are found in ClickHouse: wait until the restarted event sink has recorded this one
+  await waitFor('the doomed job to be listed',
+    async () => (await sp.transmissions.list({ campaign_id: `doomed-${t}` })).results.length === 1, 30000);
   await sp.delete({ uri: 'transmissions', qs: { campaign_id: `doomed-${t}` } });
   const cancelled = await waitForJobDone(bed.cfg, doomed.results.id, 60000);
   assert.equal(cancelled.byType.delivered ?? 0, 0);
