@@ -8,6 +8,10 @@ import type { Producer } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { z } from 'zod';
 import type { Job, Payload, Event, ScheduledSend } from '../generated/types.js';
+import { createEmit } from '../consumers/shell/emit.js';
+import type { AudienceRow } from '../consumers/splitter/audience.js';
+import { splitJob } from '../consumers/splitter/handler.js';
+import type { TopicName } from '../topics/index.js';
 import { createCodec, type Codec } from '../lib/codec.js';
 import { MailstreamError } from '../lib/errors.js';
 import { makeEvent } from '../schemas/events.js';
@@ -24,7 +28,9 @@ const content = z.strictObject({
     filename: z.string().min(1), contentType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as application/pdf'),
     content: z.string().describe('base64'), cid: z.string().nullish(),
   })).default([]),
-}).refine((c) => c.templateId || ((c.mjml || c.html || c.text) && c.subject && c.from), 'give templateId, or inline subject, from and a body (mjml, html or text)');
+  useDraft: z.boolean().default(false).describe('render the stored template\'s draft (SparkPost\'s use_draft_template)'),
+}).refine((c) => c.templateId || ((c.mjml || c.html || c.text) && c.subject && c.from), 'give templateId, or inline subject, from and a body (mjml, html or text)')
+  .refine((c) => !c.useDraft || (c.templateId && c.templateVersion == null), { message: 'useDraft: with templateId and no templateVersion', path: ['useDraft'] });
 const options = z.strictObject({
   openTracking: z.boolean().default(false), clickTracking: z.boolean().default(false),
   strict: z.boolean().default(false), ipPool: z.string().nullish(), sandbox: z.boolean().default(false),
@@ -83,6 +89,7 @@ const toContent = (c: z.infer<typeof content>): Job['content'] => ({
   templateId: c.templateId ?? null, templateVersion: c.templateVersion ?? null, subject: c.subject ?? null, from: c.from ?? null,
   replyTo: c.replyTo ?? null, mjml: c.mjml ?? null, html: c.html ?? null, text: c.text ?? null, headers: c.headers, engine: c.engine,
   attachments: c.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64'), cid: a.cid ?? null })),
+  useDraft: c.useDraft,
 });
 const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPool: o.ipPool ?? null });
 
@@ -91,6 +98,11 @@ export interface JobProducer {
   sendBulk(input: unknown, opts?: SendOptions): Promise<{ jobId: string }>;
   /** Priority lane; `messageId` is the first recipient's. Every address must be valid (the caller filters first). */
   sendTransactional(input: unknown, opts?: SendOptions): Promise<{ jobId: string; messageId: string }>;
+  /**
+   * A bulk job whose recipients the caller streams (a large inline transmission): split here, as the splitter would,
+   * every payload and event acknowledged before it resolves. No start time: the payloads would have to wait whole.
+   */
+  sendPresplit(input: unknown, rows: AsyncIterable<AudienceRow>, opts?: SendOptions): Promise<{ jobId: string; recipients: number }>;
 }
 
 /** A send call's options: the caller's trust, and a start time (ms) before which nothing is sent. */
@@ -119,26 +131,48 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
   // a transactional job knows its size (one) when accepted; a bulk job's is known when splitting completes
   const accepted = (codec: Codec<Event>, jobId: string, tenant: string, campaignId: string | null, now: number, count: number | null = null) =>
     ({ topic: events.name, messages: [{ key: jobId, value: codec.encode(makeEvent('job_accepted', { jobId, tenant, campaignId, count }, now)) }] });
-  return {
+  // a job split at the door writes what the splitter would: payloads and events, acknowledged before it resolves
+  const splitEmit = createEmit('gateway', producer, prefix, new Map<TopicName, Codec<unknown>>([
+    ['payloads', await createCodec<Payload>(registry, topic(prefix, 'payloads')) as Codec<unknown>],
+    ['events', codecs.event as Codec<unknown>],
+  ]));
+  const api: Pick<JobProducer, 'sendBulk' | 'sendPresplit'> = {
     async sendBulk(input, opts) {
-      const r = parseRequest(bulkRequest, input);
-      assertEngineAllowed(r.content.engine, opts);
-      if ((r.audience.format === 'csv' || r.audience.format === 'jsonl') && !r.audience.uri) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.uri: required for csv and jsonl');
-      if (r.audience.format === 'sql' && (!r.audience.uri || !r.audience.query)) throw new MailstreamError('MS_ERR_VALIDATION', 'audience: sql needs uri and query');
-      if (r.audience.format === 'recipients' && !r.audience.recipients) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.recipients: required for format recipients');
-      if (r.content.attachments.length) throw new MailstreamError('MS_ERR_VALIDATION', 'content.attachments: allowed for transactional messages only');
-      const now = Date.now();
-      const job: Job = {
-        jobId: r.jobId ?? newJobId(now), acceptedAt: startOf(now, opts), kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,
-        content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata), payloadSize: r.payloadSize, options: toOptions(r.options),
-        audience: { format: r.audience.format, uri: r.audience.uri ?? null, query: r.audience.query ?? null, inline: r.audience.recipients ? JSON.stringify(r.audience.recipients) : r.audience.inline ? JSON.stringify(r.audience.inline) : null, emailField: r.audience.emailField },
-      };
+      const { job, now } = bulkJob(input, opts);
       await producer.sendBatch({ acks: -1, topicMessages: [
         route('jobs', [{ key: job.jobId, value: codecs.job.encode(job) }], job.tenant, job.jobId, now, opts?.startAt),
         accepted(codecs.event, job.jobId, job.tenant, job.campaignId, now),
       ] });
       return { jobId: job.jobId };
     },
+    async sendPresplit(input, rows, opts) {
+      if (opts?.startAt !== undefined && opts.startAt > Date.now() + SCHEDULE_MIN_MS) {
+        throw new MailstreamError('MS_ERR_UNSUPPORTED', 'a start time for a job split at the door: use a recipient list or a named audience');
+      }
+      const { job, now } = bulkJob(input, opts);
+      await producer.sendBatch({ acks: -1, topicMessages: [accepted(codecs.event, job.jobId, job.tenant, job.campaignId, now)] });
+      const res = await splitJob(job, { rows: () => rows, emit: splitEmit, now: Date.now });
+      return { jobId: job.jobId, recipients: res.recipients };
+    },
+  };
+  /** Validate a bulk request and build its job record. */
+  function bulkJob(input: unknown, opts?: SendOptions): { job: Job; now: number } {
+    const r = parseRequest(bulkRequest, input);
+    assertEngineAllowed(r.content.engine, opts);
+    if ((r.audience.format === 'csv' || r.audience.format === 'jsonl') && !r.audience.uri) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.uri: required for csv and jsonl');
+    if (r.audience.format === 'sql' && (!r.audience.uri || !r.audience.query)) throw new MailstreamError('MS_ERR_VALIDATION', 'audience: sql needs uri and query');
+    if (r.audience.format === 'recipients' && !r.audience.recipients) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.recipients: required for format recipients');
+    if (r.content.attachments.length) throw new MailstreamError('MS_ERR_VALIDATION', 'content.attachments: allowed for transactional messages only');
+    const now = Date.now();
+    const job: Job = {
+      jobId: r.jobId ?? newJobId(now), acceptedAt: startOf(now, opts), kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,
+      content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata), payloadSize: r.payloadSize, options: toOptions(r.options),
+      audience: { format: r.audience.format, uri: r.audience.uri ?? null, query: r.audience.query ?? null, inline: r.audience.recipients ? JSON.stringify(r.audience.recipients) : r.audience.inline ? JSON.stringify(r.audience.inline) : null, emailField: r.audience.emailField },
+    };
+    return { job, now };
+  }
+  return {
+    ...api,
     async sendTransactional(input, opts) {
       const r = parseRequest(transactionalRequest, input);
       assertEngineAllowed(r.content.engine, opts);

@@ -66,27 +66,25 @@ async function* readJsonl(input: Readable): AsyncGenerator<AudienceRow> {
   }
 }
 
-async function* readInline(audience: Audience): AsyncGenerator<AudienceRow> {
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** The job's inline JSON array, each element with its 1-based row number (`format` names the source in errors). */
+function* inlineArray(audience: Audience, format: string): Generator<{ rowNumber: number; item: unknown }> {
   let rows: unknown;
-  try { rows = JSON.parse(audience.inline ?? '[]'); } catch (err) { throw unreadable('inline', (err as Error).message); }
-  if (!Array.isArray(rows)) throw unreadable('inline', 'must be a JSON array of objects');
-  let rowNumber = 0;
-  for (const row of rows) {
-    rowNumber++;
-    yield row && typeof row === 'object' && !Array.isArray(row) ? { rowNumber, row } : { rowNumber, error: 'recipient is not an object' };
+  try { rows = JSON.parse(audience.inline ?? '[]'); } catch (err) { throw unreadable(format, (err as Error).message); }
+  if (!Array.isArray(rows)) throw unreadable(format, 'must be a JSON array of objects');
+  for (let i = 0; i < rows.length; i++) yield { rowNumber: i + 1, item: rows[i] };
+}
+
+async function* readInline(audience: Audience): AsyncGenerator<AudienceRow> {
+  for (const { rowNumber, item } of inlineArray(audience, 'inline')) {
+    yield isObject(item) ? { rowNumber, row: item } : { rowNumber, error: 'recipient is not an object' };
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-
 /** Recipients as the producer API validated them: `{ email, name, data, metadata }`, data as substitution data. */
 async function* readRecipients(audience: Audience): AsyncGenerator<AudienceRow> {
-  let rows: unknown;
-  try { rows = JSON.parse(audience.inline ?? '[]'); } catch (err) { throw unreadable('recipients', (err as Error).message); }
-  if (!Array.isArray(rows)) throw unreadable('recipients', 'must be a JSON array of objects');
-  let rowNumber = 0;
-  for (const r of rows) {
-    rowNumber++;
+  for (const { rowNumber, item: r } of inlineArray(audience, 'recipients')) {
     if (!isObject(r)) { yield { rowNumber, error: 'recipient is not an object' }; continue; }
     const recipient = { email: r.email, name: typeof r.name === 'string' ? r.name : null, metadata: isObject(r.metadata) ? r.metadata : {} };
     yield { rowNumber, row: isObject(r.data) ? r.data : {}, recipient };

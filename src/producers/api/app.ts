@@ -41,7 +41,9 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/api/v1/openapi.json', (_req, res) => { res.json(openApiDocument()); });
   const v1 = express.Router();
   v1.use(authenticate(deps.keys, deps.cfg.apiRateLimit));
-  v1.use(express.json({ limit: deps.cfg.apiBodyLimit, type: () => true, strict: false }));
+  // POST /transmissions reads its own body as a stream (stream-body.ts); everything else is small JSON
+  const streamed = (req: express.Request) => req.method === 'POST' && req.path === '/transmissions';
+  v1.use(express.json({ limit: deps.cfg.apiBodyLimit, type: (req) => !streamed(req as express.Request), strict: false }));
   v1.use('/transmissions', transmissionRoutes(deps));
   v1.use('/templates', templateRoutes(deps));
   v1.use('/suppression-list', suppressionRoutes(deps));

@@ -16,7 +16,8 @@ import { ApiError } from './errors.js';
 export type Idempotent = { replay: { status: number; body: unknown } } | { replay: null; finish(status: number, body: unknown): Promise<void> };
 
 /** The idempotency store of one gateway. */
-export interface IdempotencyStore { begin(req: Request, res: Response, tenant: string): Promise<Idempotent> }
+/** `bodyHash`: of the raw body, when the route read it as a stream (req.body is then empty). */
+export interface IdempotencyStore { begin(req: Request, res: Response, tenant: string, bodyHash?: string): Promise<Idempotent> }
 
 /** Longest Idempotency-Key accepted. */
 const MAX_KEY = 255;
@@ -28,13 +29,13 @@ export function createIdempotencyStore(rt: Runtime, table: Table<IdempotencyReco
   const t = topic(rt.topicPrefix, 'idempotency');
   const codec = createCodec<IdempotencyRecord>(rt.registry, t);
   return {
-    async begin(req, res, tenant) {
+    async begin(req, res, tenant, bodyHash) {
       const key = req.get('idempotency-key');
       if (!key) return { replay: null, finish: async () => undefined };
       if (key.length > MAX_KEY) throw new ApiError('MS_ERR_VALIDATION', `Idempotency-Key: at most ${MAX_KEY} characters`);
       const id = `${tenant}:${key}`;
-      const hash = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${JSON.stringify(req.body ?? null)}`)
-        .digest('hex');
+      const hash = createHash('sha256')
+        .update(`${req.method} ${req.baseUrl}${req.path}\n${bodyHash ?? JSON.stringify(req.body ?? null)}`).digest('hex');
       while (inFlight.has(id)) await inFlight.get(id)!.catch(() => undefined);
       await table.ready;
       const seen = table.get(id);

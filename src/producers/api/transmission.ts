@@ -82,7 +82,6 @@ export function refuseUnsupported(t: TransmissionBody, now = Date.now()): void {
   if (o.skip_suppression) no('options.skip_suppression');
   if (o.inline_css) no('options.inline_css');
   if (t.content.email_rfc822) no('content.email_rfc822');
-  if (t.content.use_draft_template) no('content.use_draft_template');
   if (t.return_path) no('return_path');
 }
 
@@ -118,14 +117,14 @@ export interface AudienceSource { format: 'csv' | 'jsonl' | 'sql' | 'inline' | '
  * splitter reads (always a bulk job: its size is known only when it is read).
  */
 export function toProducerRequest(t: TransmissionBody, tenant: string, jobId: string, accepted: MappedRecipient[],
-  audience?: AudienceSource): { lane: 'priority' | 'bulk'; request: Record<string, unknown> } {
+  audience?: AudienceSource, bulk = false): { lane: 'priority' | 'bulk'; request: Record<string, unknown> } {
   const c = t.content;
   if (audience && t.options?.transactional) {
     throw new ApiError('MS_ERR_VALIDATION', 'recipients.audience: a named audience is sent as a bulk job, not transactional');
   }
   const files = [...(c.attachments ?? []).map((a) => ({ filename: a.name, contentType: a.type, content: a.data })),
     ...(c.inline_images ?? []).map((a) => ({ filename: a.name, contentType: a.type, content: a.data, cid: a.name }))];
-  const lane = audience ? 'bulk' : laneOf(t, accepted.length);
+  const lane = audience || bulk ? 'bulk' : laneOf(t, accepted.length);
   if (files.length && !t.options?.transactional) {
     throw new ApiError('MS_ERR_VALIDATION', 'content.attachments: set options.transactional (attachments go on the transactional lane)');
   }
@@ -134,7 +133,7 @@ export function toProducerRequest(t: TransmissionBody, tenant: string, jobId: st
     if (c.subject == null) throw missingField('content.subject');
     if (c.html == null && c.text == null) throw missingField('content.html or content.text');
   }
-  const content = c.template_id ? { templateId: c.template_id } : {
+  const content = c.template_id ? { templateId: c.template_id, useDraft: c.use_draft_template ?? false } : {
     from: fromString(c.from!), subject: c.subject, html: c.html ?? null, text: c.text ?? null, replyTo: c.reply_to ?? null,
     headers: c.headers ?? {}, attachments: files,
   };

@@ -1,9 +1,14 @@
 /** `/api/v1/transmissions`: send (SparkPost's shape), and a transmission's state and counts from ClickHouse. */
-import { Router } from 'express';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { Router, type Request, type Response } from 'express';
+import type { AudienceRow } from '../../../../consumers/splitter/audience.js';
 import { campaignJobs, jobCounts, tenantJobs } from '../../../../clickhouse/queries.js';
 import { cancelJob } from '../../../job-control.js';
-import { templateKey } from '../../../../streams/templates.js';
-import { newJobId } from '../../../jobs.js';
+import { resolveTemplate, templateKey } from '../../../../streams/templates.js';
+import { newJobId, PRIORITY_MAX_RECIPIENTS } from '../../../jobs.js';
+import { readTransmissionStream, type StreamedBody } from '../../stream-body.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
 import { ApiError, missingField } from '../../errors.js';
@@ -12,6 +17,24 @@ import { mapRecipients, parseTransmission, refuseUnsupported, startTimeOf, toPro
 import { listKey, listRecipients } from './recipient-lists.js';
 import type { NamedAudience } from '../../../../generated/types.js';
 import { audienceKey } from '../../../audiences.js';
+
+/** Most inline recipients carried in one job record; more are split at the door (the record must fit 10 MiB). */
+export const INLINE_JOB_MAX = 10_000;
+
+/** The spilled recipients, in memory (a job record of at most INLINE_JOB_MAX). */
+async function readSpilled(file: string): Promise<MappedRecipient[]> {
+  return (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as MappedRecipient);
+}
+
+/** The spilled recipients as splitter rows, read line by line. */
+async function* spilledRows(file: string): AsyncGenerator<AudienceRow> {
+  let rowNumber = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    if (!line) continue;
+    const r = JSON.parse(line) as MappedRecipient;
+    yield { rowNumber: ++rowNumber, row: r.data, recipient: { email: r.email, name: r.name, metadata: r.metadata } };
+  }
+}
 
 /** A stored list's recipients, or SparkPost's 422/1603 when the tenant has no such list. */
 async function storedList(deps: GatewayDeps, tenant: string, id: string): Promise<MappedRecipient[]> {
@@ -34,37 +57,57 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
   const r = Router();
   r.post('/', requireScope('transmissions:modify'), async (req, res) => {
     const { tenant } = callerOf(res);
-    const idem = await deps.idempotency.begin(req, res, tenant);
+    const body = await readTransmissionStream(req, deps.cfg.apiBodyLimit);
+    try { await accept(req, res, tenant, body); } finally { body.dispose(); }
+  });
+  /** Validate a streamed transmission and publish it: in one job record, or split here when its recipients are many. */
+  const accept = async (req: Request, res: Response, tenant: string, body: StreamedBody) => {
+    const idem = await deps.idempotency.begin(req, res, tenant, body.hash);
     if (idem.replay) { res.status(idem.replay.status).setHeader('Idempotent-Replayed', 'true').json(idem.replay.body); return; }
-    const t = parseTransmission(req.body);
+    const recipients = body.recipientsKind === 'array' ? [] : body.recipientsKind === 'object' ? body.recipientsObject : body.fields.recipients;
+    const t = parseTransmission({ ...body.fields, recipients });
     refuseUnsupported(t);
-    const named = 'audience' in t.recipients ? await namedAudience(deps, tenant, t.recipients.audience) : undefined;
-    const { accepted, rejected } = Array.isArray(t.recipients) ? mapRecipients(t.recipients)
-      : 'list_id' in t.recipients ? { accepted: await storedList(deps, tenant, t.recipients.list_id), rejected: [] }
+    const named = !Array.isArray(t.recipients) && 'audience' in t.recipients
+      ? await namedAudience(deps, tenant, t.recipients.audience) : undefined;
+    const inline = body.recipientsKind === 'array';
+    const split = inline && body.accepted > INLINE_JOB_MAX;
+    const { accepted, rejected } = inline ? { accepted: split ? [] : await readSpilled(body.file), rejected: body.rejected }
+      : !Array.isArray(t.recipients) && 'list_id' in t.recipients ? { accepted: await storedList(deps, tenant, t.recipients.list_id), rejected: [] }
         : { accepted: [], rejected: [] };
-    if (!accepted.length && !named) throw new ApiError('MS_ERR_INVALID_RECIPIENT', rejected[0]?.description ?? 'recipients is empty');
+    const count = split ? body.accepted : accepted.length;
+    const rejectedCount = inline ? body.rejectedCount : rejected.length;
+    if (!count && !named) throw new ApiError('MS_ERR_INVALID_RECIPIENT', rejected[0]?.description ?? 'recipients is empty');
     if (t.content.template_id) {
       await deps.templates.ready;
-      if (!deps.templates.latest(templateKey(tenant, t.content.template_id))) {
+      // what the renderer would render: the published version, or the draft with use_draft_template
+      const stored = deps.templates.latest(templateKey(tenant, t.content.template_id));
+      if (!resolveTemplate(stored, null, t.content.use_draft_template)) {
         throw new ApiError('MS_ERR_NOT_FOUND', `template ${t.content.template_id} does not exist`,
           { status: 422, code: '1603', message: 'Subresource not found' });
       }
     }
     const jobId = newJobId();
-    const { lane, request } = toProducerRequest(t, tenant, jobId, accepted, named);
     const startAt = startTimeOf(t);
-    await deps.quota.run(tenant, accepted.length, () => (lane === 'priority' ? deps.jobs.sendTransactional(request, { startAt })
-      : deps.jobs.sendBulk(request, { startAt })));
-    const results: Record<string, unknown> = {
-      total_rejected_recipients: rejected.length, total_accepted_recipients: accepted.length, id: jobId,
-    };
+    if (split) {
+      if (t.options?.transactional) {
+        throw new ApiError('MS_ERR_VALIDATION', `a transactional transmission lists at most ${PRIORITY_MAX_RECIPIENTS} recipients`);
+      }
+      // a bulk request with no listed recipients: they stream from the spilled file into the split
+      const { request } = toProducerRequest(t, tenant, jobId, [], undefined, true);
+      await deps.quota.run(tenant, count, () => deps.jobs.sendPresplit(request, spilledRows(body.file), { startAt }));
+    } else {
+      const { lane, request } = toProducerRequest(t, tenant, jobId, accepted, named);
+      await deps.quota.run(tenant, count, () => (lane === 'priority' ? deps.jobs.sendTransactional(request, { startAt })
+        : deps.jobs.sendBulk(request, { startAt })));
+    }
+    const results: Record<string, unknown> = { total_rejected_recipients: rejectedCount, total_accepted_recipients: count, id: jobId };
     const limit = Number(req.query.num_rcpt_errors ?? 0);
     if (limit > 0 && rejected.length) {
       results.rcpt_to_errors = rejected.slice(0, limit).map(({ message, description, code }) => ({ message, description, code }));
     }
     await idem.finish(200, { results });
     res.json({ results });
-  });
+  };
   r.get('/', requireScope('transmissions:read'), async (req, res) => {
     const campaign = typeof req.query.campaign_id === 'string' ? req.query.campaign_id : undefined;
     const jobs = await tenantJobs(deps.clickhouse, callerOf(res).tenant, campaign);
