@@ -76,6 +76,8 @@ export interface Content {
   attachments: Array<Attachment>;
   /** Template language of inline content (a stored template carries its own); eta only from the operator's CLI. */
   engine: TemplateEngine;
+  /** Render the stored template's draft instead of its published version (SparkPost's use_draft_template); with templateId only. */
+  useDraft: boolean;
 }
 
 /** A record a stage gave up on (bad Avro, a non-retriable error, or retries exhausted), kept raw with the reason for inspection and replay (mailstream dlq). */
@@ -452,7 +454,7 @@ export type SuppressionSource = 'hard_bounce' | 'complaint' | 'unsubscribe' | 'm
 /** Every SuppressionSource value, in schema order. */
 export const SuppressionSourceValues = ['hard_bounce', 'complaint', 'unsubscribe', 'manual'] as const;
 
-/** A stored template version. On the compacted templates topic, keyed by '<tenant>:<templateId>'; the latest record per key wins, a null value deletes it. */
+/** A stored template: its published version and its draft. On the compacted templates topic, keyed by '<tenant>:<templateId>'; the latest record per key wins, a null value deletes it. */
 export interface Template {
   /** Template ID, unique within its tenant. */
   templateId: string;
@@ -484,6 +486,10 @@ export interface Template {
   engine: TemplateEngine;
   /** Earlier versions kept for pinned jobs, oldest first. */
   versions: Array<TemplateVersion>;
+  /** Whether the fields above are a published version; false for a template that has only a draft (they then repeat the draft, version 0, and no job renders them). */
+  hasPublished: boolean;
+  /** The draft (SparkPost's unpublished version), numbered as the version it becomes when published; rendered only by jobs that ask for it (useDraft). */
+  draft: null | TemplateVersion;
 }
 
 /** Template language of a content or stored template. sparkpost: SparkPost's substitution language, sandboxed (the default). eta: JavaScript templates, accepted only from the operator's CLI. */

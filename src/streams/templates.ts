@@ -1,6 +1,7 @@
 /**
  * The templates table, materialised from the compacted templates topic (keyed `<tenant>:<templateId>`), so a new
- * template version reaches every renderer instance without a restart, and one tenant never sees another's.
+ * template version reaches every renderer instance without a restart, and one tenant never sees another's. One record
+ * holds a template's published version (with earlier ones for pinned jobs) and its draft.
  */
 import type { Kafka } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -12,7 +13,9 @@ export const templateKey = (tenant: string, templateId: string): string => `${te
 
 /** A live view of the stored templates, by `templateKey`. */
 export interface TemplateTable {
+  /** The stored record, or a pinned version kept in it (see resolveTemplate for what a job may render). */
   get(key: string, version?: number | null): Template | TemplateVersion | undefined;
+  /** The stored record: the published version and the draft (`hasPublished` false when there is only a draft). */
   latest(key: string): Template | undefined;
   /** Every latest template record of `tenant`. */
   list(tenant: string): Template[];
@@ -27,6 +30,25 @@ export interface TemplateTable {
 export function pickVersion(t: Template | TemplateVersion | undefined, version?: number | null): Template | TemplateVersion | undefined {
   if (!t || version == null || version === t.version) return t;
   return 'versions' in t ? t.versions.find((v) => v.version === version) : undefined;
+}
+
+/** Whether a stored record has a published version (a record written before drafts existed has one). */
+export const isPublished = (t: Template | TemplateVersion | undefined): boolean =>
+  !!t && !('hasPublished' in t && t.hasPublished === false);
+
+/** A stored record's draft, if it has one. */
+export const draftOf = (t: Template | TemplateVersion | undefined): TemplateVersion | undefined =>
+  (t && 'draft' in t ? t.draft ?? undefined : undefined);
+
+/**
+ * What a job renders from a stored record: its draft (`useDraft`, SparkPost's use_draft_template), a pinned version,
+ * or the published version; undefined when there is none (a template with only a draft has no published version).
+ */
+export function resolveTemplate(t: Template | TemplateVersion | undefined, version?: number | null, useDraft = false):
+  Template | TemplateVersion | undefined {
+  if (useDraft) return draftOf(t);
+  const v = pickVersion(t, version);
+  return isPublished(v) ? v : undefined;
 }
 
 /** Start materialising the templates topic. */

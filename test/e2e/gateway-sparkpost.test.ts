@@ -70,12 +70,13 @@ test('the official sparkpost client sends an inline transmission: every recipien
 test('templates through the client: create, get, update, list, send by template_id, delete', { timeout: 120000 }, async () => {
   const t = tag();
   const id = `welcome-${t}`;
-  const created = await sp.templates.create({ id, name: `Welcome ${t}`,
+  const created = await sp.templates.create({ id, name: `Welcome ${t}`, published: true,
     content: { from: 'Shop <hello@shop.example>', subject: 'Welcome {{name}}', html: '<p>v1 {{name}}</p>' } });
   assert.equal(created.results.id, id);
   const subject = async () => ((await sp.templates.get(id)).results.content as { subject: string }).subject;
   assert.equal(await subject(), 'Welcome {{name}}');
-  await sp.templates.update(id, { content: { from: 'Shop <hello@shop.example>', subject: 'Welcome back {{name}}', html: '<p>v1 {{name}}</p>' } });
+  await sp.templates.update(id, { content: { from: 'Shop <hello@shop.example>', subject: 'Welcome back {{name}}', html: '<p>v1 {{name}}</p>' } },
+    { update_published: true });
   assert.equal(await subject(), 'Welcome back {{name}}');
   const preview = await sp.templates.preview(id, { substitution_data: { name: 'Dee <b>' } });
   assert.equal(preview.results.subject, 'Welcome back Dee <b>');
@@ -92,6 +93,63 @@ test('templates through the client: create, get, update, list, send by template_
   await assert.rejects(sp.templates.get(id), (err: { statusCode: number }) => err.statusCode === 404);
   await assert.rejects(sp.transmissions.send({ recipients: [{ address: email }], content: { template_id: id } }),
     (err: { statusCode: number; errors: Array<{ code: string }> }) => err.statusCode === 422 && err.errors[0]?.code === '1603');
+});
+
+test('template drafts through the client: a draft is sent only with use_draft_template; publishing; a draft update leaves the published version', { timeout: 180000 }, async () => {
+  const t = tag();
+  const id = `draft-${t}`;
+  const from = 'Shop <hello@shop.example>';
+  type View = { published: boolean; has_draft: boolean; has_published: boolean; content: { subject: string } };
+  const get = async (draft?: boolean) => (await sp.templates.get(id, draft === undefined ? {} : { draft })).results as unknown as View;
+  const state = (v: View) => [v.published, v.has_published, v.has_draft, v.content.subject];
+  const send = async (name: string, useDraft?: boolean) => {
+    const email = `${name.toLowerCase()}-${t}@dest.example`;
+    const res = await sp.transmissions.send({ recipients: [{ address: email, substitution_data: { name } }],
+      content: { template_id: id, ...(useDraft === undefined ? {} : { use_draft_template: useDraft }) }, options: { transactional: true } });
+    const mail = await mailTo(email);
+    await waitForJobDone(bed.cfg, res.results.id);
+    return mail.subject;
+  };
+  const is422 = (code: string) => (err: { statusCode: number; errors: Array<{ code: string }> }) =>
+    err.statusCode === 422 && err.errors[0]?.code === code;
+
+  // created without published: true, a template is a draft (SparkPost's default)
+  await sp.templates.create({ id, name: `Draft ${t}`, content: { from, subject: 'Draft one {{name}}', html: '<p>one {{name}}</p>' } });
+  assert.deepEqual(state(await get()), [false, false, true, 'Draft one {{name}}']);
+  assert.deepEqual(state(await get(true)), [false, false, true, 'Draft one {{name}}']);
+  await assert.rejects(sp.templates.get(id, { draft: false }), (err: { statusCode: number }) => err.statusCode === 404);
+  const listed = (await sp.templates.list()).results.find((x: { id: string }) => x.id === id) as unknown as View;
+  assert.deepEqual([listed.published, listed.has_published, listed.has_draft], [false, false, true]);
+  await assert.rejects(sp.transmissions.send({ recipients: [{ address: `none-${t}@dest.example` }], content: { template_id: id } }),
+    is422('1603'), 'a template with only a draft is not sent without use_draft_template');
+  assert.equal(await send('Ann', true), 'Draft one Ann');
+
+  // publish the draft: a body with published: true
+  await sp.templates.update(id, { published: true });
+  assert.deepEqual(state(await get()), [true, true, false, 'Draft one {{name}}']);
+  await assert.rejects(sp.templates.get(id, { draft: true }), (err: { statusCode: number }) => err.statusCode === 404);
+  assert.equal(await send('Bob'), 'Draft one Bob');
+
+  // an update without update_published changes the draft; sends keep the published version
+  await sp.templates.update(id, { content: { from, subject: 'Draft two {{name}}', html: '<p>two {{name}}</p>' } });
+  assert.deepEqual(state(await get()), [true, true, true, 'Draft one {{name}}']);
+  assert.deepEqual(state(await get(true)), [false, true, true, 'Draft two {{name}}']);
+  assert.equal((await sp.templates.preview(id, { substitution_data: { name: 'Dee' } })).results.subject, 'Draft one Dee');
+  assert.equal((await sp.templates.preview(id, { substitution_data: { name: 'Dee' }, draft: true })).results.subject, 'Draft two Dee');
+  const both = (await sp.templates.list()).results.find((x: { id: string }) => x.id === id) as unknown as View;
+  assert.deepEqual([both.published, both.has_published, both.has_draft], [true, true, true]);
+  assert.equal(await send('Cy'), 'Draft one Cy');
+  assert.equal(await send('Eve', false), 'Draft one Eve');
+  assert.equal(await send('Fay', true), 'Draft two Fay');
+
+  // update_published=true changes the published version directly and leaves the draft alone
+  await sp.templates.update(id, { content: { from, subject: 'Live two {{name}}', html: '<p>live {{name}}</p>' } }, { update_published: true });
+  assert.deepEqual(state(await get()), [true, true, true, 'Live two {{name}}']);
+  assert.equal((await get(true)).content.subject, 'Draft two {{name}}');
+  assert.equal(await send('Gus'), 'Live two Gus');
+  await sp.templates.delete(id);
+  await assert.rejects(sp.transmissions.send({ recipients: [{ address: `gone-${t}@dest.example` }],
+    content: { template_id: id, use_draft_template: true } }), is422('1603'));
 });
 
 test('recipient lists through the client: create, get, list, update, send with list_id, delete', { timeout: 120000 }, async () => {

@@ -12,7 +12,7 @@ import { domainOf } from '../../render/headers.js';
 import { renderMessage, type JobContext } from '../../render/message.js';
 import type { Attachment } from '../../render/mime.js';
 import type { IsCancelled } from '../../streams/job-control.js';
-import { pickVersion, templateKey } from '../../streams/templates.js';
+import { resolveTemplate, templateKey } from '../../streams/templates.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSource } from '../../render/template.js';
 
 /** What the renderer needs from the outside world. */
@@ -83,9 +83,16 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
     try {
       let source: TemplateSource = c;
       if (c.templateId) {
-        // a table may hand back the latest record with the pinned version inside it
-        const t = pickVersion(deps.templates.get(templateKey(payload.tenant, c.templateId), c.templateVersion), c.templateVersion);
-        if (!t) throw new MailstreamError('MS_ERR_NOT_FOUND', `template ${c.templateId} version ${c.templateVersion ?? 'latest'} not found`);
+        // a table may hand back the latest record with the pinned version inside it; a draft only when the job asks
+        const useDraft = c.useDraft === true;
+        const version = useDraft ? null : c.templateVersion;
+        const stored = deps.templates.get(templateKey(payload.tenant, c.templateId), version);
+        const t = resolveTemplate(stored, version, useDraft);
+        if (!t) {
+          throw new MailstreamError('MS_ERR_NOT_FOUND', useDraft ? `template ${c.templateId} has no draft`
+            : stored && version == null ? `template ${c.templateId} has no published version (only a draft)`
+              : `template ${c.templateId} version ${c.templateVersion ?? 'latest'} not found`);
+        }
         source = t;
         templateVersion = t.version;
       }

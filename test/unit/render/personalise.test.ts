@@ -82,7 +82,7 @@ test('an unknown template id is render_failed for each recipient, naming id and 
 test('a stored template is looked up in its tenant, and a pinned older version is found inside the latest record', async () => {
   const tpl: Template = { templateId: 'welcome', tenant: 'acme', name: 'Welcome', description: '', version: 2, createdAt: 0, subject: 'v2 <%= it.name %>', from: 'a@shop.example', replyTo: 'Help <help@shop.example>',
     mjml: null, html: '<p>v2</p>', text: null, headers: { 'X-Campaign-Tag': 'tag-<%= it.name %>' }, engine: 'eta',
-    versions: [{ version: 1, subject: 'v1 <%= it.name %>', from: 'a@shop.example', replyTo: null, mjml: null, html: '<p>v1</p>', text: null, headers: {}, engine: 'eta' }] };
+    versions: [{ version: 1, subject: 'v1 <%= it.name %>', from: 'a@shop.example', replyTo: null, mjml: null, html: '<p>v1</p>', text: null, headers: {}, engine: 'eta' }], hasPublished: true, draft: null };
   const templates = { get: (key: string) => (key === 'acme:welcome' ? tpl : undefined) };
   const latest = await render(payload({ content: content({ templateId: 'welcome' }) }), { templates });
   assert.match(text(latest.rendered[0].raw), /^Subject: v2 Ann\r$/m);

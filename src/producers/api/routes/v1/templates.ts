@@ -1,11 +1,14 @@
-/** `/api/v1/templates`: a tenant's stored templates in SparkPost's shape (create, get, update, delete, list). */
+/**
+ * `/api/v1/templates`: a tenant's stored templates in SparkPost's shape (create, get, update, preview, delete, list), with
+ * SparkPost's drafts: a template has a published version, a draft, or both; transmissions send the published one.
+ */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { Template } from '../../../../generated/types.js';
+import type { Template, TemplateVersion } from '../../../../generated/types.js';
 import { renderParts, type JobContext } from '../../../../render/message.js';
 import { compileTemplate } from '../../../../render/template.js';
-import { templateKey } from '../../../../streams/templates.js';
-import { deleteTemplate, publishTemplate, TEMPLATE_ID_RE, type TemplateSource } from '../../../templates.js';
+import { draftOf, isPublished, templateKey } from '../../../../streams/templates.js';
+import { deleteTemplate, holds, storeTemplate, TEMPLATE_ID_RE, type PublishOptions, type TemplateSource } from '../../../templates.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
 import { ApiError, missingField, parseBody } from '../../errors.js';
@@ -19,9 +22,9 @@ const content = z.object({
 /** The body of template create and update. */
 export const templateBody = z.object({
   id: z.string().optional(), name: z.string().max(1024).optional(), description: z.string().max(1024).optional(),
-  published: z.boolean().optional(), content: content.optional(),
+  published: z.boolean().optional().describe('publish (create: default false, a draft; update: publish the draft merged with this body)'),
+  content: content.optional(),
 });
-
 
 const previewBody = z.object({ substitution_data: z.record(z.string(), z.unknown()).optional() });
 
@@ -34,14 +37,43 @@ function source(c: z.infer<typeof content> | undefined): TemplateSource {
     headers: c.headers ?? {}, engine: 'sparkpost' };
 }
 
-/** SparkPost's template view of a stored record. */
-function view(t: Template, withContent: boolean): Record<string, unknown> {
-  const base = { id: t.templateId, name: t.name || t.templateId, description: t.description, published: true,
-    has_published: true, has_draft: false, last_update_time: new Date(t.createdAt).toISOString(), version: t.version };
-  if (!withContent) return base;
-  return { ...base, content: { from: t.from, subject: t.subject, html: t.html ?? undefined, text: t.text ?? undefined,
-    reply_to: t.replyTo ?? undefined, headers: t.headers } };
+type Which = 'published' | 'draft';
+
+/** The published version or the draft of a stored record, if it has that one. */
+function versionIn(t: Template, which: Which): TemplateVersion | undefined {
+  return which === 'draft' ? draftOf(t) : isPublished(t) ? t : undefined;
 }
+
+/**
+ * `?draft=`: true the draft, false the published version, absent the published version or, when there is none, the
+ * draft (SparkPost's rule).
+ */
+function pick(t: Template, draft: unknown): Which | undefined {
+  const want = draft === 'true' ? 'draft' : draft === 'false' ? 'published' : undefined;
+  if (want) return versionIn(t, want) ? want : undefined;
+  return isPublished(t) ? 'published' : draftOf(t) ? 'draft' : undefined;
+}
+
+/** SparkPost's template view of a stored record: its published version or its draft. */
+function view(t: Template, which: Which, withContent: boolean): Record<string, unknown> {
+  const v = versionIn(t, which)!;
+  const base = { id: t.templateId, name: t.name || t.templateId, description: t.description, published: which === 'published',
+    has_published: isPublished(t), has_draft: !!draftOf(t), last_update_time: new Date(t.createdAt).toISOString(), version: v.version };
+  if (!withContent) return base;
+  return { ...base, content: { from: v.from, subject: v.subject, html: v.html ?? undefined, text: v.text ?? undefined,
+    reply_to: v.replyTo ?? undefined, headers: v.headers } };
+}
+
+/** A stored version as a TemplateSource, `over` (the body's content) merged in. */
+function merged(v: TemplateVersion, over: z.infer<typeof content> | undefined): TemplateSource {
+  if (!over) return { subject: v.subject, from: v.from, replyTo: v.replyTo, html: v.html, text: v.text, mjml: v.mjml, headers: v.headers,
+    engine: v.engine };
+  return source({ from: v.from, subject: v.subject, html: v.html ?? undefined, text: v.text ?? undefined,
+    reply_to: v.replyTo ?? undefined, headers: v.headers, ...over });
+}
+
+/** A `true`/`false` query flag. */
+const flag = (v: unknown): boolean => v === 'true' || v === true;
 
 /** The router. */
 export function templateRoutes(deps: GatewayDeps): Router {
@@ -51,6 +83,16 @@ export function templateRoutes(deps: GatewayDeps): Router {
     const t = deps.templates.latest(templateKey(callerOf(res).tenant, id));
     if (!t) throw new ApiError('MS_ERR_NOT_FOUND', `template ${id} does not exist`);
     return t;
+  };
+  const which = (t: Template, draft: unknown): Which => {
+    const w = pick(t, draft);
+    if (!w) throw new ApiError('MS_ERR_NOT_FOUND', `template ${t.templateId} has no ${draft === 'true' ? 'draft' : 'published version'}`);
+    return w;
+  };
+  /** Store, then wait until this gateway's table holds the record (so a read after the answer sees it). */
+  const store = async (id: string, src: TemplateSource, opts: PublishOptions & { tenant: string }) => {
+    const record = await storeTemplate(deps.rt, id, src, { ...opts, table: deps.templates });
+    await deps.templates.until(templateKey(opts.tenant, id), holds(record));
   };
   r.post('/', requireScope('templates:modify'), async (req, res) => {
     const b = parseBody(templateBody, req.body);
@@ -62,37 +104,38 @@ export function templateRoutes(deps: GatewayDeps): Router {
     if (deps.templates.latest(templateKey(tenant, id))) {
       throw new ApiError('MS_ERR_VALIDATION', `template ${id} already exists`, { status: 409, code: '1602', message: 'resource conflict' });
     }
-    const version = await publishTemplate(deps.rt, id, source(b.content), { tenant, name: b.name ?? id,
-      description: b.description, table: deps.templates });
-    await deps.templates.until(templateKey(tenant, id), (t) => (t?.version ?? 0) >= version);
+    // SparkPost's default: a new template is a draft until published
+    await store(id, source(b.content), { tenant, name: b.name ?? id, description: b.description, as: b.published ? 'publish' : 'draft' });
     res.json({ results: { id } });
   });
   r.get('/', requireScope('templates:read'), async (_req, res) => {
     await deps.templates.ready;
     const list = deps.templates.list(callerOf(res).tenant).sort((a, b) => a.templateId.localeCompare(b.templateId));
-    res.json({ results: list.map((t) => view(t, false)) });
+    res.json({ results: list.map((t) => view(t, pick(t, undefined) ?? 'published', false)) });
   });
   r.get('/:id', requireScope('templates:read'), async (req, res) => {
-    res.json({ results: view(await found(res, String(req.params.id)), true) });
+    const t = await found(res, String(req.params.id));
+    res.json({ results: view(t, which(t, req.query.draft), true) });
   });
   r.put('/:id', requireScope('templates:modify'), async (req, res) => {
     const old = await found(res, String(req.params.id));
     const b = parseBody(templateBody, req.body);
-    const merged = b.content ? source({ from: old.from, subject: old.subject, html: old.html ?? undefined, text: old.text ?? undefined,
-      reply_to: old.replyTo ?? undefined, headers: old.headers, ...b.content }) : null;
-    const src = merged ?? { subject: old.subject, from: old.from, replyTo: old.replyTo, html: old.html, text: old.text,
-      mjml: old.mjml, headers: old.headers, engine: old.engine };
-    const version = await publishTemplate(deps.rt, old.templateId, src, { tenant: old.tenant, name: b.name,
-      description: b.description, table: deps.templates });
-    await deps.templates.until(templateKey(old.tenant, old.templateId), (t) => (t?.version ?? 0) >= version);
+    const direct = flag(req.query.update_published);
+    // ?update_published=true changes the published version (the draft stays); otherwise the draft, started from the
+    // published content when there is none; `published: true` publishes the result and drops the draft
+    const base = (direct ? versionIn(old, 'published') ?? draftOf(old) : draftOf(old) ?? versionIn(old, 'published'))!;
+    const src = merged(base, b.content);
+    const as = b.published || direct ? 'publish' : 'draft';
+    await store(old.templateId, src, { tenant: old.tenant, name: b.name, description: b.description, as, clearDraft: !!b.published });
     res.json({ results: { id: old.templateId } });
   });
   r.post('/:id/preview', requireScope('templates:read'), async (req, res) => {
-    const t = await found(res, String(req.params.id));
+    const stored = await found(res, String(req.params.id));
+    const t = versionIn(stored, which(stored, req.query.draft))!;
     const b = parseBody(previewBody, req.body);
     const c = deps.cfg;
     const job: JobContext = {
-      jobId: 'preview', tenant: t.tenant, campaignId: null, kind: 'transactional', strict: false, openTracking: false,
+      jobId: 'preview', tenant: stored.tenant, campaignId: null, kind: 'transactional', strict: false, openTracking: false,
       clickTracking: false, globalData: b.substitution_data ?? {}, metadata: {}, now: Date.now(), maxMessageBytes: c.maxMessageBytes,
       limits: { maxLoopIterations: c.templateMaxLoopIterations, maxDepth: c.templateMaxDepth, timeBudgetMs: c.templateTimeBudgetMs,
         maxOutputBytes: c.maxMessageBytes },
