@@ -271,6 +271,10 @@ export interface JobOptions {
   ipPool: null | string;
   /** Run every stage and write every event, but open no SMTP connection: each message is 'delivered' by the sender itself. */
   sandbox: boolean;
+  /** Send even to addresses on the tenant's suppression list (SparkPost's skip_suppression), for this job only. */
+  skipSuppression: boolean;
+  /** Envelope sender (MAIL FROM) for every message; null: the rendered From address. */
+  returnPath: null | string;
 }
 
 /** Customer data where it lives, registered by the operator under a name; API callers name it and never see its location. On the compacted audiences topic keyed '<tenant>:<name>'; a null value removes it. */
@@ -377,6 +381,8 @@ export interface RenderedMessage {
   ipPool: null | string;
   /** The job's sandbox option: the sender records delivery without SMTP. */
   sandbox: boolean;
+  /** The job's skip_suppression option: the sender does not consult the suppression list. */
+  skipSuppression: boolean;
   /** The whole message, headers and body, CRLF line ends. */
   raw: Buffer;
   /** When the job was accepted, ms since the Unix epoch. */

@@ -34,7 +34,9 @@ const content = z.strictObject({
 const options = z.strictObject({
   openTracking: z.boolean().default(false), clickTracking: z.boolean().default(false),
   strict: z.boolean().default(false), ipPool: z.string().nullish(), sandbox: z.boolean().default(false),
-}).default({ openTracking: false, clickTracking: false, strict: false, sandbox: false });
+  skipSuppression: z.boolean().default(false),
+  returnPath: z.string().nullish().refine((a) => a == null || validateAddress(a).ok, 'a valid address (local@domain)'),
+}).default({ openTracking: false, clickTracking: false, strict: false, sandbox: false, skipSuppression: false });
 /** A job ID a caller may choose: letters, digits, "_" and "-", at most 64. */
 export const JOB_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const common = {
@@ -91,7 +93,7 @@ const toContent = (c: z.infer<typeof content>): Job['content'] => ({
   attachments: c.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64'), cid: a.cid ?? null })),
   useDraft: c.useDraft,
 });
-const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPool: o.ipPool ?? null });
+const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPool: o.ipPool ?? null, returnPath: o.returnPath ?? null });
 
 /** Publishes jobs. `opts.trust` is the caller's (default external: `engine: eta` refused, see trust.ts). */
 export interface JobProducer {

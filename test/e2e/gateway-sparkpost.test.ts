@@ -191,6 +191,13 @@ test('the suppression list through the client: a suppressed address is policy_re
   assert.equal(counts.byType.delivered, 1);
   assert.equal(counts.byType.policy_rejected, 1);
   assert.ok(!bed.sink.received.some((m) => m.to.includes(blocked)));
+  // skip_suppression sends anyway, for that transmission only; return_path sets the envelope sender
+  const again = await sp.transmissions.send({ recipients: [{ address: blocked }, { address: `c-${t}@dest.example` }],
+    return_path: `bounces-${t}@shop.example`, options: { skip_suppression: true },
+    content: { from: 'news@shop.example', subject: 'Sale', text: 'Sale on' } });
+  assert.equal((await waitForJobDone(bed.cfg, again.results.id)).byType.delivered, 2);
+  const through = bed.sink.received.find((m) => m.to.includes(blocked));
+  assert.equal(through?.from, `bounces-${t}@shop.example`);
   await sp.suppressionList.delete(blocked);
   await assert.rejects(sp.suppressionList.get(blocked), (err: { statusCode: number }) => err.statusCode === 404);
 });

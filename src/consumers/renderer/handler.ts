@@ -121,8 +121,9 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
         const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data, metadata: meta, name: r.name });
         result.rendered.push({
           messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
-          rowNumber: r.rowNumber, mailFrom: m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,
+          rowNumber: r.rowNumber, mailFrom: payload.options.returnPath ?? m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,
           acceptedAt: payload.acceptedAt, attempt: 0, notBefore: 0, sandbox: payload.options.sandbox,
+          skipSuppression: payload.options.skipSuppression,
         });
       } catch (err) {
         result.events.push(makeEvent('render_failed', {

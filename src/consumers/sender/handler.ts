@@ -73,7 +73,7 @@ export function createSendHandler(deps: SendDeps) {
     const cancelled = () => Boolean(deps.isCancelled?.(msg.tenant, msg.jobId));
     if (cancelled()) return [cancelledEvent(msg, deps.now())];
     const key = suppressionKey(msg.tenant, msg.rcptTo);
-    if (deps.suppressions?.has(key, msg.kind)) return [policyRejected(msg, deps.now())];
+    if (!msg.skipSuppression && deps.suppressions?.has(key, msg.kind)) return [policyRejected(msg, deps.now())];
     const startedAt = deps.now();
     const ctx = { domain: msg.domain, ipPool: msg.ipPool, priority: msg.kind === 'transactional', cancelled };
     // sandbox: every stage ran and the events are real, but no SMTP connection is made
