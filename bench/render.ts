@@ -40,7 +40,7 @@ function payload(batch: number, seq: number, engine: TemplateEngine): Payload {
   const jobId = 'bench-render';
   return {
     jobId, seq, acceptedAt: Date.now(), kind: 'bulk', tenant: 'bench', campaignId: 'spring-sale', globalData: JSON.stringify(GLOBAL), metadata: '{}',
-    options: { openTracking: true, clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null },
+    options: { openTracking: true, clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false },
     content: { templateId: null, templateVersion: null, subject: SUBJECTS[engine], from: 'Northwind <news@shop.example>',
       replyTo: null, mjml: readFileSync(FIXTURES[engine], 'utf8'), html: null, text: null, headers: {}, attachments: [], engine, useDraft: false },
     recipients: Array.from({ length: batch }, (_, i) => {

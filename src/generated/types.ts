@@ -275,6 +275,8 @@ export interface JobOptions {
   skipSuppression: boolean;
   /** Envelope sender (MAIL FROM) for every message; null: the rendered From address. */
   returnPath: null | string;
+  /** Move <style> rules into style attributes of the HTML part (SparkPost's inline_css), once per template. */
+  inlineCss: boolean;
 }
 
 /** Customer data where it lives, registered by the operator under a name; API callers name it and never see its location. On the compacted audiences topic keyed '<tenant>:<name>'; a null value removes it. */

@@ -34,9 +34,9 @@ const content = z.strictObject({
 const options = z.strictObject({
   openTracking: z.boolean().default(false), clickTracking: z.boolean().default(false),
   strict: z.boolean().default(false), ipPool: z.string().nullish(), sandbox: z.boolean().default(false),
-  skipSuppression: z.boolean().default(false),
+  skipSuppression: z.boolean().default(false), inlineCss: z.boolean().default(false),
   returnPath: z.string().nullish().refine((a) => a == null || validateAddress(a).ok, 'a valid address (local@domain)'),
-}).default({ openTracking: false, clickTracking: false, strict: false, sandbox: false, skipSuppression: false });
+}).default({ openTracking: false, clickTracking: false, strict: false, sandbox: false, skipSuppression: false, inlineCss: false });
 /** A job ID a caller may choose: letters, digits, "_" and "-", at most 64. */
 export const JOB_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const common = {

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { convert } from 'html-to-text';
+import juice from 'juice';
 import type { TemplateEngine } from '../generated/types.js';
 import { MailstreamError } from '../lib/errors.js';
 import { crlf } from './encode.js';
@@ -20,6 +21,8 @@ export interface TemplateSource {
   mjml?: string | null; html?: string | null; text?: string | null; headers?: Record<string, string>;
   /** Template language; absent means sparkpost. */
   engine?: TemplateEngine | null;
+  /** Inline the HTML's <style> rules into style attributes (the job's inline_css). */
+  inlineCss?: boolean;
 }
 
 /** A template ready to render. */
@@ -77,7 +80,9 @@ export async function compileTemplateNow(src: TemplateSource): Promise<CompiledT
   const body = src.mjml ?? src.html ?? null;
   const bodyPart = src.mjml != null ? 'mjml' : 'html';
   if (body != null) part(body, 'text', bodyPart); // syntax check on the author's source, so positions are theirs
-  const protectedHtml = src.mjml != null ? await compileMjml(src.mjml, engine) : body != null ? protect(body, engine) : null;
+  const compiled = src.mjml != null ? await compileMjml(src.mjml, engine) : body != null ? protect(body, engine) : null;
+  // on the protected text, so template tags are never parsed as HTML; once per template, not per recipient
+  const protectedHtml = compiled && src.inlineCss ? { ...compiled, text: juice(compiled.text) } : compiled;
   const html = protectedHtml ? compileHtml(engine, protectedHtml, bodyPart) : null;
   const textSrc = src.text ?? (protectedHtml ? htmlToTextTemplate(protectedHtml) : null);
   if (textSrc == null && !html) throw new MailstreamError('MS_ERR_TEMPLATE', 'body: template has neither mjml, html nor text');
@@ -98,7 +103,7 @@ const MAX = 256;
 export function compileTemplate(src: TemplateSource): Promise<CompiledTemplate> {
   const key = createHash('sha256')
     .update(JSON.stringify([src.engine ?? 'sparkpost', src.subject, src.from, src.replyTo ?? null, src.mjml ?? null, src.html ?? null,
-      src.text ?? null, src.headers ?? {}]))
+      src.text ?? null, src.headers ?? {}, src.inlineCss ?? false]))
     .digest('base64url');
   let hit = cache.get(key);
   if (!hit) {

@@ -252,3 +252,12 @@ test('options.sandbox: the whole pipeline runs and events are written, but no SM
   assert.equal((await waitForJobDone(bed.cfg, single.results.id)).byType.delivered, 1, 'the priority lane too');
   assert.ok(!bed.sink.received.some((m) => m.to.some((a) => a.startsWith('sb') && a.endsWith(`-${t}@dest.example`))));
 });
+
+test('options.inline_css moves <style> rules into style attributes; the substitutions survive', { timeout: 120000 }, async () => {
+  const t = tag();
+  const email = `css-${t}@dest.example`;
+  await sp.transmissions.send({ recipients: [{ address: email, substitution_data: { name: 'Ivy' } }], options: { inline_css: true },
+    content: { from: 'news@shop.example', subject: 'css', html: '<html><head><style>p.x { color: red; }</style></head><body><p class="x">Hi {{name}}</p></body></html>' } });
+  const html = String((await mailTo(email)).html);
+  assert.match(html, /<p class="x" style="color: red;">Hi Ivy<\/p>/);
+});

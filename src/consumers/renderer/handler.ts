@@ -96,7 +96,7 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
         source = t;
         templateVersion = t.version;
       }
-      compiled = await compileTemplate(source);
+      compiled = await compileTemplate({ ...source, inlineCss: payload.options.inlineCss });
       global = parseObject(payload.globalData, 'globalData');
       metadata = parseObject(payload.metadata, 'metadata');
       attachments = attachmentsOf(payload, deps.maxMessageBytes);

@@ -79,7 +79,6 @@ export function fromString(f: z.infer<typeof from>): string {
 export function refuseUnsupported(t: TransmissionBody, now = Date.now()): void {
   const o = t.options ?? {};
   const no = (what: string) => { throw new ApiError('MS_ERR_UNSUPPORTED', `${what} is not supported by this deployment yet`); };
-  if (o.inline_css) no('options.inline_css');
   if (t.content.email_rfc822) no('content.email_rfc822');
 }
 
@@ -139,7 +138,8 @@ export function toProducerRequest(t: TransmissionBody, tenant: string, jobId: st
   const common = {
     jobId, tenant, campaignId: t.campaign_id ?? null, content, globalData: t.substitution_data ?? {}, metadata: t.metadata ?? {},
     options: { openTracking: o.open_tracking ?? true, clickTracking: o.click_tracking ?? true, ipPool: o.ip_pool ?? null,
-      sandbox: o.sandbox ?? false, skipSuppression: o.skip_suppression ?? false, returnPath: t.return_path ?? null },
+      sandbox: o.sandbox ?? false, skipSuppression: o.skip_suppression ?? false, returnPath: t.return_path ?? null,
+      inlineCss: o.inline_css ?? false },
   };
   if (lane === 'priority') {
     return { lane, request: { ...common, recipients: accepted, kind: o.transactional ? 'transactional' : 'bulk' } };

@@ -66,7 +66,7 @@ test('a message over maxMessageBytes is render_failed with its size', async () =
 });
 
 test('RenderedMessage fields follow the payload and recipient', async () => {
-  const p = payload({ options: { openTracking: false, clickTracking: false, strict: false, ipPool: 'warm', sandbox: false, skipSuppression: false, returnPath: null } });
+  const p = payload({ options: { openTracking: false, clickTracking: false, strict: false, ipPool: 'warm', sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false } });
   const [m] = (await render(p)).rendered;
   assert.equal(m.messageId, `${p.jobId}.1`);
   assert.equal(m.rcptTo, 'user1@Dest.example');

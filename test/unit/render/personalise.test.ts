@@ -47,7 +47,7 @@ test('recipient data is deep-merged over the global data', async () => {
 
 test('strict mode: a missing variable is render_failed naming it; lenient renders it empty, never "undefined"', async () => {
   const c = content({ subject: 'Hi <%= it.first %>', html: '<p><%= it.first %><%~ it.nope %></p>', text: '[<%= it.first %>]' });
-  const strict = await render(payload({ content: c, options: { openTracking: false, clickTracking: false, strict: true, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null } }));
+  const strict = await render(payload({ content: c, options: { openTracking: false, clickTracking: false, strict: true, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false } }));
   assert.equal(strict.rendered.length, 0);
   assert.match(strict.events[0].reason ?? '', /MS_ERR_TEMPLATE: .*missing variable it\.first/);
   const lenient = await render(payload({ content: c }));
@@ -59,7 +59,7 @@ test('strict mode: a missing variable is render_failed naming it; lenient render
 
 test('strict mode names nested paths and still renders data that is present', async () => {
   const c = content({ subject: 'Hi <%= it.user.first %>', html: '<p><%= it.user.last %></p>' });
-  const opts = { openTracking: false, clickTracking: false, strict: true, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null };
+  const opts = { openTracking: false, clickTracking: false, strict: true, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false };
   const res = await render(payload({ content: c, options: opts, rows: [{ user: { first: 'A', last: 'B' } }, { user: { first: 'A' } }] }));
   assert.equal(res.rendered.length, 1);
   assert.match(res.events[0].reason ?? '', /missing variable it\.user\.last/);

@@ -23,7 +23,7 @@ const templates = {
 <a href="{{{ url }}}">Dyn</a>
 </body></html>`,
 };
-const on = { openTracking: true, clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null };
+const on = { openTracking: true, clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false };
 
 for (const engine of ['sparkpost', 'eta'] as const) {
   const renderedHtml = async (opts = on) => {

@@ -18,7 +18,7 @@ test('random content and data through the renderer: never a rejection, one outco
       const c = content({ engine: 'sparkpost', subject, html, text,
         from: `${fromName ?? 'Shop'} <news@shop.example>` } as Partial<Content>);
       const p = payload({ content: c, rows, globalData: JSON.stringify(global), options: { openTracking: true,
-        clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null } });
+        clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false } });
       const started = performance.now();
       const res = await render(p, { maxMessageBytes: 200_000, templateLimits: limits });
       assert.ok(performance.now() - started < 5_000, `took ${performance.now() - started} ms`);

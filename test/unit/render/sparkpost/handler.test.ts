@@ -24,7 +24,7 @@ test('MJML + substitutions + click and open tracking: HTML and text parts and he
     content: sparkpost(), globalData: JSON.stringify({ city: 'Paris', shop: 'Le <Shop>' }),
     rows: [{ name: 'Ann <b>', user: 'Ann B', vip: true, items: [{ name: 'hat' }, { name: 'scarf' }] }, { user: 'x',
       city: 'Rome', items: [] }],
-    options: { openTracking: true, clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null },
+    options: { openTracking: true, clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false },
   });
   const res = await render(p);
   assert.deepEqual(res.events.map((e) => e.reason), []);
