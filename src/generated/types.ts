@@ -76,6 +76,8 @@ export interface Content {
   attachments: Array<Attachment>;
   /** Template language of inline content (a stored template carries its own); eta only from the operator's CLI. */
   engine: TemplateEngine;
+  /** A pre-built RFC 5322 message used instead of the parts (SparkPost's email_rfc822); its header and body are templates; no tracking, no generated parts. */
+  rfc822: null | string;
   /** Render the stored template's draft instead of its published version (SparkPost's use_draft_template); with templateId only. */
   useDraft: boolean;
 }

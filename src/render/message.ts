@@ -8,7 +8,8 @@ import type { DkimSigner } from './dkim.js';
 import { deepMerge, strictData } from './eta.js';
 import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseMailbox, rfc5322Date, type Mailbox } from './headers.js';
 import { buildMime, type Attachment } from './mime.js';
-import type { CompiledTemplate } from './template.js';
+import { headerNamesOf, type CompiledRaw, type CompiledTemplate } from './template.js';
+import { crlf } from './encode.js';
 import type { Personal } from './parts.js';
 import { createScope, setEnvFrom, withHooks, type RenderLimits, type RenderScope } from './sparkpost/index.js';
 import { createTracker, signToken, type Tracker } from './tracking.js';
@@ -57,6 +58,7 @@ export function renderParts(t: CompiledTemplate, job: JobContext, to: MessageTar
 
 /** Render, sign and size-check one message; throws MailstreamError on any failure. */
 export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
+  if (t.raw) return renderRaw(t.raw, job, to);
   const { from, subject, replyTo, headers: custom, html, text } = renderParts(t, job, to);
   const fromDomain = domainOf(from.address);
   const extra = custom.map(([name, value]) => headerLine(name, encodeText(value)));
@@ -97,6 +99,34 @@ function personal(job: JobContext, to: MessageTarget, tracker: Tracker): { p: Pe
     }), { link: (i, url) => tracker.link(i, [url]), pixel: () => tracker.pixel() })),
   };
   return { p, sender: (a) => { envFrom = a; if (scope) setEnvFrom(scope, a); } };
+}
+
+/**
+ * A pre-built message (email_rfc822): header and body rendered as given, no tracking and no generated parts;
+ * mailstream adds only Message-ID and Date when missing and its job headers, then signs. A substitution that adds or
+ * removes a header line is a render failure (header injection).
+ */
+function renderRaw(t: CompiledRaw, job: JobContext, to: MessageTarget): Rendered {
+  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: false, open: false });
+  const { p } = personal(job, to, tracker);
+  const head = crlf(t.head(p));
+  if (head.includes('\r\n\r\n') || headerNamesOf(head).join() !== t.headerNames.join()) {
+    throw new MailstreamError('MS_ERR_TEMPLATE_RENDER', 'email_rfc822: a substitution changed the header lines');
+  }
+  const fromLine = /^From:[ \t]*((?:.*)(?:\r\n[ \t].*)*)/im.exec(head)?.[1]?.replace(/\r\n[ \t]/g, ' ') ?? '';
+  const from = parseMailbox(fromLine.trim(), 'From');
+  const fromDomain = domainOf(from.address);
+  const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
+  let added = '';
+  if (!t.headerNames.includes('message-id')) added += headerLine('Message-ID', `<${msgId}@${fromDomain}>`);
+  if (!t.headerNames.includes('date')) added += headerLine('Date', rfc5322Date(job.now));
+  added += headerLine('X-Mailstream-Job', assertNoBreaks(job.jobId, 'X-Mailstream-Job'));
+  const unsigned = Buffer.from(`${head}\r\n${added}\r\n${crlf(t.body(p))}`, 'utf8');
+  const raw = job.dkim ? job.dkim.sign(unsigned, fromDomain, job.now) : unsigned;
+  if (raw.length > job.maxMessageBytes) {
+    throw new MailstreamError('MS_ERR_VALIDATION', `message is ${raw.length} bytes, over the limit of ${job.maxMessageBytes} bytes`);
+  }
+  return { raw, mailFrom: from.address, fromDomain };
 }
 
 /** RFC 2369 + RFC 8058 one-click unsubscribe headers, the URL carrying a signed token. */

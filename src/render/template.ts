@@ -23,6 +23,27 @@ export interface TemplateSource {
   engine?: TemplateEngine | null;
   /** Inline the HTML's <style> rules into style attributes (the job's inline_css). */
   inlineCss?: boolean;
+  /** A pre-built RFC 5322 message instead of the parts (SparkPost's email_rfc822). */
+  rfc822?: string | null;
+}
+
+/** A pre-built message as two templates, and the header names it must keep (a substitution may add none). */
+export interface CompiledRaw { head: Part; body: Part; headerNames: string[] }
+
+/** Header names of an RFC 5322 header section, in order, lower-cased. */
+export const headerNamesOf = (head: string): string[] =>
+  head.split('\r\n').filter((l) => /^[!-9;-~]+:/.test(l)).map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+
+/** Compile an email_rfc822 message: CRLF, a header section with From, and a body, each a template. */
+function compileRaw(engine: TemplateEngine, src: string): CompiledRaw {
+  const text = crlf(src);
+  const cut = text.indexOf('\r\n\r\n');
+  if (cut < 0) throw new MailstreamError('MS_ERR_TEMPLATE', 'email_rfc822: no blank line between the header and the body');
+  const head = text.slice(0, cut);
+  const headerNames = headerNamesOf(head);
+  if (!headerNames.includes('from')) throw new MailstreamError('MS_ERR_TEMPLATE', 'email_rfc822: no From header');
+  if (!/^[!-9;-~]+:/.test(head)) throw new MailstreamError('MS_ERR_TEMPLATE', 'email_rfc822: the message must start with a header');
+  return { head: compileFor(engine, head, 'text', 'email_rfc822 header').render, body: compileFor(engine, text.slice(cut + 4), 'text', 'email_rfc822 body').render, headerNames };
 }
 
 /** A template ready to render. */
@@ -37,6 +58,8 @@ export interface CompiledTemplate {
   text: Part | null;
   /** Trackable links in the HTML. */
   links: number;
+  /** Set for an email_rfc822 message: rendered whole, the parts above unused. */
+  raw?: CompiledRaw;
 }
 
 /** Headers the renderer owns; a template may not set them. */
@@ -69,6 +92,10 @@ function compileHtml(engine: TemplateEngine, html: Protected, part: string): { r
 export async function compileTemplateNow(src: TemplateSource): Promise<CompiledTemplate> {
   const engine = src.engine ?? 'sparkpost';
   const part = (s: string, mode: 'html' | 'text', name: string): Part => compileFor(engine, s, mode, name).render;
+  if (src.rfc822 != null) {
+    const none: Part = () => '';
+    return { engine, subject: none, from: none, replyTo: null, headers: [], html: null, text: null, links: 0, raw: compileRaw(engine, src.rfc822) };
+  }
   if (!src.subject) throw new MailstreamError('MS_ERR_TEMPLATE', 'subject: missing');
   if (!src.from) throw new MailstreamError('MS_ERR_TEMPLATE', 'from: missing');
   const headers: Array<[string, Part]> = [];
@@ -103,7 +130,7 @@ const MAX = 256;
 export function compileTemplate(src: TemplateSource): Promise<CompiledTemplate> {
   const key = createHash('sha256')
     .update(JSON.stringify([src.engine ?? 'sparkpost', src.subject, src.from, src.replyTo ?? null, src.mjml ?? null, src.html ?? null,
-      src.text ?? null, src.headers ?? {}, src.inlineCss ?? false]))
+      src.text ?? null, src.headers ?? {}, src.inlineCss ?? false, src.rfc822 ?? null]))
     .digest('base64url');
   let hit = cache.get(key);
   if (!hit) {

@@ -41,7 +41,8 @@ test('bad input gets SparkPost\'s status, code and reason phrase, and nothing is
     ['no subject', await call('/transmissions', { body: JSON.stringify({ recipients: rcpt(), content: { from: 'a@shop.example', text: 't' } }) }), 422, '1400'],
     ['a template syntax error', await call('/templates', { body: JSON.stringify({ name: `bad-${tag()}`,
       content: { from: 'a@shop.example', subject: '{{ if }}', text: 'x' } }) }), 422, '3000'],
-    ['an unsupported option', await call('/transmissions', { body: JSON.stringify({ recipients: rcpt(), ...ok, content: { email_rfc822: 'From: a@b.example\r\n\r\nx' } }) }), 422, '1300'],
+    ['an email_rfc822 with a syntax error', await call('/transmissions', { body: JSON.stringify({ recipients: rcpt(),
+      content: { email_rfc822: 'From: a@b.example\r\nSubject: {{ if }}\r\n\r\nx' } }) }), 422, '3000'],
     ['an unknown path', await call('/nothing-here', { method: 'GET' }), 404, '1101'],
     ['an oversized body', await call('/transmissions', { base: small.url, body: JSON.stringify({ recipients: rcpt(), ...ok, pad: 'x'.repeat(70000) }) }), 413, '413'],
   ];

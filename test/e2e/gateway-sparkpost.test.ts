@@ -261,3 +261,22 @@ test('options.inline_css moves <style> rules into style attributes; the substitu
   const html = String((await mailTo(email)).html);
   assert.match(html, /<p class="x" style="color: red;">Hi Ivy<\/p>/);
 });
+
+test('content.email_rfc822: a pre-built message is sent as given, its substitutions applied per recipient', { timeout: 120000 }, async () => {
+  const t = tag();
+  const email = `raw-${t}@dest.example`;
+  const rfc822 = 'From: Shop <shop@shop.example>\r\nTo: {{address.email}}\r\nSubject: Order {{order}}\r\nX-Custom: kept\r\n'
+    + 'Content-Type: text/plain; charset=utf-8\r\n\r\nYour order {{order}} shipped.\r\n';
+  const res = await sp.transmissions.send({ recipients: [{ address: email, substitution_data: { order: 'A-17' } }],
+    content: { email_rfc822: rfc822 } });
+  await waitForJobDone(bed.cfg, res.results.id);
+  const mail = await mailTo(email);
+  assert.equal(mail.subject, 'Order A-17');
+  assert.equal(mail.headers.get('x-custom'), 'kept');
+  assert.match(String(mail.text), /Your order A-17 shipped\./);
+  assert.ok(mail.messageId, 'a Message-ID is added when the message has none');
+  const injected = await sp.transmissions.send({ recipients: [{ address: `raw2-${t}@dest.example`, substitution_data: { order: 'x\r\nBcc: evil@x.example' } }],
+    content: { email_rfc822: rfc822 } });
+  const counts = await waitForJobDone(bed.cfg, injected.results.id);
+  assert.equal(counts.byType.render_failed, 1, 'a substitution that adds a header line is a render failure');
+});

@@ -75,13 +75,6 @@ export function fromString(f: z.infer<typeof from>): string {
   return f.name ? `"${f.name.replace(/["\\]/g, '\\$&')}" <${f.email}>` : f.email;
 }
 
-/** Refuse what the pipeline cannot honour yet, so nothing is silently sent differently from what was asked. */
-export function refuseUnsupported(t: TransmissionBody, now = Date.now()): void {
-  const o = t.options ?? {};
-  const no = (what: string) => { throw new ApiError('MS_ERR_UNSUPPORTED', `${what} is not supported by this deployment yet`); };
-  if (t.content.email_rfc822) no('content.email_rfc822');
-}
-
 /** Longest a transmission may be scheduled ahead. */
 export const MAX_SCHEDULE_MS = 31 * 86_400_000;
 
@@ -125,12 +118,13 @@ export function toProducerRequest(t: TransmissionBody, tenant: string, jobId: st
   if (files.length && !t.options?.transactional) {
     throw new ApiError('MS_ERR_VALIDATION', 'content.attachments: set options.transactional (attachments go on the transactional lane)');
   }
-  if (!c.template_id) {
+  if (!c.template_id && !c.email_rfc822) {
     if (!c.from) throw missingField('content.from');
     if (c.subject == null) throw missingField('content.subject');
     if (c.html == null && c.text == null) throw missingField('content.html or content.text');
   }
-  const content = c.template_id ? { templateId: c.template_id, useDraft: c.use_draft_template ?? false } : {
+  const content = c.template_id ? { templateId: c.template_id, useDraft: c.use_draft_template ?? false }
+    : c.email_rfc822 ? { rfc822: c.email_rfc822 } : {
     from: fromString(c.from!), subject: c.subject, html: c.html ?? null, text: c.text ?? null, replyTo: c.reply_to ?? null,
     headers: c.headers ?? {}, attachments: files,
   };

@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mapRecipients, parseTransmission, refuseUnsupported, toProducerRequest } from '../../../src/producers/api/transmission.js';
+import { mapRecipients, parseTransmission, toProducerRequest } from '../../../src/producers/api/transmission.js';
 import { bulkRequest, parseRequest, transactionalRequest } from '../../../src/producers/jobs.js';
 
 const recipients = [{ address: 'a@dest.example' }];
 
 test('content.use_draft_template is accepted and carried to the job as useDraft (false unless asked)', () => {
   const t = parseTransmission({ recipients, content: { template_id: 'welcome', use_draft_template: true } });
-  refuseUnsupported(t);
   const { request } = toProducerRequest(t, 'acme', 'j1', mapRecipients(t.recipients as never).accepted);
   assert.deepEqual(request.content, { templateId: 'welcome', useDraft: true });
   const plain = parseTransmission({ recipients, content: { template_id: 'welcome' } });

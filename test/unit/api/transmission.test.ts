@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keyFromHeader } from '../../../src/producers/api/auth.js';
 import { ApiError } from '../../../src/producers/api/errors.js';
-import { fromString, mapRecipients, parseTransmission, refuseUnsupported, toProducerRequest } from '../../../src/producers/api/transmission.js';
+import { fromString, mapRecipients, parseTransmission, toProducerRequest } from '../../../src/producers/api/transmission.js';
 
 const content = { from: { email: 'news@shop.example', name: 'Shop "North"' }, subject: 's', html: '<p>h</p>' };
 const sparkCode = (code: string) => (err: unknown) => err instanceof ApiError && err.sparkpost.code === code;
@@ -38,12 +38,13 @@ test('From as an object becomes a quoted mailbox; a name with a line break is re
   assert.throws(() => parseTransmission({ recipients: [{ address: { email: 'a@dest.example', name: 'x\r\nBcc: y' } }], content }), sparkCode('1300'));
 });
 
-test('missing fields are 1400, wrong ones 1300, options the pipeline cannot honour are refused', () => {
+test('missing fields are 1400, wrong ones 1300; email_rfc822 stands for the whole content', () => {
   assert.throws(() => parseTransmission({ content }), sparkCode('1400'));
   assert.throws(() => parseTransmission({ recipients: [{}], content }), sparkCode('1400'));
   assert.throws(() => parseTransmission({ recipients: 'x', content }), sparkCode('1300'));
-  assert.throws(() => refuseUnsupported(parseTransmission({ recipients: [], content: { ...content, email_rfc822: 'x' } })), sparkCode('1300'));
-  refuseUnsupported(parseTransmission({ recipients: [], content, options: { start_time: 'now', sandbox: false } }));
+  const raw = parseTransmission({ recipients: [{ address: 'a@dest.example' }], content: { email_rfc822: 'From: a@shop.example\r\n\r\nhi' } });
+  assert.deepEqual(toProducerRequest(raw, 'acme', 'j', mapRecipients(raw.recipients as never).accepted).request.content,
+    { rfc822: 'From: a@shop.example\r\n\r\nhi' }, 'email_rfc822 needs no from, subject or body fields');
   const t = parseTransmission({ recipients: [{ address: 'a@dest.example' }, { address: 'b@dest.example' }],
     content: { ...content, attachments: [{ name: 'a.txt', type: 'text/plain', data: 'eA==' }] } });
   assert.throws(() => toProducerRequest(t, 'acme', 'j', mapRecipients(t.recipients as never).accepted), sparkCode('1300'));

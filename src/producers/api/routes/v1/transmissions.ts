@@ -9,10 +9,11 @@ import { cancelJob } from '../../../job-control.js';
 import { resolveTemplate, templateKey } from '../../../../streams/templates.js';
 import { newJobId, PRIORITY_MAX_RECIPIENTS } from '../../../jobs.js';
 import { readTransmissionStream, type StreamedBody } from '../../stream-body.js';
+import { compileTemplateNow } from '../../../../render/template.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
 import { ApiError, missingField } from '../../errors.js';
-import { mapRecipients, parseTransmission, refuseUnsupported, startTimeOf, toProducerRequest, type MappedRecipient }
+import { mapRecipients, parseTransmission, startTimeOf, toProducerRequest, type MappedRecipient }
   from '../../transmission.js';
 import { listKey, listRecipients } from './recipient-lists.js';
 import type { NamedAudience } from '../../../../generated/types.js';
@@ -66,7 +67,8 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
     if (idem.replay) { res.status(idem.replay.status).setHeader('Idempotent-Replayed', 'true').json(idem.replay.body); return; }
     const recipients = body.recipientsKind === 'array' ? [] : body.recipientsKind === 'object' ? body.recipientsObject : body.fields.recipients;
     const t = parseTransmission({ ...body.fields, recipients });
-    refuseUnsupported(t);
+    // a pre-built message is compiled at the door, so a syntax error is SparkPost's 422/3000, not a failed job
+    if (t.content.email_rfc822) await compileTemplateNow({ subject: null, from: null, rfc822: t.content.email_rfc822 });
     const named = !Array.isArray(t.recipients) && 'audience' in t.recipients
       ? await namedAudience(deps, tenant, t.recipients.audience) : undefined;
     const inline = body.recipientsKind === 'array';
