@@ -46,7 +46,7 @@ function payload(batch: number, seq: number, engine: TemplateEngine): Payload {
     recipients: Array.from({ length: batch }, (_, i) => {
       const row = seq * batch + i + 1;
       return { messageId: `${jobId}.${row}`, rowNumber: row, email: `user${row}@dest${row % 50}.example`,
-        data: JSON.stringify({ firstName: `Alex${row}`, code: `SPRING${row}`, userId: `u${row}`, viewId: `v${row}`, email: `user${row}@dest.example`, loyalty: { points: row % 3 } }), metadata: '{}', name: null };
+        data: JSON.stringify({ firstName: `Alex${row}`, code: `SPRING${row}`, userId: `u${row}`, viewId: `v${row}`, email: `user${row}@dest.example`, loyalty: { points: row % 3 } }), metadata: '{}', name: null, headerTo: null };
     }),
   };
 }

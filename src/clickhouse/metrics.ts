@@ -37,7 +37,7 @@ export const COUNTERS: Readonly<Record<string, string>> = {
 };
 
 /** How results are grouped: none, or one column SparkPost names. */
-export type Grouping = 'none' | 'domain' | 'campaign' | 'time';
+export type Grouping = 'none' | 'domain' | 'campaign' | 'template' | 'time';
 
 /** Time-series buckets SparkPost accepts, as ClickHouse functions that exist on 18.16 too. */
 export const PRECISION: Readonly<Record<string, string>> = {
@@ -47,7 +47,7 @@ export const PRECISION: Readonly<Record<string, string>> = {
 
 /** Query of one metrics call. */
 export interface MetricsQuery {
-  tenant: string; from: number; to: number; metrics: string[]; campaigns?: string[]; domains?: string[];
+  tenant: string; from: number; to: number; metrics: string[]; campaigns?: string[]; domains?: string[]; templates?: string[];
   group: Grouping; precision?: string; limit?: number;
 }
 
@@ -57,13 +57,17 @@ const list = (col: string, values?: readonly string[]) => (values?.length ? ` AN
 export async function deliverability(ch: ClickHouseClient, q: MetricsQuery): Promise<Record<string, unknown>[]> {
   const counters = q.metrics.map((m) => `${COUNTERS[m]} AS ${m}`).join(', ');
   const group = q.group === 'domain' ? 'domain AS domain' : q.group === 'campaign' ? 'campaign_id AS campaign_id'
-    : q.group === 'time' ? `${PRECISION[q.precision ?? 'day']}(ts) AS bucket` : '';
+    : q.group === 'template' ? 'tpl AS tpl' : q.group === 'time' ? `${PRECISION[q.precision ?? 'day']}(ts) AS bucket` : '';
   const where = `tenant = ${quote(q.tenant)} AND ts_ms >= ${Math.floor(q.from)} AND ts_ms < ${Math.floor(q.to)}`
     + " AND type NOT IN ('job_accepted', 'split_completed', 'job_failed', 'shaping_adjusted')"
-    + list('campaign_id', q.campaigns) + list('domain', q.domains);
+    + list('campaign_id', q.campaigns) + list('domain', q.domains)
+    + (q.group === 'template' ? ` AND tpl != ''${list('tpl', q.templates)}` : '');
+  // a message's template is named by its job's job_accepted event (the alias differs from the column: 18.16)
+  const from = q.group === 'template' ? `events ANY LEFT JOIN (SELECT job_id, any(template_id) AS tpl FROM events
+    WHERE tenant = ${quote(q.tenant)} AND type = 'job_accepted' GROUP BY job_id) USING job_id` : 'events';
   const by = group ? ` GROUP BY ${group.split(' AS ')[1]} ORDER BY ${group.split(' AS ')[1]}` : '';
   const rs = await ch.query({
-    query: `SELECT ${group ? `${group}, ` : ''}${counters} FROM events WHERE ${where}${by} LIMIT ${q.limit ?? 1000}`,
+    query: `SELECT ${group ? `${group}, ` : ''}${counters} FROM ${from} WHERE ${where}${by} LIMIT ${q.limit ?? 1000}`,
     format: 'JSONEachRow',
   });
   const rows = await rs.json<Record<string, string | number>>();
@@ -71,6 +75,7 @@ export async function deliverability(ch: ClickHouseClient, q: MetricsQuery): Pro
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(r)) {
       if (k === 'bucket') out.ts = new Date(`${String(v).replace(' ', 'T')}Z`).toISOString();
+      else if (k === 'tpl') out.template_id = v;
       else out[k] = k in COUNTERS ? Number(v) : v;
     }
     return out;

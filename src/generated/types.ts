@@ -339,6 +339,8 @@ export interface Recipient {
   metadata: string;
   /** Display name for the To header and address.name; null: the data's name field, if any. */
   name: null | string;
+  /** The To header as the caller gave it (SparkPost's header_to, e.g. for cc and bcc copies); null: the recipient. */
+  headerTo: null | string;
 }
 
 /** A stored recipient list (SparkPost's recipient-lists API). On the compacted recipient-lists topic keyed '<tenant>:<id>'; a null value deletes it. */

@@ -50,7 +50,9 @@ const common = {
 const displayName = z.string().max(256).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters').nullish();
 /** One listed recipient: address, display name, substitution data and metadata. */
 const recipient = z.strictObject({
-  email: z.string(), name: displayName, data: z.record(z.string(), z.unknown()).default({}),
+  email: z.string(), name: displayName,
+  headerTo: z.string().max(998).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters').nullish(),
+  data: z.record(z.string(), z.unknown()).default({}),
   metadata: z.record(z.string(), z.unknown()).default({}),
 });
 /** Most recipients one priority-lane payload carries; a longer list is split into several payloads. */
@@ -133,8 +135,13 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
   // a scheduled job's clock (max age, latency) starts when it may first be sent
   const startOf = (now: number, opts?: SendOptions) => Math.max(now, opts?.startAt ?? now);
   // a transactional job knows its size (one) when accepted; a bulk job's is known when splitting completes
-  const accepted = (codec: Codec<Event>, jobId: string, tenant: string, campaignId: string | null, now: number, count: number | null = null) =>
-    ({ topic: events.name, messages: [{ key: jobId, value: codec.encode(makeEvent('job_accepted', { jobId, tenant, campaignId, count }, now)) }] });
+  // job_accepted names the stored template, so metrics can be grouped by template without joining job records
+  const accepted = (codec: Codec<Event>, job: Pick<Job, 'jobId' | 'tenant' | 'campaignId' | 'content'>, now: number,
+    count: number | null = null) => {
+    const { jobId, tenant, campaignId } = job;
+    const event = makeEvent('job_accepted', { jobId, tenant, campaignId, count, templateId: job.content.templateId }, now);
+    return { topic: events.name, messages: [{ key: jobId, value: codec.encode(event) }] };
+  };
   // a job split at the door writes what the splitter would: payloads and events, acknowledged before it resolves
   const splitEmit = createEmit('gateway', producer, prefix, new Map<TopicName, Codec<unknown>>([
     ['payloads', await createCodec<Payload>(registry, topic(prefix, 'payloads')) as Codec<unknown>],
@@ -145,7 +152,7 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       const { job, now } = bulkJob(input, opts);
       await producer.sendBatch({ acks: -1, topicMessages: [
         route('jobs', [{ key: job.jobId, value: codecs.job.encode(job) }], job.tenant, job.jobId, now, opts?.startAt),
-        accepted(codecs.event, job.jobId, job.tenant, job.campaignId, now),
+        accepted(codecs.event, job, now),
       ] });
       return { jobId: job.jobId };
     },
@@ -154,7 +161,7 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
         throw new MailstreamError('MS_ERR_UNSUPPORTED', 'a start time for a job split at the door: use a recipient list or a named audience');
       }
       const { job, now } = bulkJob(input, opts);
-      await producer.sendBatch({ acks: -1, topicMessages: [accepted(codecs.event, job.jobId, job.tenant, job.campaignId, now)] });
+      await producer.sendBatch({ acks: -1, topicMessages: [accepted(codecs.event, job, now)] });
       const res = await splitJob(job, { rows: () => rows, emit: splitEmit, now: Date.now });
       return { jobId: job.jobId, recipients: res.recipients };
     },
@@ -186,7 +193,7 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       const recipients = list.map((rc, i) => {
         const addr = validateAddress(rc.email);
         if (!addr.ok) throw new MailstreamError('MS_ERR_INVALID_RECIPIENT', `recipient ${i + 1}: ${addr.reason}`);
-        return { messageId: `${jobId}.${i + 1}`, rowNumber: i + 1, email: addr.email, name: rc.name ?? null,
+        return { messageId: `${jobId}.${i + 1}`, rowNumber: i + 1, email: addr.email, name: rc.name ?? null, headerTo: rc.headerTo ?? null,
           data: JSON.stringify({ email: addr.email, ...rc.data }), metadata: JSON.stringify(rc.metadata) };
       });
       const base = {
@@ -201,7 +208,7 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
       const messageId = recipients[0]!.messageId;
       await producer.sendBatch({ acks: -1, topicMessages: [
         route('transactional', messages, r.tenant, jobId, now, opts?.startAt),
-        accepted(codecs.event, jobId, r.tenant, base.campaignId, now, recipients.length),
+        accepted(codecs.event, { ...base, tenant: r.tenant }, now, recipients.length),
       ] });
       return { jobId, messageId };
     },

@@ -34,6 +34,8 @@ export interface JobContext {
 /** One recipient of a message; `name` (else the data's `name` field) is the To display name and address.name. */
 export interface MessageTarget {
   messageId: string; email: string; data: Record<string, unknown>; metadata?: Record<string, unknown>; name?: string | null;
+  /** The To header as given (SparkPost's header_to); the recipient otherwise. */
+  headerTo?: string | null;
 }
 
 /** A rendered message and its envelope sender. */
@@ -64,7 +66,7 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   const extra = custom.map(([name, value]) => headerLine(name, encodeText(value)));
 
   const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
-  let headers = headerLine('From', formatMailbox(from)) + headerLine('To', to.name ? formatMailbox({ name: to.name, address: to.email }) : to.email);
+  let headers = headerLine('From', formatMailbox(from)) + headerLine('To', to.headerTo ? encodeText(assertNoBreaks(to.headerTo, 'To')) : to.name ? formatMailbox({ name: to.name, address: to.email }) : to.email);
   if (replyTo) headers += headerLine('Reply-To', formatMailbox(replyTo));
   headers += headerLine('Subject', encodeText(subject)) + headerLine('Date', rfc5322Date(job.now)) + headerLine('Message-ID', `<${msgId}@${fromDomain}>`);
   if (job.kind === 'bulk') headers += unsubscribeHeaders(job, to);

@@ -23,7 +23,7 @@ test('the official sparkpost client sends an inline transmission: every recipien
     campaign_id: `spring-${t}`, substitution_data: { shop: 'Northwind' },
     recipients: [
       { address: { email: `ann-${t}@dest.example`, name: 'Ann Example' }, substitution_data: { first: 'Ann' } },
-      { address: `bob-${t}@dest.example`, substitution_data: { first: 'Bob' } },
+      { address: { email: `bob-${t}@dest.example`, header_to: `Team <team-${t}@dest.example>` }, substitution_data: { first: 'Bob' } },
     ],
     content: { from: { email: 'news@shop.example', name: 'Northwind' }, subject: 'Hi {{first}} from {{shop}}',
       html: '<p>Hello {{first}}, <%= process.pid %></p>', text: 'Hello {{first}}' },
@@ -36,7 +36,9 @@ test('the official sparkpost client sends an inline transmission: every recipien
   assert.equal(ann.from?.value[0]?.name, 'Northwind');
   assert.equal(ann.to && !Array.isArray(ann.to) ? ann.to.value[0]?.name : '', 'Ann Example');
   assert.match(String(ann.html), /Hello Ann, &lt;%= process\.pid %&gt;|Hello Ann, <%= process\.pid %>/, 'Eta syntax is text, never code');
-  assert.equal((await mailTo(`bob-${t}@dest.example`)).subject, 'Hi Bob from Northwind');
+  const bob = await mailTo(`bob-${t}@dest.example`);
+  assert.equal(bob.subject, 'Hi Bob from Northwind');
+  assert.equal(bob.to && !Array.isArray(bob.to) ? bob.to.text : '', `Team <team-${t}@dest.example>`, 'header_to is the To header');
   const counts = await waitForJobDone(bed.cfg, res.results.id);
   assert.equal(counts.byType.delivered, 2);
   // SparkPost answers {results: {transmission: …}}; the client's typings flatten it
@@ -55,6 +57,14 @@ test('the official sparkpost client sends an inline transmission: every recipien
   }, 30000);
   assert.deepEqual(events.map((e) => e.rcpt_to).sort(), [`ann-${t}@dest.example`, `bob-${t}@dest.example`]);
   assert.ok(events.every((e) => e.type === 'delivery' && e.transmission_id === res.results.id));
+  // cursor paging: one event a page, the next page from links.next, the older message-events API too
+  const first = await sp.get({ uri: 'events/message', qs: { events: 'delivery', campaigns: `spring-${t}`, per_page: 1 } }) as unknown as
+    { results: Array<{ event_id: string }>; links: { next?: string } };
+  assert.equal(first.results.length, 1);
+  const second = await sp.get({ uri: first.links.next!.replace(/^\/api\/v1\//, '') }) as unknown as { results: Array<{ event_id: string }>; links: object };
+  assert.equal(second.results.length, 1);
+  assert.notEqual(second.results[0]!.event_id, first.results[0]!.event_id);
+  assert.equal((await sp.messageEvents.search({ campaign_ids: `spring-${t}`, events: 'delivery' } as never)).results.length, 2);
   const qs = { from: new Date(Date.now() - 3600_000).toISOString().slice(0, 16), campaigns: `spring-${t}`,
     metrics: 'count_targeted,count_injected,count_delivered,count_bounce' };
   const metrics = await sp.get({ uri: 'metrics/deliverability', qs }) as unknown as { results: Array<Record<string, number>> };
@@ -89,6 +99,9 @@ test('templates through the client: create, get, update, list, send by template_
   assert.equal(mail.subject, 'Welcome back Cy');
   assert.match(String(mail.html), /v1 Cy/);
   await waitForJobDone(bed.cfg, sent.results.id);
+  const byTemplate = await sp.get({ uri: 'metrics/deliverability/template', qs: { from: '2000-01-01T00:00', templates: id,
+    metrics: 'count_delivered' } }) as unknown as { results: Array<Record<string, unknown>> };
+  assert.deepEqual(byTemplate.results, [{ template_id: id, count_delivered: 1 }]);
   await sp.templates.delete(id);
   await assert.rejects(sp.templates.get(id), (err: { statusCode: number }) => err.statusCode === 404);
   await assert.rejects(sp.transmissions.send({ recipients: [{ address: email }], content: { template_id: id } }),

@@ -118,7 +118,8 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
         if (failAll || !compiled) throw failAll;
         const data = parseObject(r.data, `recipient row ${r.rowNumber} data`);
         const meta = parseObject(r.metadata, `recipient row ${r.rowNumber} metadata`);
-        const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data, metadata: meta, name: r.name });
+        const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data, metadata: meta, name: r.name,
+          headerTo: r.headerTo });
         result.rendered.push({
           messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
           rowNumber: r.rowNumber, mailFrom: payload.options.returnPath ?? m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,

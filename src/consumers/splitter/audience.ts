@@ -15,7 +15,7 @@ export type AudienceRow = { rowNumber: number; row: Record<string, unknown>; rec
   | { rowNumber: number; error: string; raw?: string };
 
 /** What a `recipients` row says beyond its substitution data: the address, display name and metadata. */
-export interface RecipientFields { email: unknown; name: string | null; metadata: Record<string, unknown> }
+export interface RecipientFields { email: unknown; name: string | null; metadata: Record<string, unknown>; headerTo?: string | null }
 
 /** Open `audience` and stream its rows; an unreadable source throws MS_ERR_AUDIENCE_UNREADABLE. */
 export async function* readAudience(audience: Audience): AsyncGenerator<AudienceRow> {
@@ -86,7 +86,8 @@ async function* readInline(audience: Audience): AsyncGenerator<AudienceRow> {
 async function* readRecipients(audience: Audience): AsyncGenerator<AudienceRow> {
   for (const { rowNumber, item: r } of inlineArray(audience, 'recipients')) {
     if (!isObject(r)) { yield { rowNumber, error: 'recipient is not an object' }; continue; }
-    const recipient = { email: r.email, name: typeof r.name === 'string' ? r.name : null, metadata: isObject(r.metadata) ? r.metadata : {} };
+    const recipient = { email: r.email, name: typeof r.name === 'string' ? r.name : null, metadata: isObject(r.metadata) ? r.metadata : {},
+      headerTo: typeof r.headerTo === 'string' ? r.headerTo : null };
     yield { rowNumber, row: isObject(r.data) ? r.data : {}, recipient };
   }
 }

@@ -73,7 +73,7 @@ export async function splitJob(job: Job, deps: SplitDeps): Promise<SplitResult> 
       const messageId = `${job.jobId}.${r.rowNumber}`;
       batch.push({
         messageId, rowNumber: r.rowNumber, email: addr.email, data: JSON.stringify(r.row),
-        metadata: JSON.stringify(r.recipient?.metadata ?? {}), name: r.recipient?.name ?? null,
+        metadata: JSON.stringify(r.recipient?.metadata ?? {}), name: r.recipient?.name ?? null, headerTo: r.recipient?.headerTo ?? null,
       });
       pending.push(event('injected', { ...base, messageId, rowNumber: r.rowNumber, recipient: addr.email, domain: addr.domain }, deps));
       result.recipients++;

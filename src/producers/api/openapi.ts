@@ -111,9 +111,9 @@ export function openApiDocument(): object {
             'per_page', 'cursor'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
           responses: { 200: ok('events'), ...failures } },
       },
-      ...Object.fromEntries(['', '/domain', '/campaign', '/time-series'].map((g) => [`/metrics/deliverability${g}`, {
+      ...Object.fromEntries(['', '/domain', '/campaign', '/template', '/time-series'].map((g) => [`/metrics/deliverability${g}`, {
         get: { summary: `Deliverability counters${g ? ` by ${g.slice(1)}` : ''}`, operationId: `deliverability${g.replace(/\W/g, '')}`,
-          parameters: ['from', 'to', 'metrics', 'campaigns', 'domains', 'precision', 'limit']
+          parameters: ['from', 'to', 'metrics', 'campaigns', 'domains', 'templates', 'precision', 'limit']
             .map((name) => ({ name, in: 'query', required: name === 'from' || name === 'metrics', schema: { type: 'string' } })),
           responses: { 200: ok('counters'), ...failures } },
       }])),

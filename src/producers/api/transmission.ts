@@ -9,7 +9,7 @@ import { ApiError, missingField, parseBody } from './errors.js';
 
 const obj = z.record(z.string(), z.unknown());
 const name = z.string().max(256).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
-const address = z.union([z.string(), z.object({ email: z.string(), name: name.nullish(), header_to: z.string().nullish() })]);
+const address = z.union([z.string(), z.object({ email: z.string(), name: name.nullish(), header_to: name.max(998).nullish() })]);
 /** Most tags one recipient may carry. */
 export const MAX_TAGS = 10_000;
 /** One SparkPost recipient: address, tags, metadata and substitution data. */
@@ -47,7 +47,9 @@ export function parseTransmission(body: unknown): TransmissionBody {
 }
 
 /** One accepted recipient, in the producer API's shape. */
-export interface MappedRecipient { email: string; name: string | null; data: Record<string, unknown>; metadata: Record<string, unknown> }
+export interface MappedRecipient {
+  email: string; name: string | null; data: Record<string, unknown>; metadata: Record<string, unknown>; headerTo?: string | null;
+}
 
 /** A recipient refused at the door, with SparkPost's per-recipient code. */
 export interface RejectedRecipient { index: number; message: string; description: string; code: string }
@@ -64,7 +66,9 @@ export function mapRecipients(list: z.infer<typeof recipientShape>[]): { accepte
       return;
     }
     const nameOf = typeof r.address === 'string' ? null : r.address.name ?? null;
-    accepted.push({ email: addr.email, name: nameOf, data: r.substitution_data ?? {}, metadata: r.metadata ?? {} });
+    const headerTo = typeof r.address === 'string' ? null : r.address.header_to ?? null;
+    accepted.push({ email: addr.email, name: nameOf, data: r.substitution_data ?? {}, metadata: r.metadata ?? {},
+      ...(headerTo ? { headerTo } : {}) });
   });
   return { accepted, rejected };
 }

@@ -28,8 +28,10 @@ export function eventRoutes(deps: GatewayDeps): Router {
     const to = time(q.to, 'to') ?? Date.now();
     const from = time(q.from, 'from') ?? to - 24 * 3600_000;
     const page = await messageEvents(deps.clickhouse, {
-      tenant: callerOf(res).tenant, events, recipients: csv(q.recipients), campaigns: csv(q.campaigns),
-      transmissions: csv(q.transmissions), messages: csv(q.messages), templates: csv(q.templates),
+      // the older /message-events API names its filters campaign_ids, transmission_ids, message_ids, template_ids
+      tenant: callerOf(res).tenant, events, recipients: csv(q.recipients), campaigns: csv(q.campaigns ?? q.campaign_ids),
+      transmissions: csv(q.transmissions ?? q.transmission_ids), messages: csv(q.messages ?? q.message_ids),
+      templates: csv(q.templates ?? q.template_ids),
       bounceClasses: csv(q.bounce_classes).map(Number).filter(Number.isInteger), from, to, perPage, cursor,
     });
     const params = new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[0] !== 'cursor' && typeof e[1] === 'string'));

@@ -1,4 +1,4 @@
-/** `GET /api/v1/metrics/deliverability[/domain|/campaign|/time-series]`: SparkPost's counters from ClickHouse. */
+/** `GET /api/v1/metrics/deliverability[/domain|/campaign|/template|/time-series]`: SparkPost's counters from ClickHouse. */
 import { Router, type Request, type Response } from 'express';
 import { COUNTERS, deliverability, PRECISION, type Grouping } from '../../../../clickhouse/metrics.js';
 import type { GatewayDeps } from '../../app.js';
@@ -21,7 +21,8 @@ export function metricRoutes(deps: GatewayDeps): Router {
     const precision = typeof q.precision === 'string' ? q.precision : 'day';
     if (group === 'time' && !(precision in PRECISION)) throw invalidParam(`precision: one of ${Object.keys(PRECISION).join(', ')}`);
     const results = await deliverability(deps.clickhouse, {
-      tenant: callerOf(res).tenant, from, to, metrics, campaigns: csv(q.campaigns), domains: csv(q.domains), group, precision,
+      tenant: callerOf(res).tenant, from, to, metrics, campaigns: csv(q.campaigns), domains: csv(q.domains), templates: csv(q.templates),
+      group, precision,
       limit: Math.min(10000, Number(q.limit ?? 1000) || 1000),
     });
     res.json({ results });
@@ -29,6 +30,7 @@ export function metricRoutes(deps: GatewayDeps): Router {
   r.get('/deliverability', requireScope('metrics:read'), handle('none'));
   r.get('/deliverability/domain', requireScope('metrics:read'), handle('domain'));
   r.get('/deliverability/campaign', requireScope('metrics:read'), handle('campaign'));
+  r.get('/deliverability/template', requireScope('metrics:read'), handle('template'));
   r.get('/deliverability/time-series', requireScope('metrics:read'), handle('time'));
   return r;
 }

@@ -2,7 +2,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { RecipientList } from '../../../../generated/types.js';
-import { createCodec } from '../../../../lib/codec.js';
+import { createCodec, type Codec } from '../../../../lib/codec.js';
 import { topic } from '../../../../topics/runtime.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
@@ -30,9 +30,10 @@ const summary = (l: RecipientList) => ({ id: l.id, name: l.name, description: l.
 /** The router. */
 export function recipientListRoutes(deps: GatewayDeps): Router {
   const r = Router();
-  const t = topic(deps.rt.topicPrefix, 'recipient-lists');
-  const codec = createCodec<RecipientList>(deps.rt.registry, t);
+  let codec: Promise<Codec<RecipientList>> | undefined;
   const write = async (key: string, value: RecipientList | null) => {
+    const t = topic(deps.rt.topicPrefix, 'recipient-lists');
+    codec ??= createCodec<RecipientList>(deps.rt.registry, t);
     await deps.rt.producer.send({ topic: t.name, acks: -1, messages: [{ key, value: value && (await codec).encode(value) }] });
     await deps.lists.until(key, (v) => (value ? v?.updatedAt === value.updatedAt : !v));
   };

@@ -33,7 +33,8 @@ async function* spilledRows(file: string): AsyncGenerator<AudienceRow> {
   for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
     if (!line) continue;
     const r = JSON.parse(line) as MappedRecipient;
-    yield { rowNumber: ++rowNumber, row: r.data, recipient: { email: r.email, name: r.name, metadata: r.metadata } };
+    const recipient = { email: r.email, name: r.name, metadata: r.metadata, headerTo: r.headerTo };
+    yield { rowNumber: ++rowNumber, row: r.data, recipient };
   }
 }
 
