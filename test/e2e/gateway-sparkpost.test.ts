@@ -38,7 +38,8 @@ test('the official sparkpost client sends an inline transmission: every recipien
   assert.match(String(ann.html), /Hello Ann, &lt;%= process\.pid %&gt;|Hello Ann, <%= process\.pid %>/, 'Eta syntax is text, never code');
   const bob = await mailTo(`bob-${t}@dest.example`);
   assert.equal(bob.subject, 'Hi Bob from Northwind');
-  assert.equal(bob.to && !Array.isArray(bob.to) ? bob.to.text : '', `Team <team-${t}@dest.example>`, 'header_to is the To header');
+  const shown = bob.to && !Array.isArray(bob.to) ? bob.to.value[0] : undefined;
+  assert.deepEqual([shown?.name, shown?.address], ['Team', `team-${t}@dest.example`], 'header_to is the To header');
   const counts = await waitForJobDone(bed.cfg, res.results.id);
   assert.equal(counts.byType.delivered, 2);
   // SparkPost answers {results: {transmission: …}}; the client's typings flatten it
