@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Request } from 'express';
 import { JSONParser, TokenType } from '@streamparser/json';
 import { ApiError, parseBody } from './errors.js';
-import { mapRecipients, recipientShape, type RejectedRecipient } from './transmission.js';
+import { mapRecipients, recipientShape, type MappedRecipient, type RejectedRecipient } from './transmission.js';
 
 /** Top-level fields kept whole; anything else is ignored, as SparkPost ignores unknown fields. */
 const FIELDS = ['content', 'options', 'campaign_id', 'description', 'metadata', 'substitution_data', 'return_path'];
@@ -24,7 +24,9 @@ export interface StreamedBody {
   /** `recipients` when it was an object ({list_id} or {audience}); null when it was an array. */
   recipientsObject: Record<string, unknown> | null;
   /** JSONL of accepted recipients ({email, name, data, metadata}); delete it with `dispose`. */
-  file: string; accepted: number; rejected: RejectedRecipient[]; rejectedCount: number;
+  file: string;
+  /** The accepted recipients in memory instead, for a small body (then `file` was never written). */
+  inMemory?: MappedRecipient[]; accepted: number; rejected: RejectedRecipient[]; rejectedCount: number;
   /** SHA-256 of the raw body, hex (what Idempotency-Key compares). */
   hash: string;
   /** What `recipients` was: absent, an array (spilled), an object, or another value (kept in `fields`). */
@@ -32,9 +34,55 @@ export interface StreamedBody {
   dispose(): void;
 }
 
-/** Read and validate `req`'s JSON body as a stream, refusing past `limitBytes` (413) and at the first bad recipient. */
+/** A body with a declared length up to this is read whole and parsed with JSON.parse: the fast path of small sends. */
+const SMALL_BODY = 256 * 1024;
+
+/** A small body, read whole: the same result as the stream, recipients in memory. */
+async function readSmall(req: Request, length: number): Promise<StreamedBody> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > length) throw new ApiError('MS_ERR_MALFORMED_JSON', 'the body is longer than its Content-Length');
+    chunks.push(chunk);
+  }
+  const raw = Buffer.concat(chunks);
+  let doc: unknown;
+  // JSON.parse keeps a "__proto__" key as an own property (data), never as a prototype
+  try { doc = JSON.parse(raw.toString('utf8')); } catch (err) { throw new ApiError('MS_ERR_MALFORMED_JSON', (err as Error).message); }
+  const o = doc && typeof doc === 'object' && !Array.isArray(doc) ? doc as Record<string, unknown> : {};
+  const body: StreamedBody = {
+    fields: Object.fromEntries(FIELDS.filter((f) => Object.hasOwn(o, f)).map((f) => [f, o[f]])), recipientsObject: null, file: '',
+    accepted: 0, rejected: [], rejectedCount: 0, recipientsKind: 'absent', hash: createHash('sha256').update(raw).digest('hex'),
+    dispose: () => undefined, inMemory: [],
+  };
+  const r = o.recipients;
+  if (r === undefined) return body;
+  if (!Array.isArray(r)) {
+    body.recipientsKind = r && typeof r === 'object' ? 'object' : 'other';
+    if (body.recipientsKind === 'object') body.recipientsObject = r as Record<string, unknown>; else body.fields.recipients = r;
+    return body;
+  }
+  body.recipientsKind = 'array';
+  r.forEach((item, index) => {
+    let parsed;
+    try { parsed = parseBody(recipientShape, item); } catch (err) { throw err instanceof ApiError ? prefix(err, index) : err; }
+    const { accepted, rejected } = mapRecipients([parsed]);
+    if (accepted[0]) { body.inMemory!.push(accepted[0]); body.accepted++; return; }
+    body.rejectedCount++;
+    if (body.rejected.length < KEEP_REJECTED) {
+      body.rejected.push({ ...rejected[0]!, index, description: rejected[0]!.description.replace(/^recipient 1/, `recipient ${index + 1}`) });
+    }
+  });
+  return body;
+}
+
+/** Read and validate `req`'s JSON body, refusing past `limitBytes` (413) and at the first bad recipient. */
 export async function readTransmissionStream(req: Request, limitBytes: number, dir = join(tmpdir(), 'mailstream-gateway')):
   Promise<StreamedBody> {
+  const length = Number(req.get('content-length') ?? NaN);
+  if (length > limitBytes) throw new ApiError('MS_ERR_BODY_TOO_LARGE', `the body is larger than API_BODY_LIMIT (${limitBytes} bytes)`);
+  if (Number.isFinite(length) && length <= SMALL_BODY) return readSmall(req, length);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${randomUUID()}.jsonl`);
   const out: WriteStream = createWriteStream(file);

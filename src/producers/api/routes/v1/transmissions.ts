@@ -27,12 +27,13 @@ async function readSpilled(file: string): Promise<MappedRecipient[]> {
   return (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as MappedRecipient);
 }
 
-/** The spilled recipients as splitter rows, read line by line. */
-async function* spilledRows(file: string): AsyncGenerator<AudienceRow> {
+/** The body's recipients as splitter rows: from memory, or the spilled file line by line. */
+async function* spilledRows(body: StreamedBody): AsyncGenerator<AudienceRow> {
   let rowNumber = 0;
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    if (!line) continue;
-    const r = JSON.parse(line) as MappedRecipient;
+  const lines = body.inMemory ? null : createInterface({ input: createReadStream(body.file), crlfDelay: Infinity });
+  for await (const item of body.inMemory ?? lines!) {
+    if (!item) continue;
+    const r = typeof item === 'string' ? JSON.parse(item) as MappedRecipient : item;
     const recipient = { email: r.email, name: r.name, metadata: r.metadata, headerTo: r.headerTo };
     yield { rowNumber: ++rowNumber, row: r.data, recipient };
   }
@@ -74,7 +75,7 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
       ? await namedAudience(deps, tenant, t.recipients.audience) : undefined;
     const inline = body.recipientsKind === 'array';
     const split = inline && body.accepted > INLINE_JOB_MAX;
-    const { accepted, rejected } = inline ? { accepted: split ? [] : await readSpilled(body.file), rejected: body.rejected }
+    const { accepted, rejected } = inline ? { accepted: split ? [] : body.inMemory ?? await readSpilled(body.file), rejected: body.rejected }
       : !Array.isArray(t.recipients) && 'list_id' in t.recipients ? { accepted: await storedList(deps, tenant, t.recipients.list_id), rejected: [] }
         : { accepted: [], rejected: [] };
     const count = split ? body.accepted : accepted.length;
@@ -97,7 +98,7 @@ export function transmissionRoutes(deps: GatewayDeps): Router {
       }
       // a bulk request with no listed recipients: they stream from the spilled file into the split
       const { request } = toProducerRequest(t, tenant, jobId, [], undefined, true);
-      await deps.quota.run(tenant, count, () => deps.jobs.sendPresplit(request, spilledRows(body.file), { startAt }));
+      await deps.quota.run(tenant, count, () => deps.jobs.sendPresplit(request, spilledRows(body), { startAt }));
     } else {
       const { lane, request } = toProducerRequest(t, tenant, jobId, accepted, named);
       await deps.quota.run(tenant, count, () => (lane === 'priority' ? deps.jobs.sendTransactional(request, { startAt })
