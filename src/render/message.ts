@@ -66,7 +66,9 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   const extra = custom.map(([name, value]) => headerLine(name, encodeText(value)));
 
   const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
-  let headers = headerLine('From', formatMailbox(from)) + headerLine('To', to.headerTo ? encodeText(assertNoBreaks(to.headerTo, 'To')) : to.name ? formatMailbox({ name: to.name, address: to.email }) : to.email);
+  const shownTo = to.headerTo ? encodeText(assertNoBreaks(to.headerTo, 'To'))
+    : to.name ? formatMailbox({ name: to.name, address: to.email }) : to.email;
+  let headers = headerLine('From', formatMailbox(from)) + headerLine('To', shownTo);
   if (replyTo) headers += headerLine('Reply-To', formatMailbox(replyTo));
   headers += headerLine('Subject', encodeText(subject)) + headerLine('Date', rfc5322Date(job.now)) + headerLine('Message-ID', `<${msgId}@${fromDomain}>`);
   if (job.kind === 'bulk') headers += unsubscribeHeaders(job, to);

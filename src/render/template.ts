@@ -43,7 +43,11 @@ function compileRaw(engine: TemplateEngine, src: string): CompiledRaw {
   const headerNames = headerNamesOf(head);
   if (!headerNames.includes('from')) throw new MailstreamError('MS_ERR_TEMPLATE', 'email_rfc822: no From header');
   if (!/^[!-9;-~]+:/.test(head)) throw new MailstreamError('MS_ERR_TEMPLATE', 'email_rfc822: the message must start with a header');
-  return { head: compileFor(engine, head, 'text', 'email_rfc822 header').render, body: compileFor(engine, text.slice(cut + 4), 'text', 'email_rfc822 body').render, headerNames };
+  const body = text.slice(cut + 4);
+  return {
+    head: compileFor(engine, head, 'text', 'email_rfc822 header').render,
+    body: compileFor(engine, body, 'text', 'email_rfc822 body').render, headerNames,
+  };
 }
 
 /** A template ready to render. */
@@ -94,7 +98,8 @@ export async function compileTemplateNow(src: TemplateSource): Promise<CompiledT
   const part = (s: string, mode: 'html' | 'text', name: string): Part => compileFor(engine, s, mode, name).render;
   if (src.rfc822 != null) {
     const none: Part = () => '';
-    return { engine, subject: none, from: none, replyTo: null, headers: [], html: null, text: null, links: 0, raw: compileRaw(engine, src.rfc822) };
+    const raw = compileRaw(engine, src.rfc822);
+    return { engine, subject: none, from: none, replyTo: null, headers: [], html: null, text: null, links: 0, raw };
   }
   if (!src.subject) throw new MailstreamError('MS_ERR_TEMPLATE', 'subject: missing');
   if (!src.from) throw new MailstreamError('MS_ERR_TEMPLATE', 'from: missing');

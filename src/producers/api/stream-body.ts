@@ -102,7 +102,10 @@ export async function readTransmissionStream(req: Request, limitBytes: number, d
       const r = parseBody(recipientShape, value);
       const { accepted, rejected } = mapRecipients([r]);
       if (accepted[0]) { pending += `${JSON.stringify(accepted[0])}\n`; body.accepted++; }
-      else if (body.rejected.length < KEEP_REJECTED) body.rejected.push({ ...rejected[0]!, index, description: rejected[0]!.description.replace(/^recipient 1/, `recipient ${index + 1}`) });
+      else if (body.rejected.length < KEEP_REJECTED) {
+        const description = rejected[0]!.description.replace(/^recipient 1/, `recipient ${index + 1}`);
+        body.rejected.push({ ...rejected[0]!, index, description });
+      }
       if (!accepted[0]) body.rejectedCount++;
       index++;
     } catch (err) {
