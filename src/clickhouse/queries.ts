@@ -13,7 +13,8 @@ export interface JobCounts { byType: Record<string, number>; duplicates: number;
 export async function jobCounts(ch: ClickHouseClient, jobId: string, tenant?: string): Promise<JobCounts> {
   const rs = await ch.query({
     // query parameters ({name:Type}) arrived after 18.16, so the literal is escaped here
-    query: `SELECT type, uniqExact(event_id) AS n, count() AS rows, max(ifNull(count, 0)) AS c FROM events WHERE job_id = ${quote(jobId)}${tenant === undefined ? '' : ` AND tenant = ${quote(tenant)}`} GROUP BY type`,
+    query: `SELECT type, uniqExact(event_id) AS n, count() AS rows, max(ifNull(count, 0)) AS c FROM events`
+      + ` WHERE job_id = ${quote(jobId)}${tenant === undefined ? '' : ` AND tenant = ${quote(tenant)}`} GROUP BY type`,
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ type: string; n: string | number; rows: string | number; c: string | number }>();

@@ -32,7 +32,8 @@ const content = z.strictObject({
   rfc822: z.string().min(1).nullish().describe('a pre-built RFC 5322 message (SparkPost\'s email_rfc822)'),
 }).refine((c) => c.templateId || c.rfc822 || ((c.mjml || c.html || c.text) && c.subject && c.from),
   'give templateId, rfc822, or inline subject, from and a body (mjml, html or text)')
-  .refine((c) => !c.useDraft || (c.templateId && c.templateVersion == null), { message: 'useDraft: with templateId and no templateVersion', path: ['useDraft'] });
+  .refine((c) => !c.useDraft || (c.templateId && c.templateVersion == null),
+    { message: 'useDraft: with templateId and no templateVersion', path: ['useDraft'] });
 const options = z.strictObject({
   openTracking: z.boolean().default(false), clickTracking: z.boolean().default(false),
   strict: z.boolean().default(false), ipPool: z.string().nullish(), sandbox: z.boolean().default(false),
@@ -170,15 +171,20 @@ export async function createJobProducer(producer: Producer, registry: SchemaRegi
   function bulkJob(input: unknown, opts?: SendOptions): { job: Job; now: number } {
     const r = parseRequest(bulkRequest, input);
     assertEngineAllowed(r.content.engine, opts);
-    if ((r.audience.format === 'csv' || r.audience.format === 'jsonl') && !r.audience.uri) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.uri: required for csv and jsonl');
-    if (r.audience.format === 'sql' && (!r.audience.uri || !r.audience.query)) throw new MailstreamError('MS_ERR_VALIDATION', 'audience: sql needs uri and query');
-    if (r.audience.format === 'recipients' && !r.audience.recipients) throw new MailstreamError('MS_ERR_VALIDATION', 'audience.recipients: required for format recipients');
-    if (r.content.attachments.length) throw new MailstreamError('MS_ERR_VALIDATION', 'content.attachments: allowed for transactional messages only');
+    const a = r.audience;
+    const invalid = (why: string) => { throw new MailstreamError('MS_ERR_VALIDATION', why); };
+    if ((a.format === 'csv' || a.format === 'jsonl') && !a.uri) invalid('audience.uri: required for csv and jsonl');
+    if (a.format === 'sql' && (!a.uri || !a.query)) invalid('audience: sql needs uri and query');
+    if (a.format === 'recipients' && !a.recipients) invalid('audience.recipients: required for format recipients');
+    if (r.content.attachments.length) invalid('content.attachments: allowed for transactional messages only');
     const now = Date.now();
+    const inline = a.recipients ?? a.inline;
     const job: Job = {
       jobId: r.jobId ?? newJobId(now), acceptedAt: startOf(now, opts), kind: 'bulk', tenant: r.tenant, campaignId: r.campaignId ?? null,
-      content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata), payloadSize: r.payloadSize, options: toOptions(r.options),
-      audience: { format: r.audience.format, uri: r.audience.uri ?? null, query: r.audience.query ?? null, inline: r.audience.recipients ? JSON.stringify(r.audience.recipients) : r.audience.inline ? JSON.stringify(r.audience.inline) : null, emailField: r.audience.emailField },
+      content: toContent(r.content), globalData: JSON.stringify(r.globalData), metadata: JSON.stringify(r.metadata),
+      payloadSize: r.payloadSize, options: toOptions(r.options),
+      audience: { format: a.format, uri: a.uri ?? null, query: a.query ?? null, inline: inline ? JSON.stringify(inline) : null,
+        emailField: a.emailField },
     };
     return { job, now };
   }

@@ -112,8 +112,10 @@ export function outputsOf(msg: RenderedMessage, res: SmtpOutcome, at: {
   if (bounce?.category === 'hard') {
     const key = at.key ?? suppressionKey(msg.tenant, msg.rcptTo);
     deps.suppressions?.add(key);
-    const value: Suppression = { email: msg.rcptTo.trim().toLowerCase(), tenant: msg.tenant, source: 'hard_bounce', reason: attempt.response, createdAt: finished,
-      transactional: true, nonTransactional: true };
+    const value: Suppression = {
+      email: msg.rcptTo.trim().toLowerCase(), tenant: msg.tenant, source: 'hard_bounce', reason: attempt.response, createdAt: finished,
+      transactional: true, nonTransactional: true,
+    };
     out.push({ topic: 'suppressions', key, value });
   }
   if (outcome !== 'deferred') return out;
