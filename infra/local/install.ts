@@ -15,6 +15,7 @@ const debPackages: Record<string, string> = {
   'clickhouse-client': 'clickhouse-client',
   kcat: 'kcat',
   '/usr/sbin/smtp-sink': 'postfix',
+  swaks: 'swaks',
 };
 
 function run(cmd: string, args: string[], cwd = repoRoot, env: NodeJS.ProcessEnv = {}): void {

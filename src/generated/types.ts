@@ -80,6 +80,8 @@ export interface Content {
   rfc822: null | string;
   /** Render the stored template's draft instead of its published version (SparkPost's use_draft_template); with templateId only. */
   useDraft: boolean;
+  /** A message injected over SMTP, sent as received and never evaluated as a template: mailstream adds its job headers, tracking when the options ask, and signs. */
+  raw: null | Buffer;
 }
 
 /** A record a stage gave up on (bad Avro, a non-retriable error, or retries exhausted), kept raw with the reason for inspection and replay (mailstream dlq). */

@@ -30,7 +30,8 @@ const content = z.strictObject({
   })).default([]),
   useDraft: z.boolean().default(false).describe('render the stored template\'s draft (SparkPost\'s use_draft_template)'),
   rfc822: z.string().min(1).nullish().describe('a pre-built RFC 5322 message (SparkPost\'s email_rfc822)'),
-}).refine((c) => c.templateId || c.rfc822 || ((c.mjml || c.html || c.text) && c.subject && c.from),
+  raw: z.instanceof(Buffer).nullish().describe('a message injected over SMTP, sent as received (never a template)'),
+}).refine((c) => c.templateId || c.rfc822 || c.raw || ((c.mjml || c.html || c.text) && c.subject && c.from),
   'give templateId, rfc822, or inline subject, from and a body (mjml, html or text)')
   .refine((c) => !c.useDraft || (c.templateId && c.templateVersion == null),
     { message: 'useDraft: with templateId and no templateVersion', path: ['useDraft'] });
@@ -96,7 +97,7 @@ const toContent = (c: z.infer<typeof content>): Job['content'] => ({
   templateId: c.templateId ?? null, templateVersion: c.templateVersion ?? null, subject: c.subject ?? null, from: c.from ?? null,
   replyTo: c.replyTo ?? null, mjml: c.mjml ?? null, html: c.html ?? null, text: c.text ?? null, headers: c.headers, engine: c.engine,
   attachments: c.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64'), cid: a.cid ?? null })),
-  useDraft: c.useDraft, rfc822: c.rfc822 ?? null,
+  useDraft: c.useDraft, rfc822: c.rfc822 ?? null, raw: c.raw ?? null,
 });
 const toOptions = (o: z.infer<typeof options>): Job['options'] => ({ ...o, ipPool: o.ipPool ?? null, returnPath: o.returnPath ?? null });
 

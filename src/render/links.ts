@@ -56,3 +56,35 @@ export function instrumentLinks(html: Protected): Protected & { links: number } 
   text = end >= 0 ? text.slice(0, end) + pixel + text.slice(end) : text + pixel;
   return { text, tags, links };
 }
+
+/** A piece of plain HTML cut at its trackable links: literal text, a link's target, or where the open pixel goes. */
+export type HtmlPiece = string | { url: string } | { pixel: true };
+
+/**
+ * Plain HTML (a received message's part, no template tags) cut at its tracked links: every `<a href>` with an http(s)
+ * target, opt-outs as above; the pixel slot goes before the last `</body>`, else at the end.
+ */
+export function cutLinks(html: string): { pieces: HtmlPiece[]; links: number } {
+  const pieces: HtmlPiece[] = [];
+  let last = 0;
+  let links = 0;
+  const end = html.search(/<\/body\s*>(?![\s\S]*<\/body\s*>)/i);
+  const bodyEnd = end >= 0 ? end : html.length;
+  for (const m of html.slice(0, bodyEnd).matchAll(ANCHOR)) {
+    const a = m[0];
+    const optOut = NO_TRACK.test(a);
+    const h = optOut ? null : HREF.exec(a);
+    const url = h ? unescapeHtml(h[2] ?? h[3]) : '';
+    if (!optOut && !/^\s*https?:\/\//i.test(url)) continue;
+    pieces.push(html.slice(last, m.index));
+    if (optOut) pieces.push(a.replace(NO_TRACK, ''));
+    else {
+      const at = a.indexOf(h![0]) + h![1].length;
+      pieces.push(`${a.slice(0, at)}"`, { url: url.trim() }, `"${a.slice(at + h![0].length - h![1].length)}`);
+      links++;
+    }
+    last = m.index + a.length;
+  }
+  pieces.push(html.slice(last, bodyEnd), { pixel: true }, html.slice(bodyEnd));
+  return { pieces: pieces.filter((p) => p !== ''), links };
+}

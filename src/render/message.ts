@@ -13,6 +13,7 @@ import { crlf } from './encode.js';
 import type { Personal } from './parts.js';
 import { createScope, setEnvFrom, withHooks, type RenderLimits, type RenderScope } from './sparkpost/index.js';
 import { createTracker, signToken, type Tracker } from './tracking.js';
+import { verbatimBody, type CompiledVerbatim } from './verbatim.js';
 
 /** Job-level context shared by every recipient of a payload. */
 export interface JobContext {
@@ -61,6 +62,7 @@ export function renderParts(t: CompiledTemplate, job: JobContext, to: MessageTar
 /** Render, sign and size-check one message; throws MailstreamError on any failure. */
 export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
   if (t.raw) return renderRaw(t.raw, job, to);
+  if (t.verbatim) return renderVerbatim(t.verbatim, job, to);
   const { from, subject, replyTo, headers: custom, html, text } = renderParts(t, job, to);
   const fromDomain = domainOf(from.address);
   const extra = custom.map(([name, value]) => headerLine(name, encodeText(value)));
@@ -131,6 +133,34 @@ function renderRaw(t: CompiledRaw, job: JobContext, to: MessageTarget): Rendered
     throw new MailstreamError('MS_ERR_VALIDATION', `message is ${raw.length} bytes, over the limit of ${job.maxMessageBytes} bytes`);
   }
   return { raw, mailFrom: from.address, fromDomain };
+}
+
+/**
+ * A message injected over SMTP, as received: mailstream adds Message-ID and Date when missing, one-click unsubscribe
+ * for bulk mail that has none, Feedback-ID and its job headers; tracks the HTML parts' links and opens when the job
+ * asks; then signs. Nothing in it is evaluated.
+ */
+function renderVerbatim(t: CompiledVerbatim, job: JobContext, to: MessageTarget): Rendered {
+  const tracking = job.clickTracking || job.openTracking;
+  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: job.clickTracking, open: job.openTracking });
+  const has = (name: string) => t.headerNames.includes(name);
+  const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
+  let added = '';
+  if (!has('message-id')) added += headerLine('Message-ID', `<${msgId}@${t.fromDomain}>`);
+  if (!has('date')) added += headerLine('Date', rfc5322Date(job.now));
+  if (job.kind === 'bulk' && !has('list-unsubscribe')) added += unsubscribeHeaders(job, to);
+  if (!has('feedback-id')) {
+    added += headerLine('Feedback-ID', assertNoBreaks(`${job.campaignId ?? job.jobId}:${job.tenant}:${job.kind}:mailstream`, 'Feedback-ID'));
+  }
+  added += headerLine('X-Mailstream-Job', assertNoBreaks(job.jobId, 'X-Mailstream-Job'));
+  if (job.campaignId) added += headerLine('X-Mailstream-Campaign', assertNoBreaks(job.campaignId, 'X-Mailstream-Campaign'));
+  const body = verbatimBody(t, tracking ? { link: (i, url) => tracker.link(i, [url]), pixel: () => tracker.pixel() } : undefined);
+  const unsigned = Buffer.concat([tracking ? t.trackedHead : t.head, Buffer.from(`${added}\r\n`, 'latin1'), body]);
+  const raw = job.dkim ? job.dkim.sign(unsigned, t.fromDomain, job.now) : unsigned;
+  if (raw.length > job.maxMessageBytes) {
+    throw new MailstreamError('MS_ERR_VALIDATION', `message is ${raw.length} bytes, over the limit of ${job.maxMessageBytes} bytes`);
+  }
+  return { raw, mailFrom: t.from, fromDomain: t.fromDomain };
 }
 
 /** RFC 2369 + RFC 8058 one-click unsubscribe headers, the URL carrying a signed token. */

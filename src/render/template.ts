@@ -14,6 +14,7 @@ import { instrumentLinks } from './links.js';
 import { compileMjml } from './mjml.js';
 import { compileFor, type Part } from './parts.js';
 import { protect, restore, type Protected } from './protect.js';
+import { compileVerbatim, type CompiledVerbatim } from './verbatim.js';
 
 /** The template parts, as in Template, TemplateVersion and inline Content. */
 export interface TemplateSource {
@@ -25,6 +26,8 @@ export interface TemplateSource {
   inlineCss?: boolean;
   /** A pre-built RFC 5322 message instead of the parts (SparkPost's email_rfc822). */
   rfc822?: string | null;
+  /** A message injected over SMTP: sent as received, never a template (see verbatim.ts). */
+  raw?: Buffer | null;
 }
 
 /** A pre-built message as two templates, and the header names it must keep (a substitution may add none). */
@@ -64,6 +67,8 @@ export interface CompiledTemplate {
   links: number;
   /** Set for an email_rfc822 message: rendered whole, the parts above unused. */
   raw?: CompiledRaw;
+  /** Set for a message injected over SMTP: sent as received, the parts above unused. */
+  verbatim?: CompiledVerbatim;
 }
 
 /** Headers the renderer owns; a template may not set them. */
@@ -96,8 +101,12 @@ function compileHtml(engine: TemplateEngine, html: Protected, part: string): { r
 export async function compileTemplateNow(src: TemplateSource): Promise<CompiledTemplate> {
   const engine = src.engine ?? 'sparkpost';
   const part = (s: string, mode: 'html' | 'text', name: string): Part => compileFor(engine, s, mode, name).render;
+  const none: Part = () => '';
+  if (src.raw != null) {
+    const verbatim = await compileVerbatim(src.raw);
+    return { engine, subject: none, from: none, replyTo: null, headers: [], html: null, text: null, links: verbatim.links, verbatim };
+  }
   if (src.rfc822 != null) {
-    const none: Part = () => '';
     const raw = compileRaw(engine, src.rfc822);
     return { engine, subject: none, from: none, replyTo: null, headers: [], html: null, text: null, links: 0, raw };
   }
@@ -135,7 +144,8 @@ const MAX = 256;
 export function compileTemplate(src: TemplateSource): Promise<CompiledTemplate> {
   const key = createHash('sha256')
     .update(JSON.stringify([src.engine ?? 'sparkpost', src.subject, src.from, src.replyTo ?? null, src.mjml ?? null, src.html ?? null,
-      src.text ?? null, src.headers ?? {}, src.inlineCss ?? false, src.rfc822 ?? null]))
+      src.text ?? null, src.headers ?? {}, src.inlineCss ?? false, src.rfc822 ?? null,
+      src.raw ? createHash('sha256').update(src.raw).digest('base64url') : null]))
     .digest('base64url');
   let hit = cache.get(key);
   if (!hit) {
