@@ -44,7 +44,7 @@ test('with click and open tracking, only the HTML part changes: http links track
   assert.ok(html.includes('href="mailto:x@y"') && html.includes('<a href="https://shop.example/b">B</a> {{name}}'));
   assert.match(html, /<img src="https:\/\/t\.example\.com\/o\/[^"]+" width="1" height="1" alt=""><\/body>/);
   assert.equal(mail.text?.trim(), 'Grüße {{name}} https://shop.example/a');
-  assert.match(out.raw.toString('latin1'), /^List-Unsubscribe: <https:\/\/u\.example\.com\/u\//m);
+  assert.match(out.raw.toString('latin1').replace(/\r\n[ \t]+/g, ' '), /^List-Unsubscribe: <https:\/\/u\.example\.com\/u\//m);
 });
 
 test('a single-part base64 HTML message is re-encoded when tracked, and decodes to the tracked HTML', async () => {
