@@ -16,6 +16,7 @@ const debPackages: Record<string, string> = {
   kcat: 'kcat',
   '/usr/sbin/smtp-sink': 'postfix',
   swaks: 'swaks',
+  openssl: 'openssl',
 };
 
 function run(cmd: string, args: string[], cwd = repoRoot, env: NodeJS.ProcessEnv = {}): void {

@@ -10,6 +10,7 @@ import { kafka } from './kafka/index.js';
 import { maildev } from './maildev.js';
 import { isAlive, paths, runningPid, stopProcess, waitReady } from './proc.js';
 import { registry } from './registry/index.js';
+import { ensureTlsPair } from './tls.js';
 
 /** Start order: the registry stores its schemas in Kafka, so it comes after the broker. */
 const components: Component[] = [kafka, clickhouse, maildev, registry];
@@ -38,6 +39,7 @@ async function ensureComponent(c: Component): Promise<void> {
 /** Idempotent: installs what is missing, reuses what runs, starts what is stopped, and resolves once all are ready. */
 export async function ensureStack(): Promise<void> {
   ensureInstalled();
+  ensureTlsPair();
   // Kafka and ClickHouse are independent and the slowest; start them side by side.
   await Promise.all([ensureComponent(kafka), ensureComponent(clickhouse), ensureComponent(maildev)]);
   await ensureComponent(registry);

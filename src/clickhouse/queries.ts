@@ -31,6 +31,17 @@ export async function jobCounts(ch: ClickHouseClient, jobId: string, tenant?: st
   return { byType, duplicates, recipients, finished, done: recipients != null && finished >= recipients };
 }
 
+/** Who a job belongs to, from its job_accepted event: tenant and campaign ('' when none), or undefined before it arrives. */
+export async function jobOwner(ch: ClickHouseClient, jobId: string): Promise<{ tenant: string; campaignId: string } | undefined> {
+  const rs = await ch.query({
+    query: `SELECT any(tenant) AS tenant, any(campaign_id) AS campaign FROM events WHERE job_id = ${quote(jobId)} AND type = 'job_accepted'`
+      + ' HAVING count() > 0',
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ tenant: string; campaign: string }>();
+  return row ? { tenant: row.tenant, campaignId: row.campaign } : undefined;
+}
+
 /** `tenant`'s jobs (of `campaign` when given), newest first, from their job_accepted events. */
 export async function tenantJobs(ch: ClickHouseClient, tenant: string, campaign?: string, limit = 1000):
   Promise<Array<{ jobId: string; campaignId: string; acceptedAt: number }>> {

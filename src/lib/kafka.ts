@@ -12,12 +12,12 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 export interface KafkaOptions { kafkaBrokers: readonly string[]; kafkaClientId: string }
 
 /** A Kafka client for `cfg`, named `<clientId>-<role>`. */
-export function createKafka(cfg: KafkaOptions, role: string): Kafka {
+export function createKafka(cfg: KafkaOptions, role: string, retry = { initialRetryTime: 200, retries: 10 }): Kafka {
   return new KafkaClient({
     clientId: `${cfg.kafkaClientId}-${role}`,
     brokers: [...cfg.kafkaBrokers],
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 200, retries: 10 },
+    retry,
     logCreator: () => ({ namespace, level, log }: LogEntry) => {
       const { message, ...extra } = log;
       // the partitioner notice and group-join chatter are noise at warn level
@@ -32,4 +32,45 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   return producer;
+}
+
+/** What the doors and stages need of a producer: acks=all batches. */
+export type BatchProducer = Pick<Producer, 'sendBatch'>;
+
+/**
+ * Group commit for many concurrent callers (SMTP sessions): while one request is in flight, later calls queue, and
+ * all queued calls go in the next request together; each caller hears the outcome of the request that carried it.
+ * There is no linger: a lone call goes at once. Written here because kafkajs sends each sendBatch call on its own.
+ */
+export function coalescingProducer(producer: BatchProducer, maxRecords = 5000): BatchProducer {
+  type Waiter = { batch: Parameters<Producer['sendBatch']>[0]; resolve(v: unknown): void; reject(e: unknown): void };
+  let queue: Waiter[] = [];
+  let inFlight = 0;
+  const flush = async (): Promise<void> => {
+    if (inFlight || !queue.length) return;
+    let n = 0;
+    let cut = 0;
+    while (cut < queue.length && (cut === 0 || n < maxRecords)) {
+      n += (queue[cut]!.batch.topicMessages ?? []).reduce((s, t) => s + t.messages.length, 0);
+      cut++;
+    }
+    const take = queue.slice(0, cut);
+    queue = queue.slice(cut);
+    inFlight++;
+    try {
+      const res = await producer.sendBatch({ acks: -1, topicMessages: take.flatMap((w) => w.batch.topicMessages ?? []) });
+      for (const w of take) w.resolve(res);
+    } catch (err) {
+      for (const w of take) w.reject(err);
+    } finally {
+      inFlight--;
+      void flush();
+    }
+  };
+  return {
+    sendBatch(batch) {
+      if (batch.acks !== undefined && batch.acks !== -1) return Promise.reject(new Error('coalescingProducer sends acks=all only'));
+      return new Promise((resolve, reject) => { queue.push({ batch, resolve: resolve as (v: unknown) => void, reject }); void flush(); });
+    },
+  };
 }

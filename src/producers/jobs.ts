@@ -4,7 +4,7 @@
  * `job_accepted` event.
  */
 import { randomBytes } from 'node:crypto';
-import type { Producer } from 'kafkajs';
+import type { BatchProducer } from '../lib/kafka.js';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { z } from 'zod';
 import type { Job, Payload, Event, ScheduledSend } from '../generated/types.js';
@@ -120,7 +120,7 @@ export interface SendOptions extends ProducerCallOptions { startAt?: number }
 const SCHEDULE_MIN_MS = 1000;
 
 /** A job producer over a connected kafkajs producer. */
-export async function createJobProducer(producer: Producer, registry: SchemaRegistry, prefix: string): Promise<JobProducer> {
+export async function createJobProducer(producer: BatchProducer, registry: SchemaRegistry, prefix: string): Promise<JobProducer> {
   const [jobs, tx, events, schedules] = [topic(prefix, 'jobs'), topic(prefix, 'transactional'), topic(prefix, 'events'),
     topic(prefix, 'schedules')];
   const codecs = {

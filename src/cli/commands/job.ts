@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { config } from '../../config/index.js';
 import { createClickhouse } from '../../clickhouse/client.js';
-import { jobCounts, type JobCounts } from '../../clickhouse/queries.js';
+import { jobCounts, jobOwner, type JobCounts } from '../../clickhouse/queries.js';
 
 /** Print counts as aligned lines. */
 export function formatCounts(c: JobCounts): string {
@@ -44,9 +44,10 @@ export function register(program: Command): void {
       if (o.cancel) { await cancel(id, o.tenant); return; }
       const ch = createClickhouse(config());
       try {
-        const c = await jobCounts(ch, id);
+        const [c, owner] = await Promise.all([jobCounts(ch, id), jobOwner(ch, id)]);
         const progress = c.recipients != null ? `, ${c.finished}/${c.recipients} final` : '';
         console.log(`job ${id}: ${c.done ? 'done' : 'in progress'}${progress}`);
+        if (owner) console.log(`tenant ${owner.tenant}, campaign ${owner.campaignId || '(none)'}`);
         console.log(formatCounts(c));
       } finally { await ch.close(); }
     });

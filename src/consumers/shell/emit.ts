@@ -1,5 +1,5 @@
 /** The one produce path of a stage: encode each output with its topic's codec and send with acks=all, in bounded requests. */
-import type { Producer } from 'kafkajs';
+import type { BatchProducer } from '../../lib/kafka.js';
 import type { Codec } from '../../lib/codec.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { topic as resolveTopic } from '../../topics/runtime.js';
@@ -10,7 +10,7 @@ import type { Output } from './types.js';
 const MAX_REQUEST_BYTES = 768 * 1024;
 
 /** An emit function for `stage`, writing only to the topics it has codecs for. */
-export function createEmit(stage: string, producer: Producer, topicPrefix: string, codecs: Map<TopicName, Codec<unknown>>) {
+export function createEmit(stage: string, producer: BatchProducer, topicPrefix: string, codecs: Map<TopicName, Codec<unknown>>) {
   return async (outputs: Output[]): Promise<void> => {
     let byTopic = new Map<string, Array<{ key: string | null; value: Buffer }>>();
     let bytes = 0;

@@ -19,7 +19,7 @@ const injected = (over: Parameters<typeof payload>[0] = {}) =>
 
 test('an injected message is sent as received: no substitution, the 8-bit part byte for byte, job headers added', async () => {
   const res = await render(injected());
-  assert.equal(res.events.length, 0, res.events[0]?.reason);
+  assert.equal(res.events.length, 0, res.events[0]?.reason ?? "");
   const out = res.rendered[0]!;
   const text = out.raw.toString('latin1');
   assert.equal(out.mailFrom, 'news@shop.example');
