@@ -16,6 +16,7 @@ import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { startSmtpInjector } from '../../src/producers/smtp/index.js';
 import { topic } from '../../src/topics/runtime.js';
+import { loadConfig } from '../../src/config/index.js';
 import { verifyToken } from '../../src/render/tracking.js';
 import { gatewayBed } from '../support/gateway.js';
 import { cli, waitForJobDone } from '../support/pipeline.js';
@@ -223,4 +224,46 @@ test('a client killed mid-DATA leaves nothing in Kafka', { timeout: 90000 }, asy
   assert.equal(await recordsWith(whole), 1);
   assert.equal(await recordsWith(cut), 0, 'the half-sent message is not in Kafka');
   assert.equal(receivedWith(cut).length, 0);
+});
+
+test('limits: recipients per message (452), sessions per tenant (421), message size (552), the tenant\'s quota (452)', { timeout: 120000 }, async () => {
+  const small = await startSmtpInjector(loadConfig({ ...process.env, ...bed.env, SMTP_MAX_RECIPIENTS: '2',
+    SMTP_MAX_SESSIONS_PER_TENANT: '2', MAX_MESSAGE_BYTES: String(64 * 1024 + 4096) }));
+  after(() => small.stop());
+  const limited = `lim-${randomBytes(3).toString('hex')}`;
+  const k = await bed.key(limited);
+  const [a, b] = [await rawSmtp(small.port), await rawSmtp(small.port)];
+  await a.login(k);
+  await b.login(k);
+  const c = await rawSmtp(small.port);
+  await c.cmd('EHLO client.example');
+  await c.starttls();
+  await c.cmd('EHLO client.example');
+  const third = await c.cmd(`AUTH PLAIN ${Buffer.from(`\0SMTP_Injection\0${k}`).toString('base64')}`);
+  assert.equal(third.code, 421, `a third session of the tenant: ${third.text}`);
+  c.destroy();
+
+  await a.cmd('MAIL FROM:<news@shop.example>');
+  assert.equal((await a.cmd('RCPT TO:<r1@dest.example>')).code, 250);
+  assert.equal((await a.cmd('RCPT TO:<r2@dest.example>')).code, 250);
+  const r3 = await a.cmd('RCPT TO:<r3@dest.example>');
+  assert.equal(r3.code, 452, r3.text);
+  assert.equal((await a.cmd('DATA')).code, 354);
+  a.write(`From: news@shop.example\r\nSubject: big\r\n\r\n${`${'y'.repeat(76)}\r\n`.repeat(1000)}.\r\n`);
+  const big = await a.reply();
+  assert.equal(big.code, 552, big.text);
+
+  await cli(['tenants', 'set', limited, '--daily', '0'], bed.env);
+  await waitFor('the quota to apply', async () => {
+    await b.cmd('RSET');
+    await b.cmd('MAIL FROM:<news@shop.example>');
+    await b.cmd('RCPT TO:<q@dest.example>');
+    await b.cmd('DATA');
+    b.write('From: news@shop.example\r\nSubject: quota\r\n\r\nx\r\n.\r\n');
+    const r = await b.reply();
+    assert.ok(r.code === 452 || r.code === 250, `${r.code} ${r.text}`);
+    return r.code === 452 && /daily quota/.test(r.text);
+  }, 30000, 500);
+  await a.quit();
+  await b.quit();
 });
