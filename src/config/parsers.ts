@@ -105,3 +105,18 @@ export const faults = z.string().transform((raw, ctx) => {
   }
   return out;
 });
+
+/** A network whose clients may inject over SMTP without AUTH, as one tenant (Postfix's mynetworks, per tenant). */
+export interface TrustedClient { address: string; prefix: number; family: 'ipv4' | 'ipv6'; tenant: string }
+
+/** Trusted SMTP clients: comma-separated `ip[/prefix]=tenant` (empty: every client must AUTH). */
+export const trustedClients = z.string().transform((raw, ctx) => list(raw).flatMap((entry): TrustedClient[] => {
+  const m = /^([^/=]+)(?:\/(\d{1,3}))?=([A-Za-z0-9._-]{1,64})$/.exec(entry);
+  const family = m ? (net.isIP(m[1]!) === 4 ? 'ipv4' : net.isIP(m[1]!) === 6 ? 'ipv6' : null) : null;
+  const prefix = m?.[2] === undefined ? (family === 'ipv6' ? 128 : 32) : Number(m[2]);
+  if (!m || !family || prefix > (family === 'ipv6' ? 128 : 32)) {
+    ctx.addIssue({ code: 'custom', message: `"${entry}" is not ip[/prefix]=tenant` });
+    return [];
+  }
+  return [{ address: m[1]!, prefix, family, tenant: m[3]! }];
+}));

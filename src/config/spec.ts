@@ -3,7 +3,7 @@
  * type and the README table (`npm run gen`) all come from this one list.
  */
 import { z } from 'zod';
-import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, str, topicPrefix, url } from './parsers.js';
+import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, str, topicPrefix, trustedClients, url } from './parsers.js';
 
 /** One variable. `default` is the raw string used when the variable is unset or empty. */
 export interface Variable<K extends string = string, S extends z.ZodType = z.ZodType> {
@@ -102,6 +102,9 @@ export const specs = [
   v('smtpMaxRecipients', 'SMTP_MAX_RECIPIENTS', '1000', 'count', 'Most RCPT TO per injected message; more get 452', int(1, 10_000)),
   v('smtpMaxSessionsPerTenant', 'SMTP_MAX_SESSIONS_PER_TENANT', '100', 'count',
     'Most authenticated sessions one tenant may hold on one injection server; more get 421 at AUTH', int(1, 100_000)),
+  v('smtpTrustedClients', 'SMTP_TRUSTED_CLIENTS', '', 'ip[/prefix]=tenant list',
+    'Clients that may inject without AUTH, each as one tenant (an application server on a private network; empty: all must AUTH)',
+    trustedClients),
   v('maildevSmtpPort', 'MAILDEV_SMTP_PORT', '1025', 'port', 'Local stack: MailDev SMTP port', PORT),
   v('maildevWebPort', 'MAILDEV_WEB_PORT', '1080', 'port', 'Local stack: MailDev web UI port', PORT),
   v('kafkaHeapMb', 'KAFKA_HEAP_MB', '1024', 'MiB', 'Local stack: broker JVM heap', int(256, 16384)),

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import net, { BlockList, type AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { createClickhouse } from '../../clickhouse/client.js';
 import type { Config } from '../../config/index.js';
@@ -61,12 +61,22 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
   const quota = createQuotaGate(clickhouse, tenants);
   await keys.ready;
   const sessions = new Map<string, number>();
+  const trusted = cfg.smtpTrustedClients.map((t) => {
+    const list = new BlockList();
+    list.addSubnet(t.address, t.prefix, t.family);
+    return { list, tenant: t.tenant };
+  });
+  const trustedTenant = (ip: string) => {
+    const v4 = ip.replace(/^::ffff:/, '');
+    return trusted.find((t) => t.list.check(v4, net.isIPv4(v4) ? 'ipv4' : 'ipv6'))?.tenant;
+  };
   const userOf = (s: SMTPServerSession) => s.user as unknown as SessionUser | undefined;
   const maxSize = Math.max(1024, cfg.maxMessageBytes - HEADROOM);
 
   const server = new SMTPServer({
     name: cfg.smtpInjectHostname, banner: 'mailstream ESMTP injection', size: maxSize,
-    authMethods: ['PLAIN', 'LOGIN'], allowInsecureAuth: cfg.smtpAllowInsecureAuth, authOptional: false,
+    // AUTH is enforced at MAIL FROM (below), so a trusted client may skip it
+    authMethods: ['PLAIN', 'LOGIN'], allowInsecureAuth: cfg.smtpAllowInsecureAuth, authOptional: true,
     disabledCommands: tls ? [] : ['STARTTLS'], ...(tls ?? {}), hideDSN: true,
     logger: false, maxClients: 10_000, socketTimeout: 5 * 60_000,
 
@@ -87,13 +97,19 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
       cb(null, { user: { tenant: rec.tenant, key: password, keyId: rec.keyId } satisfies SessionUser as never });
     },
 
-    onMailFrom(address, _session, cb) {
+    onMailFrom(address, session, cb) {
+      if (!session.user) {
+        const tenant = trustedTenant(session.remoteAddress);
+        if (!tenant) { cb(new SmtpReply(530, '5.7.0 authentication required: AUTH as SMTP_Injection with an API key')); return; }
+        session.user = { tenant, key: '', keyId: '' } satisfies SessionUser as never;
+      }
       if (address.address === '') { cb(); return; }
       const a = validateAddress(address.address);
       cb(a.ok ? undefined : new SmtpReply(553, `5.1.7 bad sender address: ${a.reason}`));
     },
 
     onRcptTo(address, session, cb) {
+      if (!session.user) { cb(new SmtpReply(530, '5.7.0 authentication required')); return; }
       if (session.envelope.rcptTo.length >= cfg.smtpMaxRecipients) {
         cb(new SmtpReply(452, `4.5.3 too many recipients: at most ${cfg.smtpMaxRecipients} per message`));
         return;
@@ -116,7 +132,7 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
 
     onClose(session) {
       const u = userOf(session);
-      if (!u) return;
+      if (!u?.keyId) return;
       const n = (sessions.get(u.tenant) ?? 1) - 1;
       if (n > 0) sessions.set(u.tenant, n); else sessions.delete(u.tenant);
     },
@@ -126,7 +142,7 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
   async function inject(session: SMTPServerSession, data: Buffer): Promise<string> {
     const u = userOf(session);
     // a key revoked during the session stops working at its next message
-    if (!u || !lookupKey(keys, u.key)) throw new SmtpReply(535, '5.7.8 the API key was revoked');
+    if (!u || (u.keyId && !lookupKey(keys, u.key))) throw new SmtpReply(535, '5.7.8 the API key was revoked');
     const env = session.envelope as SMTPServerSession['envelope'] & { bodyType?: string };
     checkData(data, env.bodyType === '8bitmime' || session.envelope.mailFrom !== false && Boolean(
       (session.envelope.mailFrom as { args?: Record<string, string> }).args?.SMTPUTF8));

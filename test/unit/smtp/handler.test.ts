@@ -74,3 +74,12 @@ test('coalescingProducer: calls made while a request is in flight share the next
   for (const r of rest) await assert.rejects(r, /broker gone/);
   await assert.rejects(p.sendBatch({ acks: 1, topicMessages: [] }), /acks=all/);
 });
+
+test('SMTP_TRUSTED_CLIENTS: ip[/prefix]=tenant entries, every bad one named', async () => {
+  const { loadConfig } = await import('../../../src/config/index.js');
+  const cfg = loadConfig({ SMTP_TRUSTED_CLIENTS: '127.0.0.1=app, 10.0.0.0/8=acme,fd00::/8=v6' });
+  assert.deepEqual(cfg.smtpTrustedClients.map((t) => `${t.address}/${t.prefix}=${t.tenant}:${t.family}`),
+    ['127.0.0.1/32=app:ipv4', '10.0.0.0/8=acme:ipv4', 'fd00::/8=v6:ipv6']);
+  assert.throws(() => loadConfig({ SMTP_TRUSTED_CLIENTS: '10.0.0.0/33=x,host.example=y,1.2.3.4' }),
+    (e: Error) => /10\.0\.0\.0\/33=x/.test(e.message) && /host\.example=y/.test(e.message) && /"1\.2\.3\.4"/.test(e.message));
+});
