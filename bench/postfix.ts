@@ -20,10 +20,13 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Run smtp-source: `messages` messages of `sizeBytes` over `sessions` parallel sessions; returns messages/s. */
-export function runSmtpSource(port: number, messages: number, sessions: number, sizeBytes: number): number {
+/**
+ * Run smtp-source: `messages` messages of `sizeBytes` over `sessions` parallel sessions; returns messages/s.
+ * `extra` adds flags, e.g. `-d` to keep each session's connection for its next message.
+ */
+export function runSmtpSource(port: number, messages: number, sessions: number, sizeBytes: number, extra: string[] = []): number {
   const started = process.hrtime.bigint();
-  const res = spawnSync('smtp-source', ['-s', String(sessions), '-m', String(messages), '-l', String(sizeBytes), '-f', 'bench@source.example', '-t', 'rcpt@sink.example', `127.0.0.1:${port}`], { stdio: 'inherit' });
+  const res = spawnSync('smtp-source', [...extra, '-s', String(sessions), '-m', String(messages), '-l', String(sizeBytes), '-f', 'bench@source.example', '-t', 'rcpt@sink.example', `127.0.0.1:${port}`], { stdio: 'inherit' });
   if (res.status !== 0) throw new Error(`smtp-source exited ${res.status}`);
   return messages / (Number(process.hrtime.bigint() - started) / 1e9);
 }

@@ -26,6 +26,11 @@ export interface QuotaGate { run<T>(tenant: string, n: number, accept: () => Pro
 export function createQuotaGate(ch: ClickHouseClient, tenants: Table<Tenant>, now = () => Date.now()): QuotaGate {
   const recent: Array<{ tenant: string; at: number; n: number }> = [];
   const queues = new Map<string, Promise<unknown>>();
+  const note = (tenant: string, n: number) => {
+    const at = now();
+    while (recent.length && recent[0]!.at < at - RECENT_MS) recent.shift();
+    recent.push({ tenant, at, n });
+  };
   const check = async (tenant: string, n: number) => {
     await tenants.ready;
     const t = tenants.get(tenant);
@@ -45,12 +50,20 @@ export function createQuotaGate(ch: ClickHouseClient, tenants: Table<Tenant>, no
   };
   return {
     async run(tenant, n, accept) {
+      await tenants.ready;
+      const t = tenants.get(tenant);
+      // a tenant without quotas is not queued: its acceptances run side by side (SMTP sessions share produce requests)
+      if (!t || WINDOWS.every((w) => t[w.field] == null)) {
+        const out = await accept();
+        note(tenant, n);
+        return out;
+      }
       // one acceptance at a time per tenant on this instance, so two requests cannot both fit the last slot
       const prev = queues.get(tenant) ?? Promise.resolve();
       const mine = prev.catch(() => undefined).then(async () => {
         await check(tenant, n);
         const out = await accept();
-        recent.push({ tenant, at: now(), n });
+        note(tenant, n);
         return out;
       });
       queues.set(tenant, mine);
