@@ -47,7 +47,7 @@ test('the official sparkpost client manages webhooks: create (after a 2xx test b
   assert.match(v.msg, /succeeded/);
   assert.equal(rx.hits.at(-1)!.body, '[{"msys":{}}]');
 
-  const samples = (await sp.webhooks.getSamples({ events: 'bounce,click' } as never)).results as unknown as Array<{ msys: object }>;
+  const samples = ((await sp.webhooks.getSamples({ events: 'bounce,click' } as never)) as unknown as { results: Array<{ msys: object }> }).results;
   assert.deepEqual(samples.map((s) => Object.keys(s.msys)[0]), ['message_event', 'track_event']);
   const doc = ((await sp.webhooks.getDocumentation()) as unknown as { results: unknown }).results as Record<string, { events: Record<string, unknown> }>;
   assert.deepEqual(Object.keys(doc).sort(), ['gen_event', 'message_event', 'track_event', 'unsubscribe_event']);
