@@ -53,8 +53,9 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
       const t = now();
       const first = { ...b, firstAttemptAt: b.firstAttemptAt ?? t };
       if ((inFlight.get(key) ?? 0) >= cfg.webhooksConcurrency) {
-        // spill without spending an attempt: a busy target must not fill the queue that pauses its partition
-        return [{ topic: 'webhook-retry', key, value: { ...first, notBefore: t + retry.baseMs } }];
+        // spill as a failed attempt (so it backs off): a busy or hanging target must not fill the queue that pauses
+        // its partition, and so the other webhooks read from it
+        return toRetry(key, first, `MS_ERR_WEBHOOK_DELIVERY: ${cfg.webhooksConcurrency} POSTs to ${w.target} in flight`, t);
       }
       inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
       let status = 0; let error = '';
