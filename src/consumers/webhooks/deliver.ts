@@ -27,7 +27,9 @@ export function webhookEvent(type: 'webhook_batch' | 'webhook_failed' | 'webhook
 /** A delivery handler over the live webhooks table. */
 export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger, now = Date.now) {
   const retry: WebhookRetry = { baseMs: cfg.webhooksRetryBaseMs, maxMs: cfg.webhooksRetryMaxMs, windowMs: cfg.webhooksRetryWindowMs };
-  const inFlight = new Map<string, number>();
+  // per webhook: POSTs in flight, batches waiting for a slot, and whether its last attempt failed
+  const slots = new Map<string, { inFlight: number; waiting: Array<() => void>; failing: boolean }>();
+  const slot = (key: string) => slots.get(key) ?? slots.set(key, { inFlight: 0, waiting: [], failing: false }).get(key)!;
   // batches dead-lettered since the webhook's last success, per webhook (this instance's view)
   const expiredInARow = new Map<string, number>();
   const opts = { timeoutMs: cfg.webhooksTimeoutMs, allowPrivate: cfg.webhooksAllowPrivateTargets };
@@ -50,14 +52,18 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
         if (w.disabledAt == null) return []; // switched off by the tenant
         throw new UnrecoverableError(`webhook ${b.webhookId} is disabled`, 'MS_ERR_WEBHOOK_EXPIRED');
       }
-      const t = now();
+      let t = now();
       const first = { ...b, firstAttemptAt: b.firstAttemptAt ?? t };
-      if ((inFlight.get(key) ?? 0) >= cfg.webhooksConcurrency) {
-        // spill as a failed attempt (so it backs off): a busy or hanging target must not fill the queue that pauses
-        // its partition, and so the other webhooks read from it
-        return toRetry(key, first, `MS_ERR_WEBHOOK_DELIVERY: ${cfg.webhooksConcurrency} POSTs to ${w.target} in flight`, t);
+      const q = slot(key);
+      // a failing target gets one probe at a time; a healthy one WEBHOOKS_CONCURRENCY, with a short wait for a slot
+      const limit = q.failing ? 1 : cfg.webhooksConcurrency;
+      if (q.inFlight >= limit && (q.failing || q.waiting.length >= 2 * cfg.webhooksConcurrency)) {
+        // spill as a failed attempt (so it backs off): it must not fill the queue that pauses its partition
+        return toRetry(key, first, `MS_ERR_WEBHOOK_DELIVERY: ${q.inFlight} POSTs to ${w.target} in flight`, t);
       }
-      inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+      while (q.inFlight >= limit) await new Promise<void>((r) => q.waiting.push(r));
+      q.inFlight++;
+      t = now();
       let status = 0; let error = '';
       try {
         const unix = Math.floor(t / 1000);
@@ -66,7 +72,13 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
         status = (await post(w.target, b.body, { ...opts, headers })).status;
         if (status < 200 || status > 299) error = `MS_ERR_WEBHOOK_DELIVERY: ${w.target} answered ${status}`;
       } catch (err) { error = `${codeOf(err)}: ${(err as Error).message}`; }
-      finally { const n = (inFlight.get(key) ?? 1) - 1; if (n) inFlight.set(key, n); else inFlight.delete(key); }
+      finally {
+        q.inFlight--;
+        q.failing = Boolean(error);
+        const woken = q.waiting.shift();
+        woken?.();
+        if (!woken && !q.inFlight && !q.failing) slots.delete(key);
+      }
       const done = now();
       const outcome = webhookEvent('webhook_batch', first, { response_code: status ? String(status) : '',
         failure_code: error ? (status ? String(status) : 'no_answer') : '', reason: error || undefined,
