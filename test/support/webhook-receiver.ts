@@ -7,7 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { verify } from '../../src/consumers/webhooks/handler.js';
 
 /** One request as received. */
-export interface Hit { at: number; body: string; batchId: string; signature: string; headers: Record<string, string> }
+export interface Hit {
+  at: number; body: string; batchId: string; signature: string; headers: Record<string, string>;
+  /** False while (or when) the receiver held it without an answer. */
+  answered: boolean;
+}
 
 /** A flat event as the receiver sees it: its class, and its fields. */
 export type Flat = Record<string, string> & { class: string };
@@ -15,14 +19,23 @@ export type Flat = Record<string, string> & { class: string };
 /** Start a receiver; `status` may change at any time. */
 export async function startReceiver(opts: { status?: number } = {}) {
   const hits: Hit[] = [];
-  const state = { status: opts.status ?? 200 };
+  // hang: keep the request open without answering (a stuck endpoint) until the state changes back
+  const state = { status: opts.status ?? 200, hang: false };
+  const held = { now: 0, max: 0 };
   const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (d: string) => { body += d; });
     req.on('end', () => {
       const h = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      hits.push({ at: Date.now(), body, batchId: h['x-messagesystems-batch-id'] ?? '', signature: h['x-mailstream-signature'] ?? '', headers: h });
+      const hit: Hit = { at: Date.now(), body, batchId: h['x-messagesystems-batch-id'] ?? '', signature: h['x-mailstream-signature'] ?? '',
+        headers: h, answered: !state.hang };
+      hits.push(hit);
+      if (state.hang) {
+        held.max = Math.max(held.max, ++held.now);
+        res.on('close', () => { held.now--; });
+        return;
+      }
       res.statusCode = state.status;
       res.end(state.status < 300 ? 'ok' : 'nope');
     });
@@ -31,7 +44,7 @@ export async function startReceiver(opts: { status?: number } = {}) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
-    hits, state, port, url: `http://127.0.0.1:${port}/hook`,
+    hits, state, held, port, url: `http://127.0.0.1:${port}/hook`,
     /** Stop listening: further POSTs are refused at connect. */
     async down() { await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }); },
     /** Listen again on the same port. */
