@@ -58,3 +58,9 @@ test('the official sparkpost client manages webhooks: create (after a 2xx test b
   await sp.webhooks.delete(id);
   assert.equal(await status(sp.webhooks.get(id)), 404);
 });
+
+test('the OpenAPI document describes every webhooks path', async () => {
+  const doc = await (await fetch(`${bed.gateway.url}/openapi.json`)).json() as { paths: Record<string, unknown> };
+  for (const p of ['/webhooks', '/webhooks/{id}', '/webhooks/{id}/validate', '/webhooks/{id}/batch-status',
+    '/webhooks/events/documentation', '/webhooks/events/samples']) assert.ok(doc.paths[p], p);
+});
