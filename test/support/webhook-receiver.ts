@@ -17,7 +17,7 @@ export interface Hit {
 export type Flat = Record<string, string> & { class: string };
 
 /** Start a receiver; `status` may change at any time. */
-export async function startReceiver(opts: { status?: number } = {}) {
+export async function startReceiver(opts: { status?: number; delayMs?: number } = {}) {
   const hits: Hit[] = [];
   // hang: keep the request open without answering (a stuck endpoint) until the state changes back
   const state = { status: opts.status ?? 200, hang: false };
@@ -36,8 +36,8 @@ export async function startReceiver(opts: { status?: number } = {}) {
         res.on('close', () => { held.now--; });
         return;
       }
-      res.statusCode = state.status;
-      res.end(state.status < 300 ? 'ok' : 'nope');
+      const answer = () => { res.statusCode = state.status; res.end(state.status < 300 ? 'ok' : 'nope'); };
+      if (opts.delayMs) setTimeout(answer, opts.delayMs); else answer();
     });
   };
   let server: Server = createServer(handler);
