@@ -18,3 +18,18 @@ export async function batchStatus(ch: ClickHouseClient, tenant: string, id: stri
       response_code: d.response_code || undefined, failure_code: d.failure_code || (d.response_code ? undefined : 'expired') };
   });
 }
+
+/** SparkPost's `last_successful` and `last_failure` of each of `tenant`'s webhooks that made an attempt (ISO times). */
+export async function lastAttempts(ch: ClickHouseClient, tenant: string): Promise<Map<string, { last_successful?: string;
+  last_failure?: string }>> {
+  const rs = await ch.query({
+    query: `SELECT visitParamExtractString(detail, 'webhook_id') AS id,
+      maxIf(ts_ms, visitParamExtractString(detail, 'failure_code') = '') AS ok,
+      maxIf(ts_ms, visitParamExtractString(detail, 'failure_code') != '') AS bad
+      FROM events WHERE tenant = ${quote(tenant)} AND type = 'webhook_batch' GROUP BY id`,
+    format: 'JSONEachRow',
+  });
+  const iso = (ms: string) => (Number(ms) > 0 ? new Date(Number(ms)).toISOString() : undefined);
+  return new Map((await rs.json<{ id: string; ok: string; bad: string }>())
+    .map((r) => [r.id, { last_successful: iso(r.ok), last_failure: iso(r.bad) }]));
+}

@@ -57,6 +57,8 @@ test('a receiver answering 500 forever: backoff, dead-letter after the retry win
     return s.some((b) => b.batch_id === first.batchId && b.failure_code === '500') && s;
   }, 30000, 500);
   assert.ok(status.length >= attempts.length);
+  const listed = (await sp.webhooks.list()).results as unknown as Array<{ id: string; last_failure?: string; last_successful?: string }>;
+  assert.ok(listed.find((w) => w.id === id)?.last_failure, 'last_failure is shown');
 
   rx.state.status = 200;
   await sp.webhooks.update(id, { active: true });
@@ -67,4 +69,6 @@ test('a receiver answering 500 forever: backoff, dead-letter after the retry win
     content: { from: 'news@shop.example', subject: 'Hi', text: 'Hello' }, options: { open_tracking: false, click_tracking: false } });
   await waitFor('delivery after re-enabling', () => rx.events((h) => h.batchId !== testBatch)
     .some((e) => e.transmission_id === again.results.id), 60000);
+  await waitFor('last_successful once it answers again', async () =>
+    Boolean(((await sp.webhooks.get(id)).results as unknown as { last_successful?: string }).last_successful), 30000, 500);
 });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Webhook } from '../../../../generated/types.js';
-import { batchStatus } from '../../../../clickhouse/webhook-batches.js';
+import { batchStatus, lastAttempts } from '../../../../clickhouse/webhook-batches.js';
 import { webhookKey } from '../../../../consumers/webhooks/handler.js';
 import { CLASS_OF } from '../../../../consumers/webhooks/sparkpost.js';
 import { documentation, sampleBatch } from '../../../../consumers/webhooks/samples.js';
@@ -91,10 +91,15 @@ export function webhookRoutes(deps: GatewayDeps): Router {
   });
   r.get('/', requireScope('webhooks:read'), async (_req, res) => {
     await deps.webhooks.ready;
-    const list = deps.webhooks.entries().filter((w) => w.tenant === callerOf(res).tenant).sort((a, b) => a.createdAt - b.createdAt);
-    res.json({ results: list.map(view) });
+    const tenant = callerOf(res).tenant;
+    const list = deps.webhooks.entries().filter((w) => w.tenant === tenant).sort((a, b) => a.createdAt - b.createdAt);
+    const last = list.length ? await lastAttempts(deps.clickhouse, tenant) : new Map();
+    res.json({ results: list.map((w) => ({ ...view(w), ...last.get(w.id) })) });
   });
-  r.get('/:id', requireScope('webhooks:read'), async (req, res) => { res.json({ results: view(await mine(res, String(req.params.id))) }); });
+  r.get('/:id', requireScope('webhooks:read'), async (req, res) => {
+    const w = await mine(res, String(req.params.id));
+    res.json({ results: { ...view(w), ...(await lastAttempts(deps.clickhouse, w.tenant)).get(w.id) } });
+  });
   r.put('/:id', requireScope('webhooks:modify'), async (req, res) => {
     const old = await mine(res, String(req.params.id));
     const w = recordOf(old.tenant, parseBody(updateBody, req.body), old);
