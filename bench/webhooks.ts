@@ -53,8 +53,10 @@ async function produce(rt: Runtime, n: number, sent: Map<string, number>, chunk 
   const jobId = `bench-${randomUUID()}`;
   for (let i = 0; i < n; i += chunk) {
     const now = Date.now();
-    const events = Array.from({ length: Math.min(chunk, n - i) }, (_, k) => makeEvent('delivered', { jobId, messageId: `${jobId}.${i + k}`,
-      tenant: TENANT, recipient: `r${i + k}@bench.example`, domain: 'bench.example', smtpCode: 250, response: '250 ok', attempt: 1 }, now));
+    const events = Array.from({ length: Math.min(chunk, n - i) }, (_, k) => makeEvent('delivered', {
+      jobId, messageId: `${jobId}.${i + k}`, tenant: TENANT, recipient: `r${i + k}@bench.example`, domain: 'bench.example',
+      smtpCode: 250, response: '250 ok', attempt: 1,
+    }, now));
     await rt.producer.send({ topic: t.name, acks: -1, messages: events.map((e) => ({ key: jobId, value: codec.encode(e) })) });
     for (const e of events) sent.set(e.eventId, now);
   }
@@ -66,8 +68,12 @@ const wait = async (what: string, ok: () => boolean, ms: number) => {
     await new Promise((r) => setTimeout(r, 50));
   }
 };
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN; };
-const lags = (ids: string[], sent: Map<string, number>, arrived: Map<string, number>) => ids.map((id) => arrived.get(id)! - sent.get(id)!);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
+};
+const lags = (ids: string[], sent: Map<string, number>, arrived: Map<string, number>) =>
+  ids.map((id) => arrived.get(id)! - sent.get(id)!);
 
 /** Run the webhooks benchmark and print its figures. */
 export async function benchWebhooks(n = 100_000): Promise<Record<string, unknown>> {

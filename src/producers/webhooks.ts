@@ -55,8 +55,8 @@ export async function findWebhook(table: WebhookTable, tenant: string, id: strin
 
 /** Switch `w` on again after delivery disabled it (or off), keeping everything else. */
 export async function setActive(rt: Runtime, table: WebhookTable, w: Webhook, active: boolean): Promise<Webhook> {
-  const next: Webhook = { ...w, active, disabledAt: active ? null : w.disabledAt, disabledReason: active ? null : w.disabledReason,
-    updatedAt: Math.max(Date.now(), w.updatedAt + 1) };
+  const next: Webhook = { ...w, active, disabledAt: active ? null : w.disabledAt,
+    disabledReason: active ? null : w.disabledReason, updatedAt: Math.max(Date.now(), w.updatedAt + 1) };
   await writeWebhook(rt, table, webhookKey(w.tenant, w.id), next);
   return next;
 }

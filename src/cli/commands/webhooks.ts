@@ -23,9 +23,11 @@ export function parseSince(s: string, now = Date.now()): number {
 /** Register the command. */
 export function register(program: Command): void {
   const wh = program.command('webhooks').description('tenants\' webhooks: list, re-enable after failures, replay events');
-  wh.command('list').option('--tenant <name>', 'only this tenant\'s').description('every webhook: tenant, id, state, target, events')
+  wh.command('list').option('--tenant <name>', 'only this tenant\'s')
+    .description('every webhook: tenant, id, state, target, events')
     .action(async (o: { tenant?: string }) => withTable(async (_rt, table) => {
-      for (const w of table.entries().filter((x) => !o.tenant || x.tenant === o.tenant).sort((a, b) => a.createdAt - b.createdAt)) {
+      const mine = table.entries().filter((x) => !o.tenant || x.tenant === o.tenant);
+      for (const w of mine.sort((a, b) => a.createdAt - b.createdAt)) {
         const state = w.active ? 'active' : w.disabledAt ? `disabled ${new Date(w.disabledAt).toISOString()}` : 'inactive';
         console.log([w.tenant, w.id, state, w.target, w.events.join(',') || 'all', w.name].join('\t'));
       }

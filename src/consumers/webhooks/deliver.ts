@@ -26,7 +26,9 @@ export function webhookEvent(type: 'webhook_batch' | 'webhook_failed' | 'webhook
 
 /** A delivery handler over the live webhooks table. */
 export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger, now = Date.now) {
-  const retry: WebhookRetry = { baseMs: cfg.webhooksRetryBaseMs, maxMs: cfg.webhooksRetryMaxMs, windowMs: cfg.webhooksRetryWindowMs };
+  const retry: WebhookRetry = {
+    baseMs: cfg.webhooksRetryBaseMs, maxMs: cfg.webhooksRetryMaxMs, windowMs: cfg.webhooksRetryWindowMs,
+  };
   // per webhook: POSTs in flight, batches waiting for a slot, and whether its last attempt failed
   const slots = new Map<string, { inFlight: number; waiting: Array<() => void>; failing: boolean }>();
   const slot = (key: string) => slots.get(key) ?? slots.set(key, { inFlight: 0, waiting: [], failing: false }).get(key)!;

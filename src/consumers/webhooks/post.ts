@@ -62,7 +62,9 @@ export async function authHeader(w: Webhook, o: Omit<PostOptions, 'headers'>, no
   const d = JSON.parse(w.authRequestDetails) as { url: string; body?: Record<string, string> };
   const form = new URLSearchParams({ grant_type: 'client_credentials', ...d.body }).toString();
   const a = await post(d.url, form, { ...o, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  if (a.status < 200 || a.status > 299) throw new MailstreamError('MS_ERR_WEBHOOK_DELIVERY', `token request answered ${a.status}`);
+  if (a.status < 200 || a.status > 299) {
+    throw new MailstreamError('MS_ERR_WEBHOOK_DELIVERY', `token request answered ${a.status}`);
+  }
   const t = JSON.parse(a.body) as { access_token?: string; expires_in?: number };
   if (!t.access_token) throw new MailstreamError('MS_ERR_WEBHOOK_DELIVERY', 'token answer has no access_token');
   tokens.set(key, { value: t.access_token, until: now + Math.max(0, (t.expires_in ?? 3600) - 30) * 1000 });

@@ -16,7 +16,8 @@ const FIELDS: Record<string, [string, string]> = {
 
 /** Fields per event type (beyond the common ones). */
 const EXTRA: Record<string, string[]> = {
-  delivery: ['error_code', 'reason', 'raw_reason', 'ip_pool', 'num_retries'], delay: ['error_code', 'reason', 'raw_reason', 'num_retries'],
+  delivery: ['error_code', 'reason', 'raw_reason', 'ip_pool', 'num_retries'],
+  delay: ['error_code', 'reason', 'raw_reason', 'num_retries'],
   bounce: ['error_code', 'reason', 'raw_reason', 'bounce_class'], policy_rejection: ['reason', 'raw_reason'],
   click: ['target_link_url'], generation_failure: ['reason', 'raw_reason'], generation_rejection: ['reason', 'raw_reason'],
 };

@@ -28,7 +28,8 @@ export const webhookBody = z.object({
 });
 const updateBody = webhookBody.partial();
 
-const links = (id: string) => [{ href: `/api/v1/webhooks/${id}`, rel: 'urn.msys.webhooks.webhook', method: ['GET', 'PUT', 'DELETE'] },
+const links = (id: string) => [
+  { href: `/api/v1/webhooks/${id}`, rel: 'urn.msys.webhooks.webhook', method: ['GET', 'PUT', 'DELETE'] },
   { href: `/api/v1/webhooks/${id}/validate`, rel: 'urn.msys.webhooks.validate', method: ['POST'] },
   { href: `/api/v1/webhooks/${id}/batch-status`, rel: 'urn.msys.webhooks.batches', method: ['GET'] }];
 
