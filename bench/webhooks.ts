@@ -116,18 +116,27 @@ export async function benchWebhooks(n = 100_000): Promise<Record<string, unknown
     const up = await round();
     await new Promise<void>((r) => { main.server.close(() => r()); main.server.closeAllConnections(); });
     const down = await round();
+    // and with the other's endpoint accepting connections but never answering (each POST waits WEBHOOKS_TIMEOUT_MS)
+    const stuck = createServer(() => undefined);
+    await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
+    await writeWebhook(rt, undefined, webhookKeyOf(TENANT, 'other'), hook('other',
+      `http://127.0.0.1:${(stuck.address() as AddressInfo).port}/hook`));
+    const hung = await round();
+    stuck.closeAllConnections(); stuck.close();
     const figures = {
       events: n, batchMax: batch, batchWaitMs: cfg.webhooksBatchWaitMs,
       deliveredPerSecond: Math.round(rate), directPostBaselinePerSecond: Math.round(directRate),
       healthyLatencyMs: { p50: pct(down, 0.5), p99: pct(down, 0.99), max: Math.max(...down) },
       healthyLatencyBaselineMs: { p50: pct(up, 0.5), p99: pct(up, 0.99), max: Math.max(...up) },
       addedLatencyMs: { p50: pct(down, 0.5) - pct(up, 0.5), p99: pct(down, 0.99) - pct(up, 0.99) },
+      healthyLatencyOtherHangingMs: { p50: pct(hung, 0.5), p99: pct(hung, 0.99), max: Math.max(...hung) },
     };
     console.log(`webhooks: ${figures.deliveredPerSecond} events/s delivered through Kafka (baseline: ${figures.directPostBaselinePerSecond}`
       + ` events/s POSTed directly to the same receiver, batches of ${batch})`);
     console.log(`healthy webhook while another endpoint is down: p50 ${figures.healthyLatencyMs.p50} ms, p99 ${figures.healthyLatencyMs.p99} ms`
       + ` (baseline, both up: p50 ${figures.healthyLatencyBaselineMs.p50} ms, p99 ${figures.healthyLatencyBaselineMs.p99} ms;`
       + ` added p50 ${figures.addedLatencyMs.p50} ms, p99 ${figures.addedLatencyMs.p99} ms; WEBHOOKS_BATCH_WAIT_MS ${cfg.webhooksBatchWaitMs})`);
+    console.log(`healthy webhook while another endpoint hangs: p50 ${pct(hung, 0.5)} ms, p99 ${pct(hung, 0.99)} ms (same baseline)`);
     console.log(JSON.stringify(figures));
     return figures;
   } finally {

@@ -1,7 +1,7 @@
 /**
- * The delivery handler shared by the first-attempt and retry stages. A batch is POSTed, signed, at most
- * WEBHOOKS_CONCURRENCY at a time per webhook; a failed or spilled batch is handed to the webhook-retry topic at
- * once, so the handler never waits on a target and one dead endpoint never holds up another.
+ * The delivery handler shared by the first-attempt and retry stages. A batch is POSTed, signed, when the gate admits
+ * it (gate.ts); a failed attempt, or a batch the gate spills (its target failing or slow), is handed to the
+ * webhook-retry topic at once, so a slow or dead endpoint never holds up another.
  */
 import type { Config } from '../../config/index.js';
 import type { Event, Webhook, WebhookBatch } from '../../generated/types.js';
@@ -11,6 +11,7 @@ import { makeEvent } from '../../schemas/events.js';
 import type { WebhookTable } from '../../streams/webhooks.js';
 import type { InputRecord, Output } from '../shell/index.js';
 import { afterFailure, BATCH_HEADER, sign, SIGNATURE_HEADER, webhookKey, type WebhookRetry } from './handler.js';
+import { createGate } from './gate.js';
 import { authHeader, post } from './post.js';
 
 /** The outcome event of one attempt (webhook_batch) or of a batch or webhook given up on. */
@@ -29,9 +30,7 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
   const retry: WebhookRetry = {
     baseMs: cfg.webhooksRetryBaseMs, maxMs: cfg.webhooksRetryMaxMs, windowMs: cfg.webhooksRetryWindowMs,
   };
-  // per webhook: POSTs in flight, batches waiting for a slot, and whether its last attempt failed
-  const slots = new Map<string, { inFlight: number; waiting: Array<() => void>; failing: boolean }>();
-  const slot = (key: string) => slots.get(key) ?? slots.set(key, { inFlight: 0, waiting: [], failing: false }).get(key)!;
+  const gate = createGate({ concurrency: cfg.webhooksConcurrency, slowMs: cfg.webhooksSlowMs });
   // batches dead-lettered since the webhook's last success, per webhook (this instance's view)
   const expiredInARow = new Map<string, number>();
   const opts = { timeoutMs: cfg.webhooksTimeoutMs, allowPrivate: cfg.webhooksAllowPrivateTargets };
@@ -56,15 +55,11 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
       }
       let t = now();
       const first = { ...b, firstAttemptAt: b.firstAttemptAt ?? t };
-      const q = slot(key);
-      // a failing target gets one probe at a time; a healthy one WEBHOOKS_CONCURRENCY, with a short wait for a slot
-      const limit = q.failing ? 1 : cfg.webhooksConcurrency;
-      if (q.inFlight >= limit && (q.failing || q.waiting.length >= 2 * cfg.webhooksConcurrency)) {
-        // spill as a failed attempt (so it backs off): it must not fill the queue that pauses its partition
-        return toRetry(key, first, `MS_ERR_WEBHOOK_DELIVERY: ${q.inFlight} POSTs to ${w.target} in flight`, t);
+      const pass = await gate.admit(key);
+      if (!pass.go) {
+        // spilled as a failed attempt, so it backs off: it must not fill the queue that pauses its partition
+        return toRetry(key, first, `MS_ERR_WEBHOOK_DELIVERY: not attempted, ${w.target}: ${pass.why}`, t);
       }
-      while (q.inFlight >= limit) await new Promise<void>((r) => q.waiting.push(r));
-      q.inFlight++;
       t = now();
       let status = 0; let error = '';
       try {
@@ -74,13 +69,7 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
         status = (await post(w.target, b.body, { ...opts, headers })).status;
         if (status < 200 || status > 299) error = `MS_ERR_WEBHOOK_DELIVERY: ${w.target} answered ${status}`;
       } catch (err) { error = `${codeOf(err)}: ${(err as Error).message}`; }
-      finally {
-        q.inFlight--;
-        q.failing = Boolean(error);
-        const woken = q.waiting.shift();
-        woken?.();
-        if (!woken && !q.inFlight && !q.failing) slots.delete(key);
-      }
+      finally { pass.done(!error); }
       const done = now();
       const outcome = webhookEvent('webhook_batch', first, { response_code: status ? String(status) : '',
         failure_code: error ? (status ? String(status) : 'no_answer') : '', reason: error || undefined,
