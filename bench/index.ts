@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|webhooks [N]]`: prints figures; nothing here asserts speed.
  * e2e (default): a 100,000-recipient job end to end into Postfix's smtp-sink, with the smtp-source baseline.
+ * webhooks: events/s delivered to a local receiver, and a healthy webhook's latency while another endpoint is down.
  */
 const [what = 'e2e', n] = process.argv.slice(2);
 const count = n ? Number(n) : undefined;
