@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gatewayBed } from '../../support/gateway.js';
+import { cli } from '../../support/pipeline.js';
 import { startReceiver } from '../../support/webhook-receiver.js';
 
 const tag = () => randomBytes(4).toString('hex');
@@ -54,6 +55,12 @@ test('the official sparkpost client manages webhooks: create (after a 2xx test b
   assert.ok(doc.message_event!.events.delivery);
   assert.equal(await status(sp.webhooks.create({ name: 'x', target: rx.url, events: ['nonsense'] })), 422);
   assert.equal(await status(bed.client(await bed.key(acme, 'webhooks:read')).webhooks.delete(id)), 403);
+
+  await cli(['webhooks', 'enable', id, '--tenant', acme], bed.env);
+  assert.equal(((await sp.webhooks.get(id)).results as unknown as View).active, true, 'the operator switched it on');
+  assert.match(await cli(['webhooks', 'list', '--tenant', acme], bed.env), new RegExp(`^${acme}\t${id}\tactive\t`, 'm'));
+  await cli(['webhooks', 'disable', id, '--tenant', acme], bed.env);
+  assert.equal(((await sp.webhooks.get(id)).results as unknown as View).active, false);
 
   await sp.webhooks.delete(id);
   assert.equal(await status(sp.webhooks.get(id)), 404);
