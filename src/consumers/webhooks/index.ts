@@ -6,6 +6,7 @@
  */
 import type { Config } from '../../config/index.js';
 import type { Event, WebhookBatch } from '../../generated/types.js';
+import { MailstreamError } from '../../lib/errors.js';
 import { logger } from '../../lib/logger.js';
 import type { WebhookTable } from '../../streams/webhooks.js';
 import { createStage, type Stage, type StageDeps } from '../shell/index.js';
@@ -20,7 +21,8 @@ export function createWebhookStages(deps: StageDeps, cfg: Config, webhooks: Webh
     strategy: {
       kind: 'batch',
       async handle(records) {
-        await webhooks.ready;
+        // every webhook written before these events were fetched is in the table: a new one misses none of its events
+        if (!(await webhooks.sync())) throw new MailstreamError('MS_ERR_UNAVAILABLE', 'the webhooks table is not caught up');
         const located = records.map((r) => ({ event: r.value, partition: r.partition, offset: r.offset }));
         return batchesOf(located, webhooks.entries(), cfg.webhooksBatchMax)
           .map((b) => ({ topic: 'webhook-batches' as const, key: b.key, value: b.value }));

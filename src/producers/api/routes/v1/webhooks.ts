@@ -87,7 +87,9 @@ export function webhookRoutes(deps: GatewayDeps): Router {
     if (answer.status < 200 || answer.status > 299) {
       throw refused(new Error(`the target answered ${answer.status} to the test batch; a webhook needs a 2xx`));
     }
-    await writeWebhook(deps.rt, deps.webhooks, webhookKey(w.tenant, w.id), w);
+    // it exists, and receives events, from the moment it is written
+    const created = { ...w, createdAt: Date.now(), updatedAt: Date.now() };
+    await writeWebhook(deps.rt, deps.webhooks, webhookKey(w.tenant, w.id), created);
     res.json({ results: { id: w.id, name: w.name, signing_secret: w.secret, links: links(w.id) } });
   });
   r.get('/', requireScope('webhooks:read'), async (_req, res) => {
