@@ -5,6 +5,18 @@ import { MailstreamError } from '../../lib/errors.js';
 import { connectRuntime, type Runtime } from '../../runtime.js';
 import { createWebhookTable, type WebhookTable } from '../../streams/webhooks.js';
 
+/** The webhook `id` (of `tenant` when given; the IDs are UUIDs, so the ID alone names one). */
+async function pick(table: WebhookTable, id: string, tenant?: string) {
+  const { findWebhook } = await import('../../producers/webhooks.js');
+  if (tenant) return findWebhook(table, tenant, id);
+  const found = table.entries().filter((w) => w.id === id);
+  if (found.length !== 1) {
+    throw new MailstreamError(found.length ? 'MS_ERR_VALIDATION' : 'MS_ERR_NOT_FOUND',
+      found.length ? `${found.length} tenants have a webhook ${id}; give --tenant` : `no webhook ${id}`);
+  }
+  return found[0]!;
+}
+
 async function withTable<T>(fn: (rt: Runtime, table: WebhookTable) => Promise<T>): Promise<T> {
   const rt = await connectRuntime(config(), 'cli');
   const table = await createWebhookTable(rt.kafka, rt.registry, rt.topicPrefix);
@@ -33,22 +45,21 @@ export function register(program: Command): void {
       }
     }));
   for (const [name, active] of [['enable', true], ['disable', false]] as const) {
-    wh.command(name).argument('<id>', 'webhook id').requiredOption('--tenant <name>', 'tenant of the webhook')
+    wh.command(name).argument('<id>', 'webhook id').option('--tenant <name>', 'tenant of the webhook')
       .description(active ? 'switch a webhook on again (after delivery disabled it)' : 'stop sending to a webhook')
-      .action(async (id: string, o: { tenant: string }) => withTable(async (rt, table) => {
-        const { findWebhook, setActive } = await import('../../producers/webhooks.js');
-        await setActive(rt, table, await findWebhook(table, o.tenant, id), active);
-        console.log(`webhook ${id} of ${o.tenant} ${active ? 'enabled' : 'disabled'}`);
+      .action(async (id: string, o: { tenant?: string }) => withTable(async (rt, table) => {
+        const { setActive } = await import('../../producers/webhooks.js');
+        const w = await setActive(rt, table, await pick(table, id, o.tenant), active);
+        console.log(`webhook ${id} of ${w.tenant} ${active ? 'enabled' : 'disabled'}`);
       }));
   }
-  wh.command('replay').argument('<id>', 'webhook id').requiredOption('--tenant <name>', 'tenant of the webhook')
+  wh.command('replay').argument('<id>', 'webhook id').option('--tenant <name>', 'tenant of the webhook')
     .requiredOption('--since <time>', 'ISO 8601, Unix ms, or a duration back from now (30m, 2h, 1d)')
     .description('re-send the webhook\'s events from Kafka since a time (receivers de-duplicate by batch and event ID)')
-    .action(async (id: string, o: { tenant: string; since: string }) => withTable(async (rt, table) => {
-      const { findWebhook } = await import('../../producers/webhooks.js');
+    .action(async (id: string, o: { tenant?: string; since: string }) => withTable(async (rt, table) => {
       const { replayWebhook } = await import('../../producers/webhook-replay.js');
       const since = parseSince(o.since);
-      const r = await replayWebhook(rt, config(), await findWebhook(table, o.tenant, id), since);
+      const r = await replayWebhook(rt, config(), await pick(table, id, o.tenant), since);
       console.log(`replaying ${r.events} events in ${r.batches} batches since ${new Date(since).toISOString()} to webhook ${id}`);
     }));
 }

@@ -28,7 +28,7 @@ test('mailstream webhooks replay --since re-sends the same events, signed, as re
   const original = rx.hits.filter((h) => h.batchId !== testBatch);
   const firstIds = ids(original);
 
-  const out = await cli(['webhooks', 'replay', made.results.id, '--tenant', tenant, '--since', since], bed.env);
+  const out = await cli(['webhooks', 'replay', made.results.id, '--since', since], bed.env);
   assert.match(out, /replaying 100 events/);
   const replayed = () => rx.hits.filter((h) => h.batchId !== testBatch && !original.includes(h));
   await waitFor('100 replayed events', () => ids(replayed()).length >= 100, 60000);
