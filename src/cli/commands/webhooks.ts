@@ -59,7 +59,9 @@ export function register(program: Command): void {
     .action(async (id: string, o: { tenant?: string; since: string }) => withTable(async (rt, table) => {
       const { replayWebhook } = await import('../../producers/webhook-replay.js');
       const since = parseSince(o.since);
-      const r = await replayWebhook(rt, config(), await pick(table, id, o.tenant), since);
+      const w = await pick(table, id, o.tenant);
+      if (!w.active) throw new MailstreamError('MS_ERR_VALIDATION', `webhook ${id} is not active: enable it first`);
+      const r = await replayWebhook(rt, config(), w, since);
       console.log(`replaying ${r.events} events in ${r.batches} batches since ${new Date(since).toISOString()} to webhook ${id}`);
     }));
 }
