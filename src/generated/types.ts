@@ -627,6 +627,8 @@ export interface TopicValues {
   'tenants': Tenant;
   'transactional': Payload;
   'webhook-batches': WebhookBatch;
+  'webhook-retry-hours': WebhookBatch;
+  'webhook-retry-minutes': WebhookBatch;
   'webhook-retry': WebhookBatch;
   'webhooks': Webhook;
 }

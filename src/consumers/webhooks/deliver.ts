@@ -10,7 +10,7 @@ import type { Logger } from '../../lib/logger.js';
 import { makeEvent } from '../../schemas/events.js';
 import type { WebhookTable } from '../../streams/webhooks.js';
 import type { InputRecord, Output } from '../shell/index.js';
-import { afterFailure, BATCH_HEADER, sign, SIGNATURE_HEADER, webhookKey, type WebhookRetry } from './handler.js';
+import { afterFailure, BATCH_HEADER, retryTopicOf, sign, SIGNATURE_HEADER, webhookKey, type WebhookRetry } from './handler.js';
 import { createGate } from './gate.js';
 import { authHeader, post } from './post.js';
 
@@ -39,7 +39,7 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
     const next = afterFailure(b, err, t, retry);
     if (next === 'expired') throw new UnrecoverableError(`batch ${b.batchId} undelivered since ${new Date(b.firstAttemptAt ?? t)
       .toISOString()}: ${err}`, 'MS_ERR_WEBHOOK_EXPIRED');
-    return [{ topic: 'webhook-retry', key, value: next }];
+    return [{ topic: retryTopicOf(next.notBefore - t), key, value: next }];
   };
 
   return {

@@ -77,6 +77,16 @@ export function verify(secret: string, header: string, body: string, toleranceS 
   return timingSafeEqual(want, Buffer.from(m[2]!, 'hex'));
 }
 
+/** The retry topics by how long a batch waits: a batch is never queued behind one due much later than itself. */
+export const RETRY_TIERS = [
+  { topic: 'webhook-retry', belowMs: 30_000 }, { topic: 'webhook-retry-minutes', belowMs: 600_000 },
+  { topic: 'webhook-retry-hours', belowMs: Infinity },
+] as const;
+
+/** The retry topic of a batch due `delayMs` from now. */
+export const retryTopicOf = (delayMs: number): (typeof RETRY_TIERS)[number]['topic'] =>
+  RETRY_TIERS.find((t) => delayMs < t.belowMs)!.topic;
+
 /** Retry limits of webhook batches (config WEBHOOKS_RETRY_*). */
 export interface WebhookRetry { baseMs: number; maxMs: number; windowMs: number }
 

@@ -1,8 +1,9 @@
 /**
  * Webhooks wiring, three stages in the shell. `webhooks` reads `events` (fetches wait up to WEBHOOKS_BATCH_WAIT_MS)
  * and writes each webhook's batches to `webhook-batches`: offsets move once the batches are acknowledged, so nothing
- * waits on a target. `webhooks-delivery` POSTs them, one in-memory queue per webhook; a failure goes to
- * `webhook-retry`, which `webhooks-retry` reads when each batch is due, until the retry window dead-letters it.
+ * waits on a target. `webhooks-delivery` POSTs them, one in-memory queue per webhook; a failure goes to the
+ * `webhook-retry` topic of its wait (seconds, minutes, hours), whose stage reads each batch when it is due, until the
+ * retry window dead-letters it.
  */
 import type { Config } from '../../config/index.js';
 import type { Event, WebhookBatch } from '../../generated/types.js';
@@ -11,7 +12,7 @@ import { logger } from '../../lib/logger.js';
 import type { WebhookTable } from '../../streams/webhooks.js';
 import { createStage, type Stage, type StageDeps } from '../shell/index.js';
 import { createDeliverer } from './deliver.js';
-import { batchesOf } from './handler.js';
+import { batchesOf, RETRY_TIERS } from './handler.js';
 
 /** The webhooks stages: batching, first attempts, retries. */
 export function createWebhookStages(deps: StageDeps, cfg: Config, webhooks: WebhookTable): Stage[] {
@@ -30,12 +31,14 @@ export function createWebhookStages(deps: StageDeps, cfg: Config, webhooks: Webh
     },
   }, deps);
   const deliverer = createDeliverer(cfg, webhooks, logger({ stage: 'webhooks-delivery' }));
-  const lane = (name: string, input: 'webhook-batches' | 'webhook-retry', due: boolean) => createStage<WebhookBatch>({
-    name, input, outputs: ['webhook-retry', 'events', 'webhooks'], partitionsConcurrently: 6,
+  const retries = RETRY_TIERS.map((t) => t.topic);
+  const lane = (name: string, input: 'webhook-batches' | (typeof retries)[number], due: boolean) => createStage<WebhookBatch>({
+    name, input, outputs: [...retries, 'events', 'webhooks'], partitionsConcurrently: 6,
     failed: (r, reason, at) => deliverer.failed(r, reason, at),
     ...(due ? { dueAt: (r) => r.value.notBefore } : {}),
     strategy: { kind: 'parallel', handle: (r) => deliverer.handle(r), queueOf: (r) => r.key ?? '',
       maxPerQueue: cfg.webhooksConcurrency * 4, maxInFlight: 1000 },
   }, deps);
-  return [batcher, lane('webhooks-delivery', 'webhook-batches', false), lane('webhooks-retry', 'webhook-retry', true)];
+  return [batcher, lane('webhooks-delivery', 'webhook-batches', false),
+    ...retries.map((t) => lane(t.replace('webhook-', 'webhooks-'), t, true))];
 }

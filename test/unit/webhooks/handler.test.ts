@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Event, Webhook, WebhookBatch } from '../../../src/generated/types.js';
 import { makeEvent } from '../../../src/schemas/events.js';
-import { afterFailure, batchesOf, sign, verify, wants } from '../../../src/consumers/webhooks/handler.js';
+import { afterFailure, batchesOf, retryTopicOf, sign, verify, wants } from '../../../src/consumers/webhooks/handler.js';
 import { toSparkPost } from '../../../src/consumers/webhooks/sparkpost.js';
 
 const hook = (o: Partial<Webhook> = {}): Webhook => ({
@@ -76,4 +76,9 @@ test('a failed attempt waits twice as long each time, capped, until the retry wi
   }
   assert.deepEqual(waits.slice(0, 5), [1000, 2000, 4000, 4000, 4000]);
   assert.equal(afterFailure({ ...(b as WebhookBatch), firstAttemptAt: 0 }, 'x', 60_000, p), 'expired');
+});
+
+test('a failed batch goes to the retry topic of its wait, so it never queues behind one due much later', () => {
+  assert.deepEqual([1000, 29_999, 30_000, 599_999, 600_000, 3_600_000].map(retryTopicOf), ['webhook-retry', 'webhook-retry',
+    'webhook-retry-minutes', 'webhook-retry-minutes', 'webhook-retry-hours', 'webhook-retry-hours']);
 });
