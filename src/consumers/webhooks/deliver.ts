@@ -12,6 +12,7 @@ import type { WebhookTable } from '../../streams/webhooks.js';
 import type { InputRecord, Output } from '../shell/index.js';
 import { afterFailure, BATCH_HEADER, retryTopicOf, sign, SIGNATURE_HEADER, webhookKey, type WebhookRetry } from './handler.js';
 import { createGate } from './gate.js';
+import { attempts, deliveredEvents, postSeconds } from './metrics.js';
 import { authHeader, post } from './post.js';
 
 /** The outcome event of one attempt (webhook_batch) or of a batch or webhook given up on. */
@@ -57,6 +58,7 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
       const first = { ...b, firstAttemptAt: b.firstAttemptAt ?? t };
       const pass = await gate.admit(key);
       if (!pass.go) {
+        attempts.inc({ outcome: 'spilled' });
         // spilled as a failed attempt, so it backs off: it must not fill the queue that pauses its partition
         return toRetry(key, first, `MS_ERR_WEBHOOK_DELIVERY: not attempted, ${w.target}: ${pass.why}`, t);
       }
@@ -71,6 +73,9 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
       } catch (err) { error = `${codeOf(err)}: ${(err as Error).message}`; }
       finally { pass.done(!error); }
       const done = now();
+      postSeconds.observe((done - t) / 1000);
+      attempts.inc({ outcome: error ? 'failed' : 'delivered' });
+      if (!error) deliveredEvents.inc(b.count);
       const outcome = webhookEvent('webhook_batch', first, { response_code: status ? String(status) : '',
         failure_code: error ? (status ? String(status) : 'no_answer') : '', reason: error || undefined,
         latency_ms: done - t, replay: b.replay }, done);

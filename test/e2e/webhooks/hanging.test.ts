@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gatewayBed } from '../../support/gateway.js';
-import { waitForJobDone } from '../../support/pipeline.js';
+import { metric, waitForJobDone } from '../../support/pipeline.js';
 import { startReceiver } from '../../support/webhook-receiver.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -33,4 +33,6 @@ test('an endpoint that accepts and never answers times out, is retried and gets 
   stuckRx.state.hang = false;
   await waitFor('the stuck receiver has all 300 once it answers', () => got(stuckRx) === 300, 120000, 250);
   assert.ok(healthyAt < 30000, `healthy webhook done ${healthyAt} ms after the send`);
+  assert.ok(await metric(bed.worker!, 'mailstream_webhook_attempts_total', { outcome: 'spilled' }) > 0, 'batches spilled');
+  assert.ok(await metric(bed.worker!, 'mailstream_webhook_events_delivered_total') >= 600);
 });
