@@ -32,8 +32,8 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
     baseMs: cfg.webhooksRetryBaseMs, maxMs: cfg.webhooksRetryMaxMs, windowMs: cfg.webhooksRetryWindowMs,
   };
   const gate = createGate({ concurrency: cfg.webhooksConcurrency, slowMs: cfg.webhooksSlowMs });
-  // batches dead-lettered since the webhook's last success, per webhook (this instance's view)
-  const expiredInARow = new Map<string, number>();
+  // batches dead-lettered since the webhook's last success or change (re-enabling), per webhook, on this instance
+  const expiredInARow = new Map<string, { n: number; version: number }>();
   const opts = { timeoutMs: cfg.webhooksTimeoutMs, allowPrivate: cfg.webhooksAllowPrivateTargets };
 
   const toRetry = (key: string, b: WebhookBatch, err: string, t: number): Output[] => {
@@ -89,9 +89,10 @@ export function createDeliverer(cfg: Config, webhooks: WebhookTable, log: Logger
       const b = r.value;
       const key = webhookKey(b.tenant, b.webhookId);
       const out: Output[] = [webhookEvent('webhook_failed', b, { reason }, at)];
-      const n = (expiredInARow.get(key) ?? 0) + 1;
-      expiredInARow.set(key, n);
       const w = webhooks.get(key);
+      const seen = expiredInARow.get(key);
+      const n = (seen && seen.version === w?.updatedAt ? seen.n : 0) + 1;
+      expiredInARow.set(key, { n, version: w?.updatedAt ?? 0 });
       if (w?.active && n >= cfg.webhooksDisableAfter) {
         const off: Webhook = { ...w, active: false, disabledAt: at, disabledReason: reason.slice(0, 500), updatedAt: at };
         out.push({ topic: 'webhooks', key, value: off }, webhookEvent('webhook_disabled', b, { reason }, at));
