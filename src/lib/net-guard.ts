@@ -33,7 +33,7 @@ export function urlProblem(raw: string, allowPrivate = false): string | undefine
   return undefined;
 }
 
-/** Resolve `host` to every address; refuses (with the range) when any of them is not public, unless allowed. */
+/** Resolve `host` to every address; refuses (code EBLOCKED, with the range) when any is not public, unless allowed. */
 export async function resolvePublic(host: string, allowPrivate = false): Promise<LookupAddress[]> {
   const bare = host.replace(/^\[|\]$/g, '');
   const addrs = isIP(bare) ? [{ address: bare, family: isIP(bare) }]
@@ -41,7 +41,9 @@ export async function resolvePublic(host: string, allowPrivate = false): Promise
       dnsLookup(bare, { all: true }, (err, a) => (err ? reject(err) : resolve(a)));
     });
   const bad = allowPrivate ? undefined : addrs.find((a) => !isPublicAddress(a.address));
-  if (bad) throw new Error(`${host} resolves to ${bad.address}, a ${addressRange(bad.address)} address`);
+  if (bad) {
+    throw Object.assign(new Error(`${host} resolves to ${bad.address}, a ${addressRange(bad.address)} address`), { code: 'EBLOCKED' });
+  }
   return addrs;
 }
 
@@ -51,6 +53,6 @@ export function guardedLookup(allowPrivate = false) {
     resolvePublic(host, allowPrivate).then((addrs) => {
       if (opts.all) cb(null, addrs);
       else cb(null, addrs[0]!.address, addrs[0]!.family);
-    }, (err: Error) => cb(Object.assign(err, { code: 'EBLOCKED' })));
+    }, (err: Error) => cb(err));
   };
 }

@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { gatewayBed } from '../../support/gateway.js';
 import { startReceiver } from '../../support/webhook-receiver.js';
 
@@ -14,7 +15,8 @@ const refusal = (p: Promise<unknown>) => p.then(() => 'created', (e: { statusCod
   `${e.statusCode} ${e.errors?.[0]?.description ?? ''}`);
 
 test('in production mode targets on loopback, private, link-local, metadata or unique-local addresses are refused, and no request reaches them', { timeout: 60000 }, async () => {
-  const targets = [rx.url, `http://localhost:${rx.port}/hook`, 'http://10.1.2.3/hook', 'http://192.168.0.10/hook', 'http://172.16.5.4/',
+  // this host's own name resolves to a private address: refused at resolution, not by its spelling
+  const targets = [rx.url, `http://localhost:${rx.port}/hook`, `http://${hostname()}:${rx.port}/hook`, 'http://10.1.2.3/hook', 'http://192.168.0.10/hook', 'http://172.16.5.4/',
     'http://169.254.169.254/latest/meta-data/', 'http://100.64.0.1/', 'http://[::1]/hook', 'http://[fd00:ec2::254]/',
     'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/', 'ftp://files.example/', 'http://user:pw@example.com/', 'file:///etc/passwd'];
   for (const target of targets) {

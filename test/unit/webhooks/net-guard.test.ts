@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { addressRange, isPublicAddress, resolvePublic, urlProblem } from '../../../src/lib/net-guard.js';
 import { post } from '../../../src/consumers/webhooks/post.js';
 
@@ -31,9 +32,11 @@ test('a name resolving to loopback is refused at resolution, and at connect time
   try {
     await assert.rejects(post(`http://127.0.0.1:${port}/`, '[]', { timeoutMs: 2000, allowPrivate: false }),
       (e: { code: string }) => e.code === 'MS_ERR_WEBHOOK_TARGET');
-    // a hostname that passes the URL check still meets the guard in the socket's own lookup
-    await assert.rejects(post(`http://localhost.:${port}/`, '[]', { timeoutMs: 2000, allowPrivate: false }),
-      (e: { code: string }) => e.code === 'MS_ERR_WEBHOOK_TARGET');
+    // a name that passes the URL check (this host's own, on a private address) still meets the guard in the lookup
+    await assert.rejects(post(`http://${hostname()}:${port}/`, '[]', { timeoutMs: 2000, allowPrivate: false }),
+      (e: { code: string; message: string }) => e.code === 'MS_ERR_WEBHOOK_TARGET' && /resolves to/.test(e.message));
+    await assert.rejects(post('http://no-such-host.invalid/', '[]', { timeoutMs: 2000, allowPrivate: false }),
+      (e: { code: string; retriable: boolean }) => e.code === 'MS_ERR_WEBHOOK_DELIVERY' && e.retriable, 'a DNS failure is retriable');
     assert.equal((await post(`http://127.0.0.1:${port}/`, '[]', { timeoutMs: 2000, allowPrivate: true })).status, 200);
   } finally { server.close(); }
 });
