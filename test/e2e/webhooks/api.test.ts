@@ -1,6 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gatewayBed } from '../../support/gateway.js';
 import { cli } from '../../support/pipeline.js';
 import { startReceiver } from '../../support/webhook-receiver.js';
@@ -64,6 +66,22 @@ test('the official sparkpost client manages webhooks: create (after a 2xx test b
 
   await sp.webhooks.delete(id);
   assert.equal(await status(sp.webhooks.get(id)), 404);
+});
+
+test('auth_type oauth2: a client-credentials token is fetched from auth_request_details.url and sent as Bearer', { timeout: 30000 }, async () => {
+  const forms: string[] = [];
+  const tokens = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => { forms.push(body); res.setHeader('content-type', 'application/json'); res.end('{"access_token":"tok-1","expires_in":3600}'); });
+  });
+  await new Promise<void>((r) => tokens.listen(0, '127.0.0.1', r));
+  after(() => { tokens.close(); });
+  const before = rx.hits.length;
+  await sp.webhooks.create({ name: 'oauth', target: rx.url, events: [], auth_type: 'oauth2', auth_request_details: {
+    url: `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/token`, body: { client_id: 'cid', client_secret: 'csecret' } } } as never);
+  assert.equal(rx.hits[before]!.headers.authorization, 'Bearer tok-1');
+  assert.deepEqual(Object.fromEntries(new URLSearchParams(forms[0])), { grant_type: 'client_credentials', client_id: 'cid', client_secret: 'csecret' });
 });
 
 test('the OpenAPI document describes every webhooks path', async () => {
