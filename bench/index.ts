@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|inject [N]]`: prints figures; nothing here asserts speed.
+ * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|inject|webhooks [N]]`: prints figures; nothing here asserts speed.
  * e2e (default): a 100,000-recipient job end to end into Postfix's smtp-sink, with the smtp-source baseline.
+ * webhooks: events/s delivered to a local receiver, and a healthy webhook's latency while another endpoint is down.
  */
 const [what = 'e2e', n] = process.argv.slice(2);
 const count = n ? Number(n) : undefined;
@@ -13,6 +14,7 @@ switch (what) {
   case 'sender-memory': await (await import('./sender-memory.js')).benchSenderMemory(count); break;
   case 'api': await (await import('./api.js')).benchApi(count); break;
   case 'inject': await (await import('./inject.js')).benchInject(count); break;
-  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api or inject`); process.exitCode = 2;
+  case 'webhooks': await (await import('./webhooks.js')).benchWebhooks(count); break;
+  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject or webhooks`); process.exitCode = 2;
 }
 process.exit();

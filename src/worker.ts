@@ -14,7 +14,7 @@ import { createHealth, type Health } from './consumers/shell/health.js';
 import { MailstreamError } from './lib/errors.js';
 
 /** Stage names a worker can run. */
-export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink'] as const;
+export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink', 'webhooks'] as const;
 
 /** Stages with a priority (transactional) lane. */
 const PRIORITY_STAGES = ['renderer', 'sender'];
@@ -42,7 +42,7 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   const closers: Array<() => Promise<void> | void> = [];
   // one job-control table per process: every stage but the event sink stops a cancelled job
   const { createJobControlTable } = await import('./streams/job-control.js');
-  const jobs = wanted.some((n) => n !== 'event-sink')
+  const jobs = wanted.some((n) => n !== 'event-sink' && n !== 'webhooks')
     ? await createJobControlTable(rt.kafka, rt.registry, rt.topicPrefix) : undefined;
   if (jobs) closers.push(jobs.stop);
   // each stage's modules load only when the process runs it
@@ -62,6 +62,11 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
     const ch = createClickhouse(cfg);
     closers.push(() => ch.close());
     stages.push((await import('./consumers/event-sink/index.js')).createEventSink(rt, cfg, ch));
+  }
+  if (wanted.includes('webhooks')) {
+    const table = await (await import('./streams/webhooks.js')).createWebhookTable(rt.kafka, rt.registry, rt.topicPrefix);
+    closers.push(table.stop);
+    stages.push(...(await import('./consumers/webhooks/index.js')).createWebhookStages(rt, cfg, table));
   }
   const isPriority = (s: Stage) => s.name.endsWith('-priority');
   const running = stages.filter((s) => lanes === 'all' || (lanes === 'priority') === isPriority(s));

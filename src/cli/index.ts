@@ -16,11 +16,14 @@ import { register as gateway } from './commands/gateway.js';
 import { register as smtp } from './commands/smtp.js';
 import { register as tenants } from './commands/tenants.js';
 import { register as audience } from './commands/audience.js';
+import { register as webhooks } from './commands/webhooks.js';
 
 /** Build the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('mailstream').description('Kafka-native email sending pipeline').showHelpAfterError();
-  for (const reg of [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, gateway, smtp, stack]) reg(program);
+  for (const reg of [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, webhooks, gateway, smtp, stack]) {
+    reg(program);
+  }
   return program;
 }
 

@@ -195,9 +195,9 @@ export interface Event {
 }
 
 /** The closed set of event types. */
-export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled';
+export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled' | 'webhook_batch' | 'webhook_failed' | 'webhook_disabled';
 /** Every EventType value, in schema order. */
-export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled'] as const;
+export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled', 'webhook_batch', 'webhook_failed', 'webhook_disabled'] as const;
 
 /** The first answer to a request with an Idempotency-Key. On the compacted idempotency topic keyed '<tenant>:<key>'. */
 export interface IdempotencyRecord {
@@ -547,6 +547,66 @@ export interface Tenant {
   updatedAt: number;
 }
 
+/** A tenant's webhook: where its events are POSTed in SparkPost's batch format, signed. On the compacted webhooks topic keyed <tenant>:<id>; a tombstone deletes it. */
+export interface Webhook {
+  /** Webhook ID, unique within the tenant. */
+  id: string;
+  /** Tenant whose events the webhook receives (and only those). */
+  tenant: string;
+  /** The tenant's name for it. */
+  name: string;
+  /** http(s) URL batches are POSTed to. */
+  target: string;
+  /** SparkPost event names it receives (delivery, bounce, open, ...); empty means all. */
+  events: Array<string>;
+  /** Campaign IDs it receives; empty means every campaign (and events without one). */
+  campaigns: Array<string>;
+  /** False: nothing is sent (set by the tenant, or by delivery after failing for the whole retry window). */
+  active: boolean;
+  /** Extra HTTP headers sent with every batch. */
+  customHeaders: Record<string, string>;
+  /** none, basic or oauth2 (client credentials). */
+  authType: string;
+  /** JSON: {username, password} for basic, {access_token, expires_in} cache for oauth2. */
+  authCredentials: string;
+  /** JSON, oauth2 only: {url, body: {client_id, client_secret}} of the token request. */
+  authRequestDetails: string;
+  /** HMAC-SHA256 key of the X-Mailstream-Signature header; shown to the tenant on create and get. */
+  secret: string;
+  /** When created, ms since the Unix epoch. */
+  createdAt: number;
+  /** When last changed, ms since the Unix epoch (read-your-writes check). */
+  updatedAt: number;
+  /** When delivery disabled it after a batch failed for the whole retry window, ms since the Unix epoch; null once re-enabled. */
+  disabledAt: null | number;
+  /** Why delivery disabled it (error code first). */
+  disabledReason: null | string;
+}
+
+/** One batch of events for one webhook, body already in SparkPost's format. On webhook-batches (first attempts) and webhook-retry (later attempts, due at notBefore), keyed <tenant>:<id>. */
+export interface WebhookBatch {
+  /** X-MessageSystems-Batch-ID: the same on every attempt of this batch, so a receiver can de-duplicate. */
+  batchId: string;
+  /** Tenant of the webhook and of every event in the body. */
+  tenant: string;
+  /** Webhook ID within the tenant. */
+  webhookId: string;
+  /** The JSON array POSTed: [{"msys": {"<class>": {...}}}, ...]. */
+  body: string;
+  /** Events in the body. */
+  count: number;
+  /** Number of the next attempt (1: the first). */
+  attempt: number;
+  /** When the first attempt was made, ms since the Unix epoch; the retry window counts from it. */
+  firstAttemptAt: null | number;
+  /** Not to be attempted before this time, ms since the Unix epoch. */
+  notBefore: number;
+  /** Why the previous attempt failed (error code first). */
+  lastError: null | string;
+  /** True for a batch re-sent by mailstream webhooks replay. */
+  replay: boolean;
+}
+
 /** Logical topic name → the type of its values, from topics/*.yaml (value.schema). */
 export interface TopicValues {
   'api-keys': ApiKey;
@@ -568,4 +628,9 @@ export interface TopicValues {
   'templates': Template;
   'tenants': Tenant;
   'transactional': Payload;
+  'webhook-batches': WebhookBatch;
+  'webhook-retry-hours': WebhookBatch;
+  'webhook-retry-minutes': WebhookBatch;
+  'webhook-retry': WebhookBatch;
+  'webhooks': Webhook;
 }

@@ -36,6 +36,11 @@ export const catalogue = {
   MS_SUSPENDED: { status: 503, retriable: true, message: 'binding and destination are suspended by adaptive delivery' },
   MS_EXPIRED: { status: 504, retriable: false, message: 'undeliverable within the maximum message age' },
   MS_CANCELLED: { status: 409, retriable: false, message: 'the job was cancelled' },
+  MS_ERR_WEBHOOK_TARGET: {
+    status: 422, retriable: false, message: 'webhook target refused: not http(s), credentials in the URL, or a private address',
+  },
+  MS_ERR_WEBHOOK_DELIVERY: { status: 502, retriable: true, message: 'webhook target did not answer 2xx in time' },
+  MS_ERR_WEBHOOK_EXPIRED: { status: 504, retriable: false, message: 'webhook batch undelivered for the whole retry window' },
   MS_ERR_UNAVAILABLE: { status: 503, retriable: true, message: 'dependency unavailable' },
   MS_ERR_NOT_DUE: { status: 503, retriable: true, message: 'record is not due yet' },
   MS_ERR_UNRECOVERABLE: { status: 500, retriable: false, message: 'record cannot be processed' },

@@ -13,7 +13,8 @@ import type { Runtime } from '../runtime.js';
 /** Scopes a key may carry; a key with none may do everything. */
 export const SCOPES = ['transmissions:modify', 'transmissions:read', 'templates:modify', 'templates:read',
   'suppression_lists:manage', 'suppression_lists:read',
-  'recipient_lists:manage', 'recipient_lists:read', 'message_events:read', 'metrics:read', 'smtp:inject'] as const;
+  'recipient_lists:manage', 'recipient_lists:read', 'message_events:read', 'metrics:read', 'smtp:inject',
+  'webhooks:modify', 'webhooks:read'] as const;
 
 /** A tenant name: what every record, key and metric of the tenant carries. */
 export const TENANT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;

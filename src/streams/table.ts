@@ -21,6 +21,8 @@ export interface Table<T> {
   until(key: string, check: (value: T | undefined) => boolean, timeoutMs?: number): Promise<boolean>;
   /** Resolves once the table has read the topic up to the end it had at start. */
   ready: Promise<void>;
+  /** Resolves once the table has read every record the topic held when called (false after `timeoutMs`). */
+  sync(timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,9 @@ export async function createTable<T>(kafka: Kafka, registry: SchemaRegistry, pre
   const ready = new Promise<void>((r) => { markReady = r; });
   const check = () => { if ([...ends.values()].every((high) => high <= 0n)) markReady(); };
   check();
+  // the next offset to read per partition, and an admin client opened on the first sync()
+  const read = new Map<number, bigint>();
+  let syncAdmin: Promise<ReturnType<Kafka['admin']>> | undefined;
   const consumer = kafka.consumer({ groupId: `${prefix}${name}-table-${randomUUID()}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topics: [t.name], fromBeginning: true });
@@ -51,6 +56,7 @@ export async function createTable<T>(kafka: Kafka, registry: SchemaRegistry, pre
           catch (err) { logger({ stream: name }).warn({ key, err: (err as Error).message }, 'undecodable record skipped'); }
         }
       }
+      read.set(partition, BigInt(message.offset) + 1n);
       if (BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) { ends.set(partition, 0n); check(); }
     },
   });
@@ -63,6 +69,18 @@ export async function createTable<T>(kafka: Kafka, registry: SchemaRegistry, pre
       }
       return true;
     },
-    stop: () => consumer.disconnect(),
+    async sync(timeoutMs = 10_000) {
+      syncAdmin ??= (async () => { const a = kafka.admin(); await a.connect(); return a; })()
+        .catch((err: unknown) => { syncAdmin = undefined; throw err; });
+      const highs = await (await syncAdmin).fetchTopicOffsets(t.name);
+      // compaction keeps each partition's last record, so a table that read it has read everything before the call
+      const behind = () => highs.some((h) => BigInt(h.high) > BigInt(h.low) && (read.get(h.partition) ?? 0n) < BigInt(h.high));
+      for (const deadline = Date.now() + timeoutMs; behind();) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return true;
+    },
+    async stop() { await syncAdmin?.then((a) => a.disconnect(), () => undefined); await consumer.disconnect(); },
   };
 }

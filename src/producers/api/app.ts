@@ -11,6 +11,7 @@ import type { KeyTable } from '../../streams/keys.js';
 import type { Table } from '../../streams/table.js';
 import type { SuppressionTable } from '../../streams/suppressions.js';
 import type { TemplateTable } from '../../streams/templates.js';
+import type { WebhookTable } from '../../streams/webhooks.js';
 import type { JobProducer } from '../jobs.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { QuotaGate } from './quota.js';
@@ -23,12 +24,13 @@ import { recipientListRoutes } from './routes/v1/recipient-lists.js';
 import { suppressionRoutes } from './routes/v1/suppression-list.js';
 import { templateRoutes } from './routes/v1/templates.js';
 import { transmissionRoutes } from './routes/v1/transmissions.js';
+import { webhookRoutes } from './routes/v1/webhooks.js';
 
 /** What the routes use; all of it connected and owned by the caller. */
 export interface GatewayDeps {
   cfg: Config; rt: Runtime; jobs: JobProducer; keys: KeyTable; templates: TemplateTable; suppressions: SuppressionTable;
   clickhouse: ClickHouseClient; idempotency: IdempotencyStore; lists: Table<RecipientList>; quota: QuotaGate;
-  audiences: Table<NamedAudience>;
+  audiences: Table<NamedAudience>; webhooks: WebhookTable;
 }
 
 /** Build the app (no listening socket: tests may `listen(0)` it). */
@@ -51,6 +53,7 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use('/events', eventRoutes(deps));
   v1.use('/message-events', eventRoutes(deps));
   v1.use('/metrics', metricRoutes(deps));
+  v1.use('/webhooks', webhookRoutes(deps));
   app.use('/api/v1', v1);
   app.use((req, _res, next) => next(new ApiError('MS_ERR_NOT_FOUND', `no resource at ${req.method} ${req.path}`,
     { code: '1101', message: 'invalid URI' })));

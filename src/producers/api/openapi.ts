@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { recipientListBody } from './routes/v1/recipient-lists.js';
 import { suppressionBody } from './routes/v1/suppression-list.js';
 import { templateBody } from './routes/v1/templates.js';
+import { webhookBody } from './routes/v1/webhooks.js';
 import { transmissionBody } from './transmission.js';
 
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -36,6 +37,7 @@ export function openApiDocument(): object {
         Template: z.toJSONSchema(templateBody, { io: 'input', unrepresentable: 'any' }),
         SuppressionList: z.toJSONSchema(suppressionBody, { io: 'input', unrepresentable: 'any' }),
         RecipientList: z.toJSONSchema(recipientListBody, { io: 'input', unrepresentable: 'any' }),
+        Webhook: z.toJSONSchema(webhookBody, { io: 'input', unrepresentable: 'any' }),
         Errors: {
           type: 'object', required: ['errors'],
           properties: { errors: { type: 'array', items: { type: 'object', required: ['message'], properties: {
@@ -117,6 +119,35 @@ export function openApiDocument(): object {
             .map((name) => ({ name, in: 'query', required: name === 'from' || name === 'metrics', schema: { type: 'string' } })),
           responses: { 200: ok('counters'), ...failures } },
       }])),
+      '/webhooks': {
+        get: { summary: 'List webhooks', operationId: 'listWebhooks', responses: { 200: ok('webhooks'), ...failures } },
+        post: { summary: 'Create a webhook: a signed sample batch is POSTed first and must be answered 2xx', operationId: 'createWebhook',
+          requestBody: { required: true, ...json(ref('Webhook')) }, responses: { 200: ok('created, with its signing_secret'), ...failures } },
+      },
+      '/webhooks/{id}': {
+        get: { summary: 'Get a webhook', operationId: 'getWebhook', parameters: idParam('id'), responses: { 200: ok('the webhook'), ...failures } },
+        put: { summary: 'Update a webhook (any subset; active: true re-enables it)', operationId: 'updateWebhook', parameters: idParam('id'),
+          requestBody: { required: true, ...json(ref('Webhook')) }, responses: { 200: ok('updated'), ...failures } },
+        delete: { summary: 'Delete a webhook', operationId: 'deleteWebhook', parameters: idParam('id'),
+          responses: { 204: { description: 'deleted' }, ...failures } },
+      },
+      '/webhooks/{id}/validate': {
+        post: { summary: 'POST a message (or a sample batch) to the target and return its answer', operationId: 'validateWebhook',
+          parameters: idParam('id'), requestBody: { ...json({ type: 'object', properties: { message: { type: 'object' } } }) },
+          responses: { 200: ok('the target\'s status, headers and body'), ...failures } },
+      },
+      '/webhooks/{id}/batch-status': {
+        get: { summary: 'Recent delivery attempts, newest first', operationId: 'webhookBatchStatus',
+          parameters: [...idParam('id'), { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } }],
+          responses: { 200: ok('attempts'), ...failures } },
+      },
+      '/webhooks/events/documentation': {
+        get: { summary: 'Event classes, types and fields', operationId: 'webhookEventDocumentation', responses: { 200: ok('documentation'), ...failures } },
+      },
+      '/webhooks/events/samples': {
+        get: { summary: 'One sample event per type', operationId: 'webhookEventSamples',
+          parameters: [{ name: 'events', in: 'query', schema: { type: 'string' } }], responses: { 200: ok('a sample batch'), ...failures } },
+      },
       '/suppression-list/{recipient}': {
         get: { summary: 'One address\'s entries', operationId: 'getSuppression', parameters: idParam('recipient'),
           responses: { 200: ok('entries'), ...failures } },
