@@ -142,7 +142,7 @@ export interface DeliveryAttempt {
 export interface Event {
   /** Deterministic ID (message ID, type and attempt), so a replay yields the same ID and can be de-duplicated. */
   eventId: string;
-  /** Event type. */
+  /** Event type. Recipient feedback uses SparkPost's names: open, initial_open, click, list_unsubscribe, link_unsubscribe (tracker), out_of_band, spam_complaint, list_unsubscribe (inbound); opened, clicked, unsubscribed and complaint are never written. */
   type: EventType;
   /** When it happened, ms since the Unix epoch. */
   ts: number;
@@ -188,14 +188,14 @@ export interface Event {
   url: null | string;
   /** For delivered: job accepted to SMTP 250 (ms). */
   latencyMs: null | number;
-  /** Extra structured detail, a JSON object. */
+  /** Extra structured detail, a JSON object. Engagement events: user_agent, machine (true when the open or click looks machine-made) and machine_reason (apple_mpp, scanner_agent, head, too_fast); feedback: feedback_type, source. */
   detail: null | string;
 }
 
 /** The closed set of event types. */
-export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled';
+export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled' | 'open' | 'initial_open' | 'click' | 'list_unsubscribe' | 'link_unsubscribe' | 'spam_complaint' | 'out_of_band';
 /** Every EventType value, in schema order. */
-export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled'] as const;
+export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled', 'open', 'initial_open', 'click', 'list_unsubscribe', 'link_unsubscribe', 'spam_complaint', 'out_of_band'] as const;
 
 /** The first answer to a request with an Idempotency-Key. On the compacted idempotency topic keyed '<tenant>:<key>'. */
 export interface IdempotencyRecord {
