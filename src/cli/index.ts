@@ -15,11 +15,13 @@ import { register as keys } from './commands/keys.js';
 import { register as gateway } from './commands/gateway.js';
 import { register as tenants } from './commands/tenants.js';
 import { register as audience } from './commands/audience.js';
+import { register as tracker } from './commands/tracker.js';
 
 /** Build the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('mailstream').description('Kafka-native email sending pipeline').showHelpAfterError();
-  for (const reg of [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, gateway, stack]) reg(program);
+  const all = [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, gateway, tracker, stack];
+  for (const reg of all) reg(program);
   return program;
 }
 
