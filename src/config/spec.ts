@@ -75,6 +75,8 @@ export const specs = [
     int(4096, 1 << 30)),
   v('trackerScannerWindowS', 'TRACKER_SCANNER_WINDOW_S', '10', 's',
     'A click or open this soon after the message was rendered is marked machine-made (link scanners)', int(0, 3600)),
+  v('spoolDir', 'SPOOL_DIR', '', 'path',
+    'Folder of the tracker\'s and inbound server\'s spool files (empty: `spool/` under MAILSTREAM_DATA_DIR)', optStr),
   v('inboundSmtpPort', 'INBOUND_SMTP_PORT', '2526', 'port',
     'Port of `mailstream inbound` (DSNs, ARF complaints, mailto unsubscribes) (0: ephemeral)', int(0, 65535)),
   v('inboundMaxBytes', 'INBOUND_MAX_BYTES', '1048576', 'bytes',

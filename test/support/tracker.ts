@@ -1,6 +1,9 @@
 /** A tracker test bed: a gateway bed whose renderer signs links for a tracker running in this process on port 0. */
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createClickhouse } from '../../src/clickhouse/client.js';
 import { quote } from '../../src/clickhouse/queries.js';
@@ -17,7 +20,9 @@ export interface TrackerBed extends GatewayBed {
 /** Start a tracker on a fresh topic prefix, then the gateway bed with the renderer pointed at it. */
 export async function trackerBed(env: Record<string, string> = {}): Promise<TrackerBed> {
   const prefix = `t${randomBytes(4).toString('hex')}.`;
-  const base = { TOPIC_PREFIX: prefix, TRACKER_PORT: '0', LOG_LEVEL: 'warn', ...env };
+  const spool = mkdtempSync(join(tmpdir(), 'mailstream-spool-'));
+  after(() => rmSync(spool, { recursive: true, force: true }));
+  const base = { TOPIC_PREFIX: prefix, TRACKER_PORT: '0', LOG_LEVEL: 'warn', SPOOL_DIR: spool, ...env };
   const tracker = await startTracker(loadConfig({ ...process.env, ...base }));
   const bed = await gatewayBed({ env: { ...base, TRACKING_BASE_URL: tracker.url, UNSUBSCRIBE_BASE_URL: tracker.url } });
   after(() => tracker.stop());

@@ -15,7 +15,8 @@ import { liveSpools } from './metrics.js';
 export interface Tracker { port: number; url: string; spool: Spool; stop(): Promise<void> }
 
 /** The spool file of a door for `cfg` (one per topic prefix, under the data dir). */
-export const spoolFile = (cfg: Config, door: string): string => join(cfg.dataDir, 'spool', `${door}.${cfg.topicPrefix}jsonl`);
+export const spoolFile = (cfg: Config, door: string): string =>
+  join(cfg.spoolDir ?? join(cfg.dataDir, 'spool'), `${door}.${cfg.topicPrefix}jsonl`);
 
 /** Start the tracker on `cfg.trackerPort` (0: ephemeral); `spoolPath` overrides the spool file. */
 export async function startTracker(cfg: Config, host = '127.0.0.1', spoolPath = spoolFile(cfg, 'tracker')): Promise<Tracker> {
