@@ -1,6 +1,6 @@
 /**
  * `npm start`: brings the local stack up (installing what is missing), applies topics and ClickHouse
- * migrations, then runs every stage and the REST gateway in this process until SIGTERM/SIGINT.
+ * migrations, then runs every stage, the REST gateway and the tracker in this process until SIGTERM/SIGINT.
  */
 import { ensureStack, stackStatus } from '../infra/local/stack.js';
 import { topicsApply } from '../src/cli/commands/topics.js';
@@ -8,15 +8,20 @@ import { migrate } from '../src/clickhouse/migrate.js';
 import { config } from '../src/config/index.js';
 import { runWorker } from '../src/worker.js';
 import { startGateway } from '../src/producers/api/index.js';
+import { startTracker } from '../src/producers/tracker/index.js';
 
 await ensureStack();
 await topicsApply();
 await migrate(config());
 const worker = await runWorker(['all']);
 const gateway = await startGateway(config());
+const tracker = await startTracker(config());
 for (const c of await stackStatus()) console.log(`${c.name.padEnd(16)} ${c.address.padEnd(28)} ${c.healthy ? 'healthy' : 'DOWN'}`);
 console.log(`mailstream running: health http://127.0.0.1:${worker.port}/healthz; send with: npx mailstream send --help`);
 console.log(`REST API (SparkPost-compatible): ${gateway.url}; create a key with: npx mailstream keys create --tenant <name>`);
-const shutdown = () => { void Promise.all([gateway.stop(), worker.stop()]).then(() => process.exit(0), () => process.exit(1)); };
+console.log(`tracker (opens, clicks, one-click unsubscribe): ${tracker.url}`);
+const shutdown = () => {
+  void Promise.all([gateway.stop(), tracker.stop(), worker.stop()]).then(() => process.exit(0), () => process.exit(1));
+};
 process.once('SIGTERM', shutdown);
 process.once('SIGINT', shutdown);

@@ -10,6 +10,9 @@ import { makeEvent } from '../../schemas/events.js';
 import { suppressionKey } from '../../streams/suppressions.js';
 import type { SpoolEntry } from '../spool.js';
 
+/** A spool entry for the events topic. */
+export type EventEntry = Extract<SpoolEntry, { topic: 'events' }>;
+
 /** What the tracker knows of one request. */
 export interface Hit { method: string; userAgent: string; ip: string; now: number }
 
@@ -35,7 +38,7 @@ const detail = (hit: Hit, machine: MachineReason, extra: Record<string, unknown>
   JSON.stringify({ user_agent: hit.userAgent, machine: machine != null, machine_reason: machine, ...extra });
 
 /** The events of one open; `first` adds the message's initial_open (one per message: its ID is deterministic). */
-export function openEvents(p: TokenPayload, hit: Hit, first: boolean, windowS: number): SpoolEntry[] {
+export function openEvents(p: TokenPayload, hit: Hit, first: boolean, windowS: number): EventEntry[] {
   const m = machineReason(hit, p.s, windowS);
   const types: EventType[] = first ? ['initial_open', 'open'] : ['open'];
   return types.map((type) => {
@@ -46,7 +49,7 @@ export function openEvents(p: TokenPayload, hit: Hit, first: boolean, windowS: n
 }
 
 /** The event of one click on link `p.i` to `p.u`. */
-export function clickEvent(p: TokenPayload, hit: Hit, windowS: number): SpoolEntry {
+export function clickEvent(p: TokenPayload, hit: Hit, windowS: number): EventEntry {
   const m = machineReason(hit, p.s, windowS);
   const value = makeEvent('click', { ...fields(p), eventId: uniqueId(p, 'click', hit.now), url: p.u ?? null,
     detail: detail(hit, m, { link_index: p.i ?? null }) }, hit.now);
@@ -58,7 +61,7 @@ export function clickEvent(p: TokenPayload, hit: Hit, windowS: number): SpoolEnt
  * button) and the tenant's non_transactional suppression of the address; one per message (deterministic event ID).
  */
 export function unsubscribeEntries(p: TokenPayload, type: 'list_unsubscribe' | 'link_unsubscribe', hit: Hit, via: string):
-  SpoolEntry[] {
+  [EventEntry, Extract<SpoolEntry, { topic: 'suppressions' }>] {
   const email = (p.r ?? '').trim().toLowerCase();
   const event: Event = makeEvent(type, { ...fields(p), recipient: email, detail: JSON.stringify({ user_agent: hit.userAgent, source: via }) },
     hit.now);
