@@ -7,8 +7,8 @@ export const counters = {
   rejected: new client.Counter({
     name: 'mailstream_tracker_rejected_total', help: 'Requests whose token did not verify (404, no event)', labelNames: ['kind'] }),
   inbound: new client.Counter({
-    name: 'mailstream_inbound_messages_total', help: 'Inbound messages, by what they were (dsn, arf, unsubscribe, dropped)',
-    labelNames: ['kind'] }),
+    name: 'mailstream_inbound_messages_total', help: 'Inbound messages, by what they were (dsn, arf, unsubscribe, dropped) and why dropped',
+    labelNames: ['kind', 'reason'] }),
 };
 
 /** The spools of this process by door name, read when /metrics is scraped. */
