@@ -53,4 +53,16 @@ test('in headless Chromium a delivered message loads its pixel and a tracked lin
     const detail = JSON.parse(click.detail) as { user_agent: string; machine: boolean };
     assert.equal(detail.user_agent, DESKTOP_UA);
     assert.equal(detail.machine, false);
+
+    // a link scanner's HEAD of the same link is a machine click; metrics count human and machine apart
+    const link = /href="([^"]+\/c\/[^"]+)"/.exec(html)![1]!;
+    const head = await fetch(link.replace(/&amp;/g, '&'), { method: 'HEAD', redirect: 'manual' });
+    assert.equal(head.status, 302);
+    const metrics = await waitFor('the machine click in the metrics', async () => {
+      const r = await sp.get({ uri: 'metrics/deliverability', qs: { from: '2000-01-01T00:00', campaigns: '',
+        metrics: 'count_clicked,count_human_clicked,count_machine_clicked,count_rendered,count_human_rendered' } }) as unknown as
+        { results: Array<Record<string, number>> };
+      return r.results[0]?.count_clicked === 2 && r.results[0];
+    }, 60000);
+    assert.deepEqual(metrics, { count_clicked: 2, count_human_clicked: 1, count_machine_clicked: 1, count_rendered: 1, count_human_rendered: 1 });
   });
