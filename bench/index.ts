@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api [N]]`: prints figures; nothing here asserts speed.
+ * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|tracker [N]]`: prints figures; nothing here asserts speed.
  * e2e (default): a 100,000-recipient job end to end into Postfix's smtp-sink, with the smtp-source baseline.
  */
 const [what = 'e2e', n] = process.argv.slice(2);
@@ -12,6 +12,7 @@ switch (what) {
   case 'priority': await (await import('./priority.js')).benchPriority(count); break;
   case 'sender-memory': await (await import('./sender-memory.js')).benchSenderMemory(count); break;
   case 'api': await (await import('./api.js')).benchApi(count); break;
-  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory or api`); process.exitCode = 2;
+  case 'tracker': await (await import('./tracker.js')).benchTracker(count); break;
+  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api or tracker`); process.exitCode = 2;
 }
 process.exit();
