@@ -20,7 +20,7 @@ export type SendBatch = (batch: SpoolEntry[]) => Promise<void>;
 
 /** The spool of one door process. */
 export interface Spool {
-  /** Record an entry durably (to the file) and wake the sender; never waits on Kafka. */
+  /** Record an entry (written to the file at the end of this event-loop turn) and wake the sender; never waits on Kafka. */
   append(entry: SpoolEntry): void;
   /** Entries not yet acknowledged by Kafka. */
   pending(): number;
@@ -44,10 +44,14 @@ export function createSpool(opts: SpoolOptions): Spool {
   const held: Held[] = [];
   let seq = 0; let bytes = 0; let stale = 0; let dropped = 0; let sent = 0; let dirty = false; let closed = false;
   let running: Promise<void> | null = null;
+  let unwritten: string[] = [];
+  // appends of one event-loop turn go to the file in one write (a crash loses at most that turn)
+  const write = () => { if (unwritten.length) { appendFileSync(opts.file, unwritten.join('')); unwritten = []; } };
   let timer: NodeJS.Timeout | null = null;
   for (const line of readLines(opts.file)) { held.push({ seq: seq++, line }); bytes += line.length + 1; }
   if (held.length) log.info({ pending: held.length }, 'spool recovered entries');
   const rewrite = () => {
+    unwritten = [];
     const tmp = `${opts.file}.tmp`;
     writeFileSync(tmp, held.map((h) => `${h.line}\n`).join(''));
     renameSync(tmp, opts.file);
@@ -91,7 +95,8 @@ export function createSpool(opts: SpoolOptions): Spool {
   return {
     append(entry) {
       const line = JSON.stringify(entry);
-      appendFileSync(opts.file, `${line}\n`);
+      if (!unwritten.length) setImmediate(write);
+      unwritten.push(`${line}\n`);
       held.push({ seq: seq++, line });
       bytes += line.length + 1;
       trim();
@@ -105,7 +110,7 @@ export function createSpool(opts: SpoolOptions): Spool {
       if (wait) await wait;
       closed = true;
       if (timer) clearTimeout(timer);
-      if (dirty) rewrite();
+      if (dirty) rewrite(); else write();
     },
   };
 }

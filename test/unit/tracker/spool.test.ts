@@ -19,7 +19,8 @@ test('entries are sent in order and the file is cut back only after the send res
   const gate = new Promise<void>((r) => { release = r; });
   const spool = createSpool({ file, maxBytes: 1 << 20, send: async (b) => { await gate; sent.push(...b.map((e) => (e.value as Event).messageId!)); } });
   for (let i = 1; i <= 3; i++) spool.append(entry(i));
-  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 3, 'written before any send');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 3, 'written at the end of the turn, before any send');
   release();
   await until(() => spool.pending() === 0);
   assert.deepEqual(sent, ['j.1', 'j.2', 'j.3']);
