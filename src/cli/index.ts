@@ -17,11 +17,12 @@ import { register as tenants } from './commands/tenants.js';
 import { register as audience } from './commands/audience.js';
 import { register as tracker } from './commands/tracker.js';
 import { register as inbound } from './commands/inbound.js';
+import { register as breaker } from './commands/breaker.js';
 
 /** Build the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('mailstream').description('Kafka-native email sending pipeline').showHelpAfterError();
-  const all = [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, gateway, tracker, inbound, stack];
+  const all = [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, gateway, tracker, inbound, breaker, stack];
   for (const reg of all) reg(program);
   return program;
 }

@@ -105,3 +105,6 @@ export const faults = z.string().transform((raw, ctx) => {
   }
   return out;
 });
+
+/** A ratio between 0 and 1, e.g. 0.003. */
+export const ratio = z.string().trim().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'a number from 0 to 1').transform(Number);

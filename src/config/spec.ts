@@ -3,7 +3,7 @@
  * type and the README table (`npm run gen`) all come from this one list.
  */
 import { z } from 'zod';
-import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, str, topicPrefix, url } from './parsers.js';
+import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, ratio, str, topicPrefix, url } from './parsers.js';
 
 /** One variable. `default` is the raw string used when the variable is unset or empty. */
 export interface Variable<K extends string = string, S extends z.ZodType = z.ZodType> {
@@ -84,6 +84,17 @@ export const specs = [
   v('bounceDomain', 'BOUNCE_DOMAIN', '', 'domain',
     'Domain of the signed VERP return path `b-<token>@<domain>` bulk mail uses as MAIL FROM, whose MX is `mailstream inbound` '
     + '(empty: the From address, no asynchronous bounce tracking)', optStr),
+  v('breakerWindow', 'BREAKER_WINDOW', '1000', 'count',
+    'Circuit breaker: the last N deliveries (and hard bounces) of a tenant or campaign its rates are computed over', int(1, 1_000_000)),
+  v('breakerMinSample', 'BREAKER_MIN_SAMPLE', '100', 'count',
+    'Circuit breaker: fewest deliveries in the window before it may trip', int(1, 1_000_000)),
+  v('breakerComplaintRate', 'BREAKER_COMPLAINT_RATE', '0.003', 'ratio',
+    'Circuit breaker: spam complaints per delivery past which bulk sending pauses (0.003: Gmail\'s published 0.3%)', ratio),
+  v('breakerHardBounceRate', 'BREAKER_HARD_BOUNCE_RATE', '0.05', 'ratio',
+    'Circuit breaker: hard bounces per send past which bulk sending pauses', ratio),
+  v('breakerRecheckMs', 'BREAKER_RECHECK_MS', '30000', 'ms',
+    'A bulk message of a paused tenant or campaign waits on the retry topic this long before the sender looks again',
+    int(100, 3_600_000)),
   v('dkimKeys', 'DKIM_KEYS', '', 'domain:selector:rsa|ed25519:path list',
     'DKIM signing keys, comma-separated (empty: no signing); `mailstream check` reads and checks the files', dkimKeys),
   v('maxMessageBytes', 'MAX_MESSAGE_BYTES', '10485760', 'bytes', 'Largest rendered message; larger ones become render_failed',
