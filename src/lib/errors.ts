@@ -36,6 +36,7 @@ export const catalogue = {
   MS_SUSPENDED: { status: 503, retriable: true, message: 'binding and destination are suspended by adaptive delivery' },
   MS_EXPIRED: { status: 504, retriable: false, message: 'undeliverable within the maximum message age' },
   MS_CANCELLED: { status: 409, retriable: false, message: 'the job was cancelled' },
+  MS_PAUSED: { status: 503, retriable: true, message: 'bulk sending of the tenant or campaign is paused by the circuit breaker' },
   MS_ERR_UNAVAILABLE: { status: 503, retriable: true, message: 'dependency unavailable' },
   MS_ERR_NOT_DUE: { status: 503, retriable: true, message: 'record is not due yet' },
   MS_ERR_UNRECOVERABLE: { status: 500, retriable: false, message: 'record cannot be processed' },

@@ -44,7 +44,11 @@ export const pauseKey = (tenant: string, campaignId: string | null): string => `
 /** Build the handler: one event in, a pause record and its event out when a scope trips. */
 export function createBreaker(opts: BreakerOptions) {
   const windows = new Map<string, Window>();
-  const win = (key: string) => { let w = windows.get(key); if (!w) { w = new Window(opts.window); windows.set(key, w); } return w; };
+  const win = (key: string) => {
+    let w = windows.get(key);
+    if (!w) { w = new Window(opts.window); windows.set(key, w); }
+    return w;
+  };
   // which campaign a message belongs to, for complaints that arrive without one
   const campaignOf = new Map<string, string | null>();
   const trip = (tenant: string, campaignId: string | null, w: Window, now: number): Output[] => {
@@ -67,30 +71,30 @@ export function createBreaker(opts: BreakerOptions) {
     }, now);
     return [{ topic: 'sending-pauses', key, value: pause }, { topic: 'events', key: null, value: event }];
   };
+  const check = (tenant: string, campaignId: string | null, now: number) =>
+    trip(tenant, campaignId, win(pauseKey(tenant, campaignId)), now);
+  const sample = (key: string, messageId: string, hard: boolean) => {
+    const w = win(key);
+    const s = w.byMessage.get(messageId);
+    // an out-of-band bounce follows a delivery of the same message: it turns that sample hard
+    if (!s) w.push({ messageId, hard, complaint: false });
+    else if (hard && !s.hard) { s.hard = true; w.hard++; }
+  };
   return (e: Event): Output[] => {
     if (!e.tenant || !e.messageId) return [];
     const hard = (e.type === 'bounced' || e.type === 'out_of_band') && e.bounceCategory === 'hard';
     if (e.type === 'delivered' || hard) {
-      // an out-of-band bounce follows a delivery of the same message: it turns that sample hard
-      const scopes = [pauseKey(e.tenant, null), ...(e.campaignId ? [pauseKey(e.tenant, e.campaignId)] : [])];
       if (e.type === 'delivered') campaignOf.set(e.messageId, e.campaignId);
-      for (const key of scopes) {
-        const w = win(key);
-        const s = w.byMessage.get(e.messageId);
-        if (s && hard && !s.hard) { s.hard = true; w.hard++; } else if (!s) w.push({ messageId: e.messageId, hard, complaint: false });
-      }
       if (campaignOf.size > opts.window * 4) campaignOf.delete(campaignOf.keys().next().value!);
-      return [...trip(e.tenant, null, win(scopes[0]!), e.ts), ...(e.campaignId ? trip(e.tenant, e.campaignId, win(scopes[1]!), e.ts) : [])];
+      sample(pauseKey(e.tenant, null), e.messageId, hard);
+      if (e.campaignId) sample(pauseKey(e.tenant, e.campaignId), e.messageId, hard);
+      return [...check(e.tenant, null, e.ts), ...(e.campaignId ? check(e.tenant, e.campaignId, e.ts) : [])];
     }
-    if (e.type === 'spam_complaint' || e.type === 'complaint') {
-      const campaign = e.campaignId ?? campaignOf.get(e.messageId) ?? null;
-      const out: Output[] = [];
-      if (win(pauseKey(e.tenant, null)).complain(e.messageId)) out.push(...trip(e.tenant, null, win(pauseKey(e.tenant, null)), e.ts));
-      if (campaign && win(pauseKey(e.tenant, campaign)).complain(e.messageId)) {
-        out.push(...trip(e.tenant, campaign, win(pauseKey(e.tenant, campaign)), e.ts));
-      }
-      return out;
-    }
-    return [];
+    if (e.type !== 'spam_complaint' && e.type !== 'complaint') return [];
+    const campaign = e.campaignId ?? campaignOf.get(e.messageId) ?? null;
+    const out: Output[] = [];
+    if (win(pauseKey(e.tenant, null)).complain(e.messageId)) out.push(...check(e.tenant, null, e.ts));
+    if (campaign && win(pauseKey(e.tenant, campaign)).complain(e.messageId)) out.push(...check(e.tenant, campaign, e.ts));
+    return out;
   };
 }

@@ -115,8 +115,10 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
       globalData: global, metadata, limits: { ...deps.templateLimits, maxOutputBytes: deps.maxMessageBytes },
     };
     const result: RenderResult = { rendered: [], events: [] };
+    // bulk mail's signed VERP return path (BOUNCE_DOMAIN), so asynchronous bounces name their message
     const verp = (messageId: string, email: string) => (deps.bounceDomain && payload.kind === 'bulk'
-      ? returnPath({ jobId: payload.jobId, messageId, tenant: payload.tenant }, email, deps.tracking.secret, deps.bounceDomain) : null);
+      ? returnPath({ jobId: payload.jobId, messageId, tenant: payload.tenant }, email, deps.tracking.secret, deps.bounceDomain)
+      : null);
     for (const r of payload.recipients) {
       const domain = domainOf(r.email);
       try {

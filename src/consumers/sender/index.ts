@@ -68,7 +68,8 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
     });
   })());
   const handler = (t: SmtpTransport) => createSendHandler({
-    transport: t, now: Date.now, suppressions, isCancelled: jobs.isCancelled, isPaused, pauseRecheckMs: cfg.breakerRecheckMs,
+    transport: t, now: Date.now, suppressions, isCancelled: jobs.isCancelled,
+    isPaused, pauseRecheckMs: cfg.breakerRecheckMs,
     retry: (msg, mxHost) => {
       const l = resolveShaping(shaping, { domain: msg.domain, mxHost: cfg.deliveryMode === 'direct' ? mxHost : null });
       return { schedule: l.retry, maxAgeMs: l.maxAgeMs, shards: l.shards };
