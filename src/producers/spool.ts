@@ -6,7 +6,8 @@
  * a crash between the ack and the cut resends a batch, which the deterministic event IDs de-duplicate.
  */
 import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/index.js';
 import type { Event, Suppression } from '../generated/types.js';
 import { logger } from '../lib/logger.js';
 
@@ -34,6 +35,10 @@ export interface Spool {
 
 /** Options: the file, its bound in bytes, the sender, and the pause between failed sends (ms, default 500). */
 export interface SpoolOptions { file: string; maxBytes: number; send: SendBatch; retryMs?: number; batchSize?: number }
+
+/** The spool file of a door for `cfg`: one per door and topic prefix, under SPOOL_DIR (default `<data dir>/spool`). */
+export const spoolFile = (cfg: Pick<Config, 'spoolDir' | 'dataDir' | 'topicPrefix'>, door: string): string =>
+  join(cfg.spoolDir ?? join(cfg.dataDir, 'spool'), `${door}.${cfg.topicPrefix}jsonl`);
 
 interface Held { seq: number; line: string }
 

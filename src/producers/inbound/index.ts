@@ -9,9 +9,8 @@ import { SMTPServer } from 'smtp-server';
 import type { Config } from '../../config/index.js';
 import { logger } from '../../lib/logger.js';
 import { createFeedbackSender } from '../feedback.js';
-import { createSpool, type Spool } from '../spool.js';
+import { createSpool, spoolFile, type Spool } from '../spool.js';
 import { counters, liveSpools } from '../tracker/metrics.js';
-import { spoolFile } from '../tracker/index.js';
 import { classify, type Feedback } from './classify.js';
 import { readReport } from './report.js';
 

@@ -3,20 +3,17 @@
  * Kafka down; events reach Kafka when it is back, also after a restart.
  */
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Config } from '../../config/index.js';
 import { logger } from '../../lib/logger.js';
 import { createFeedbackSender } from '../feedback.js';
-import { createSpool, type Spool } from '../spool.js';
+import { createSpool, spoolFile, type Spool } from '../spool.js';
 import { createTrackerApp } from './app.js';
 import { liveSpools } from './metrics.js';
 
+export { spoolFile } from '../spool.js';
+
 /** A running tracker. */
 export interface Tracker { port: number; url: string; spool: Spool; stop(): Promise<void> }
-
-/** The spool file of a door for `cfg` (one per topic prefix, under the data dir). */
-export const spoolFile = (cfg: Config, door: string): string =>
-  join(cfg.spoolDir ?? join(cfg.dataDir, 'spool'), `${door}.${cfg.topicPrefix}jsonl`);
 
 /** Start the tracker on `cfg.trackerPort` (0: ephemeral); `spoolPath` overrides the spool file. */
 export async function startTracker(cfg: Config, host = '127.0.0.1', spoolPath = spoolFile(cfg, 'tracker')): Promise<Tracker> {
