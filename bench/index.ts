@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|inject|webhooks [N]]`: prints figures; nothing here asserts speed.
+ * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|inject|webhooks|tracker [N]]`: prints figures; nothing here asserts speed.
  * e2e (default): a 100,000-recipient job end to end into Postfix's smtp-sink, with the smtp-source baseline.
  * webhooks: events/s delivered to a local receiver, and a healthy webhook's latency while another endpoint is down.
  */
@@ -15,6 +15,7 @@ switch (what) {
   case 'api': await (await import('./api.js')).benchApi(count); break;
   case 'inject': await (await import('./inject.js')).benchInject(count); break;
   case 'webhooks': await (await import('./webhooks.js')).benchWebhooks(count); break;
-  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject or webhooks`); process.exitCode = 2;
+  case 'tracker': await (await import('./tracker.js')).benchTracker(count); break;
+  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject, webhooks or tracker`); process.exitCode = 2;
 }
 process.exit();

@@ -1,6 +1,7 @@
 /**
  * `npm start`: brings the local stack up (installing what is missing), applies topics and ClickHouse
- * migrations, then runs every stage, the REST gateway and the SMTP injection server in this process until SIGTERM/SIGINT.
+ * migrations, then runs every stage, the REST gateway, the SMTP injection server, the tracker and the inbound server in this
+ * process until SIGTERM/SIGINT.
  */
 import { ensureStack, stackStatus } from '../infra/local/stack.js';
 import { topicsApply } from '../src/cli/commands/topics.js';
@@ -9,6 +10,8 @@ import { config } from '../src/config/index.js';
 import { runWorker } from '../src/worker.js';
 import { startGateway } from '../src/producers/api/index.js';
 import { startSmtpInjector } from '../src/producers/smtp/index.js';
+import { startTracker } from '../src/producers/tracker/index.js';
+import { startInbound } from '../src/producers/inbound/index.js';
 
 await ensureStack();
 await topicsApply();
@@ -16,10 +19,16 @@ await migrate(config());
 const worker = await runWorker(['all']);
 const gateway = await startGateway(config());
 const smtp = await startSmtpInjector(config());
+const tracker = await startTracker(config());
+const inbound = await startInbound(config());
 for (const c of await stackStatus()) console.log(`${c.name.padEnd(16)} ${c.address.padEnd(28)} ${c.healthy ? 'healthy' : 'DOWN'}`);
 console.log(`mailstream running: health http://127.0.0.1:${worker.port}/healthz; send with: npx mailstream send --help`);
 console.log(`REST API (SparkPost-compatible): ${gateway.url}; create a key with: npx mailstream keys create --tenant <name>`);
 console.log(`SMTP injection: 127.0.0.1:${smtp.port} (STARTTLS, AUTH as SMTP_Injection with an API key as the password)`);
-const shutdown = () => { void Promise.all([gateway.stop(), smtp.stop(), worker.stop()]).then(() => process.exit(0), () => process.exit(1)); };
+console.log(`tracker (opens, clicks, one-click unsubscribe): ${tracker.url}; inbound SMTP (bounces, complaints): port ${inbound.port}`);
+const shutdown = () => {
+  void Promise.all([gateway.stop(), smtp.stop(), tracker.stop(), inbound.stop(), worker.stop()])
+    .then(() => process.exit(0), () => process.exit(1));
+};
 process.once('SIGTERM', shutdown);
 process.once('SIGINT', shutdown);

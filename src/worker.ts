@@ -14,7 +14,7 @@ import { createHealth, type Health } from './consumers/shell/health.js';
 import { MailstreamError } from './lib/errors.js';
 
 /** Stage names a worker can run. */
-export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink', 'webhooks'] as const;
+export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink', 'webhooks', 'breaker'] as const;
 
 /** Stages with a priority (transactional) lane. */
 const PRIORITY_STAGES = ['renderer', 'sender'];
@@ -58,6 +58,7 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
     stages.push(...s.stages);
     closers.push(s.close);
   }
+  if (wanted.includes('breaker')) stages.push((await import('./consumers/breaker/index.js')).createBreakerStage(rt, cfg));
   if (wanted.includes('event-sink')) {
     const ch = createClickhouse(cfg);
     closers.push(() => ch.close());

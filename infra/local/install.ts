@@ -15,6 +15,8 @@ const debPackages: Record<string, string> = {
   'clickhouse-client': 'clickhouse-client',
   kcat: 'kcat',
   '/usr/sbin/smtp-sink': 'postfix',
+  // the tracker's browser test drives Debian's Chromium with playwright-core; swaks sends the inbound fixtures
+  '/usr/bin/chromium': 'chromium',
   swaks: 'swaks',
   openssl: 'openssl',
 };

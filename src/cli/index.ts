@@ -17,13 +17,16 @@ import { register as smtp } from './commands/smtp.js';
 import { register as tenants } from './commands/tenants.js';
 import { register as audience } from './commands/audience.js';
 import { register as webhooks } from './commands/webhooks.js';
+import { register as tracker } from './commands/tracker.js';
+import { register as inbound } from './commands/inbound.js';
+import { register as breaker } from './commands/breaker.js';
 
 /** Build the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('mailstream').description('Kafka-native email sending pipeline').showHelpAfterError();
-  for (const reg of [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, webhooks, gateway, smtp, stack]) {
-    reg(program);
-  }
+  const all = [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, webhooks, gateway, smtp, tracker,
+    inbound, breaker, stack];
+  for (const reg of all) reg(program);
   return program;
 }
 

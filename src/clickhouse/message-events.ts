@@ -11,6 +11,9 @@ export const SPARKPOST_EVENT: Readonly<Record<string, string>> = {
   policy_rejected: 'policy_rejection', render_failed: 'generation_failure', failed: 'generation_failure',
   invalid_recipient: 'generation_rejection', opened: 'open', clicked: 'click', unsubscribed: 'list_unsubscribe',
   complaint: 'spam_complaint',
+  // recipient feedback from the tracker and the inbound server, under SparkPost's own names
+  open: 'open', initial_open: 'initial_open', click: 'click', list_unsubscribe: 'list_unsubscribe',
+  link_unsubscribe: 'link_unsubscribe', spam_complaint: 'spam_complaint', out_of_band: 'out_of_band',
   // SparkPost has no event for it; mailstream's own name, documented
   cancelled: 'cancelled',
 };
@@ -45,7 +48,18 @@ function view(r: Row): Record<string, unknown> {
   if (r.response || r.reason) { e.raw_reason = r.response || r.reason; e.reason = r.response || r.reason; }
   if (r.bounce_class != null) e.bounce_class = String(r.bounce_class);
   if (r.url) e.target_link_url = r.url;
+  if (r.type === 'out_of_band' && r.enhanced_code) e.reason = e.raw_reason = `${r.enhanced_code} ${r.response}`.trim();
+  const d = feedbackDetail(r.detail);
+  if (d.user_agent != null) e.user_agent = d.user_agent;
+  if (d.machine != null) e.machine = d.machine;
+  if (d.feedback_type != null) e.fbtype = d.feedback_type;
   return e;
+}
+
+/** The engagement and feedback fields the tracker and inbound server keep in `detail`. */
+function feedbackDetail(detail: string): { user_agent?: string; machine?: boolean; feedback_type?: string } {
+  if (!detail.startsWith('{')) return {};
+  try { return JSON.parse(detail) as Record<string, never>; } catch { return {}; }
 }
 
 /** One page of events and the cursor of the next (null at the end). */

@@ -120,3 +120,6 @@ export const trustedClients = z.string().transform((raw, ctx) => list(raw).flatM
   }
   return [{ address: m[1]!, prefix, family, tenant: m[3]! }];
 }));
+
+/** A ratio between 0 and 1, e.g. 0.003. */
+export const ratio = z.string().trim().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'a number from 0 to 1').transform(Number);

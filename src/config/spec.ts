@@ -3,7 +3,7 @@
  * type and the README table (`npm run gen`) all come from this one list.
  */
 import { z } from 'zod';
-import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, str, topicPrefix, trustedClients, url } from './parsers.js';
+import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, ratio, str, topicPrefix, trustedClients, url } from './parsers.js';
 
 /** One variable. `default` is the raw string used when the variable is unset or empty. */
 export interface Variable<K extends string = string, S extends z.ZodType = z.ZodType> {
@@ -87,6 +87,35 @@ export const specs = [
     'Public base URL of the one-click unsubscribe endpoint (RFC 8058)', url),
   v('unsubscribeMailtoDomain', 'UNSUBSCRIBE_MAILTO_DOMAIN', '', 'domain',
     'Domain of the mailto: List-Unsubscribe address (empty: the From domain)', optStr),
+  v('trackerPort', 'TRACKER_PORT', '8090', 'port',
+    'Port of `mailstream tracker` (opens, clicks, one-click unsubscribe); match TRACKING_BASE_URL (0: ephemeral)', int(0, 65535)),
+  v('trackingTokenTtlDays', 'TRACKING_TOKEN_TTL_DAYS', '180', 'days',
+    'Age past which tracking and unsubscribe tokens are refused (a 404 page, no event)', int(1, 3650)),
+  v('trackerSpoolMaxBytes', 'TRACKER_SPOOL_MAX_BYTES', '67108864', 'bytes',
+    'Largest local spool of tracker and inbound events kept while Kafka is down; past it the oldest are dropped (counted)',
+    int(4096, 1 << 30)),
+  v('trackerScannerWindowS', 'TRACKER_SCANNER_WINDOW_S', '10', 's',
+    'A click or open this soon after the message was rendered is marked machine-made (link scanners)', int(0, 3600)),
+  v('spoolDir', 'SPOOL_DIR', '', 'path',
+    'Folder of the tracker\'s and inbound server\'s spool files (empty: `spool/` under MAILSTREAM_DATA_DIR)', optStr),
+  v('inboundSmtpPort', 'INBOUND_SMTP_PORT', '2526', 'port',
+    'Port of `mailstream inbound` (DSNs, ARF complaints, mailto unsubscribes) (0: ephemeral)', int(0, 65535)),
+  v('inboundMaxBytes', 'INBOUND_MAX_BYTES', '1048576', 'bytes',
+    'Largest inbound message read; a larger one is accepted, counted and dropped', int(1024, 50 << 20)),
+  v('bounceDomain', 'BOUNCE_DOMAIN', '', 'domain',
+    'Domain of the signed VERP return path `b-<token>@<domain>` bulk mail uses as MAIL FROM, whose MX is `mailstream inbound` '
+    + '(empty: the From address, no asynchronous bounce tracking)', optStr),
+  v('breakerWindow', 'BREAKER_WINDOW', '1000', 'count',
+    'Circuit breaker: the last N deliveries (and hard bounces) of a tenant or campaign its rates are computed over', int(1, 1_000_000)),
+  v('breakerMinSample', 'BREAKER_MIN_SAMPLE', '100', 'count',
+    'Circuit breaker: fewest deliveries in the window before it may trip', int(1, 1_000_000)),
+  v('breakerComplaintRate', 'BREAKER_COMPLAINT_RATE', '0.003', 'ratio',
+    'Circuit breaker: spam complaints per delivery past which bulk sending pauses (0.003: Gmail\'s published 0.3%)', ratio),
+  v('breakerHardBounceRate', 'BREAKER_HARD_BOUNCE_RATE', '0.05', 'ratio',
+    'Circuit breaker: hard bounces per send past which bulk sending pauses', ratio),
+  v('breakerRecheckMs', 'BREAKER_RECHECK_MS', '30000', 'ms',
+    'A bulk message of a paused tenant or campaign waits on the retry topic this long before the sender looks again',
+    int(100, 3_600_000)),
   v('dkimKeys', 'DKIM_KEYS', '', 'domain:selector:rsa|ed25519:path list',
     'DKIM signing keys, comma-separated (empty: no signing); `mailstream check` reads and checks the files', dkimKeys),
   v('maxMessageBytes', 'MAX_MESSAGE_BYTES', '10485760', 'bytes', 'Largest rendered message; larger ones become render_failed',

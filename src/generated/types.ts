@@ -52,6 +52,10 @@ export type AudienceFormat = 'csv' | 'jsonl' | 'sql' | 'inline' | 'recipients';
 /** Every AudienceFormat value, in schema order. */
 export const AudienceFormatValues = ['csv', 'jsonl', 'sql', 'inline', 'recipients'] as const;
 
+export type BreakerMetric = 'complaint_rate' | 'hard_bounce_rate';
+/** Every BreakerMetric value, in schema order. */
+export const BreakerMetricValues = ['complaint_rate', 'hard_bounce_rate'] as const;
+
 /** What to send: a stored template reference or inline content. */
 export interface Content {
   /** Stored template ID; null when the content is inline. */
@@ -144,7 +148,7 @@ export interface DeliveryAttempt {
 export interface Event {
   /** Deterministic ID (message ID, type and attempt), so a replay yields the same ID and can be de-duplicated. */
   eventId: string;
-  /** Event type. */
+  /** Event type. Recipient feedback uses SparkPost's names: open, initial_open, click, list_unsubscribe, link_unsubscribe (tracker), out_of_band, spam_complaint, list_unsubscribe (inbound); sending_paused and sending_resumed (circuit breaker, reason and detail say why); webhook_batch, webhook_failed and webhook_disabled (webhook delivery); opened, clicked, unsubscribed and complaint are never written. */
   type: EventType;
   /** When it happened, ms since the Unix epoch. */
   ts: number;
@@ -190,14 +194,14 @@ export interface Event {
   url: null | string;
   /** For delivered: job accepted to SMTP 250 (ms). */
   latencyMs: null | number;
-  /** Extra structured detail, a JSON object. */
+  /** Extra structured detail, a JSON object. Engagement events: user_agent, machine (true when the open or click looks machine-made) and machine_reason (apple_mpp, scanner_agent, head, too_fast); feedback: feedback_type, source. */
   detail: null | string;
 }
 
 /** The closed set of event types. */
-export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled' | 'webhook_batch' | 'webhook_failed' | 'webhook_disabled';
+export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled' | 'webhook_batch' | 'webhook_failed' | 'webhook_disabled' | 'open' | 'initial_open' | 'click' | 'list_unsubscribe' | 'link_unsubscribe' | 'spam_complaint' | 'out_of_band' | 'sending_paused' | 'sending_resumed';
 /** Every EventType value, in schema order. */
-export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled', 'webhook_batch', 'webhook_failed', 'webhook_disabled'] as const;
+export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled', 'webhook_batch', 'webhook_failed', 'webhook_disabled', 'open', 'initial_open', 'click', 'list_unsubscribe', 'link_unsubscribe', 'spam_complaint', 'out_of_band', 'sending_paused', 'sending_resumed'] as const;
 
 /** The first answer to a request with an Idempotency-Key. On the compacted idempotency topic keyed '<tenant>:<key>'. */
 export interface IdempotencyRecord {
@@ -429,6 +433,24 @@ export type ScheduledTopic = 'jobs' | 'transactional';
 /** Every ScheduledTopic value, in schema order. */
 export const ScheduledTopicValues = ['jobs', 'transactional'] as const;
 
+/** Bulk sending of a tenant or one of its campaigns is paused by the deliverability circuit breaker until an operator resumes it (a tombstone). */
+export interface SendingPause {
+  /** Tenant paused (or whose campaign is). */
+  tenant: string;
+  /** Campaign paused; null: every bulk message of the tenant. */
+  campaignId: null | string;
+  /** Which rate passed its threshold. */
+  metric: BreakerMetric;
+  /** The rate over the window when it tripped (0..1). */
+  rate: number;
+  /** The configured threshold it passed (0..1). */
+  threshold: number;
+  /** Deliveries (and hard bounces) the rate was computed over. */
+  window: number;
+  /** When it tripped, ms since the Unix epoch. */
+  pausedAt: number;
+}
+
 /** lift: end an adaptive throttle or suspension now. */
 export type ShapingAction = 'lift';
 /** Every ShapingAction value, in schema order. */
@@ -623,6 +645,7 @@ export interface TopicValues {
   'rendered': RenderedMessage;
   'retry': RenderedMessage;
   'schedules': ScheduledSend;
+  'sending-pauses': SendingPause;
   'shaping-control': ShapingCommand;
   'suppressions': Suppression;
   'templates': Template;

@@ -41,6 +41,7 @@ export const catalogue = {
   },
   MS_ERR_WEBHOOK_DELIVERY: { status: 502, retriable: true, message: 'webhook target did not answer 2xx in time' },
   MS_ERR_WEBHOOK_EXPIRED: { status: 504, retriable: false, message: 'webhook batch undelivered for the whole retry window' },
+  MS_PAUSED: { status: 503, retriable: true, message: 'bulk sending of the tenant or campaign is paused by the circuit breaker' },
   MS_ERR_UNAVAILABLE: { status: 503, retriable: true, message: 'dependency unavailable' },
   MS_ERR_NOT_DUE: { status: 503, retriable: true, message: 'record is not due yet' },
   MS_ERR_UNRECOVERABLE: { status: 500, retriable: false, message: 'record cannot be processed' },

@@ -11,13 +11,14 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 /** Where and as whom to connect (the config's KAFKA_BROKERS and KAFKA_CLIENT_ID). */
 export interface KafkaOptions { kafkaBrokers: readonly string[]; kafkaClientId: string }
 
-/** A Kafka client for `cfg`, named `<clientId>-<role>`. */
-export function createKafka(cfg: KafkaOptions, role: string, retry = { initialRetryTime: 200, retries: 10 }): Kafka {
+/** A Kafka client for `cfg`, named `<clientId>-<role>`; `fast` gives up in seconds (callers that retry themselves). */
+export function createKafka(cfg: KafkaOptions, role: string, fast = false): Kafka {
   return new KafkaClient({
     clientId: `${cfg.kafkaClientId}-${role}`,
     brokers: [...cfg.kafkaBrokers],
-    logLevel: logLevel.WARN,
-    retry,
+    logLevel: fast ? logLevel.NOTHING : logLevel.WARN,
+    retry: fast ? { initialRetryTime: 100, retries: 2 } : { initialRetryTime: 200, retries: 10 },
+    ...(fast ? { connectionTimeout: 1000, requestTimeout: 10000 } : {}),
     logCreator: () => ({ namespace, level, log }: LogEntry) => {
       const { message, ...extra } = log;
       // the partitioner notice and group-join chatter are noise at warn level

@@ -49,7 +49,8 @@ export interface RenderedParts {
 
 /** Personalise every part of `t` for `to`; throws MailstreamError on a render failure or a header injection. */
 export function renderParts(t: CompiledTemplate, job: JobContext, to: MessageTarget): RenderedParts {
-  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: job.clickTracking, open: job.openTracking });
+  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, tenant: job.tenant, now: job.now,
+    click: job.clickTracking, open: job.openTracking });
   const { p, sender } = personal(job, to, tracker);
   const from = parseMailbox(t.from(p), 'From');
   sender(from.address);
@@ -113,7 +114,8 @@ function personal(job: JobContext, to: MessageTarget, tracker: Tracker): { p: Pe
  * removes a header line is a render failure (header injection).
  */
 function renderRaw(t: CompiledRaw, job: JobContext, to: MessageTarget): Rendered {
-  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: false, open: false });
+  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, tenant: job.tenant, now: job.now,
+    click: false, open: false });
   const { p } = personal(job, to, tracker);
   const head = crlf(t.head(p));
   if (head.includes('\r\n\r\n') || headerNamesOf(head).join() !== t.headerNames.join()) {
@@ -142,7 +144,8 @@ function renderRaw(t: CompiledRaw, job: JobContext, to: MessageTarget): Rendered
  */
 function renderVerbatim(t: CompiledVerbatim, job: JobContext, to: MessageTarget): Rendered {
   const tracking = job.clickTracking || job.openTracking;
-  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, click: job.clickTracking, open: job.openTracking });
+  const tracker = createTracker({ ...job.tracking, messageId: to.messageId, jobId: job.jobId, tenant: job.tenant, now: job.now,
+    click: job.clickTracking, open: job.openTracking });
   const has = (name: string) => t.headerNames.includes(name);
   const msgId = to.messageId.replace(/[^\w.!#$%&'*+\-/=?^`{|}~]/g, '_');
   let added = '';
@@ -165,7 +168,8 @@ function renderVerbatim(t: CompiledVerbatim, job: JobContext, to: MessageTarget)
 
 /** RFC 2369 + RFC 8058 one-click unsubscribe headers, the URL carrying a signed token. */
 function unsubscribeHeaders(job: JobContext, to: MessageTarget): string {
-  const token = signToken({ k: 'u', m: to.messageId, j: job.jobId, r: to.email, t: job.tenant }, job.tracking.secret);
+  const token = signToken({ k: 'u', m: to.messageId, j: job.jobId, t: job.tenant, s: Math.floor(job.now / 1000), r: to.email },
+    job.tracking.secret);
   const targets = [`<${job.unsubscribe.baseUrl.replace(/\/+$/, '')}/u/${token}>`];
   if (job.unsubscribe.mailtoDomain) targets.push(`<mailto:unsubscribe@${job.unsubscribe.mailtoDomain}?subject=unsubscribe-${token}>`);
   return headerLine('List-Unsubscribe', targets.join(', ')) + headerLine('List-Unsubscribe-Post', 'List-Unsubscribe=One-Click');

@@ -2,15 +2,17 @@
  * Signed tracking tokens for opens, clicks and unsubscribes.
  *
  * Format: `<payload>.<signature>`, both base64url without padding.
- *   payload   = base64url(JSON.stringify({ k, m, j, i?, u? }))
+ *   payload   = base64url(JSON.stringify({ k, m, j, t, s, i?, u?, r? }))
  *               k: kind — 'c' click, 'o' open, 'u' unsubscribe
- *               m: message ID, j: job ID
+ *               m: message ID (always `<job ID>.<row>`), j: job ID, t: tenant, s: issued at (s since the epoch)
  *               i: link index in the HTML (clicks; 0-based, document order)
  *               u: the target URL (clicks) — the redirector only ever redirects to the URL inside a
  *                  verified token, so a token can never be turned into an open redirect
- *               r: recipient address, t: tenant (unsubscribes)
- *   signature = base64url(HMAC-SHA256(secret, payload)) over the payload's base64url text
- * Verification recomputes the HMAC and compares in constant time; anything malformed yields null.
+ *               r: recipient address (unsubscribes)
+ *   signature = base64url(HMAC-SHA256(tenantKey, payload)) over the payload's base64url text, where
+ *               tenantKey = HMAC-SHA256(secret, 'tenant:' + t): a token claiming another tenant never verifies
+ * Verification recomputes the HMAC and compares in constant time; anything malformed, a message that is not of the
+ * named job, or a token older than the TTL yields null.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -22,40 +24,64 @@ export interface TokenPayload {
   m: string;
   /** Job ID. */
   j: string;
+  /** Tenant: the signing key is derived from it, and suppressions are per tenant. */
+  t: string;
+  /** Issued at, seconds since the Unix epoch (the render time). */
+  s: number;
   /** Link index (clicks). */
   i?: number;
   /** Target URL (clicks). */
   u?: string;
   /** Recipient address (unsubscribes). */
   r?: string;
-  /** Tenant (unsubscribes: suppressions are per tenant). */
-  t?: string;
 }
 
-function mac(secret: string, body: string): Buffer {
-  return createHmac('sha256', secret).update(body).digest();
+/** How a verifier judges age: `now` in ms and the longest accepted age in ms (none: any age). */
+export interface VerifyOptions { now?: number; ttlMs?: number }
+
+const MAX_TOKEN = 8192;
+
+/** The per-tenant signing key derived from the deployment secret. */
+export function tenantKey(secret: string, tenant: string): Buffer {
+  return createHmac('sha256', secret).update(`tenant:${tenant}`).digest();
+}
+
+function mac(key: Buffer, body: string): Buffer {
+  return createHmac('sha256', key).update(body).digest();
 }
 
 /** Sign a payload into a URL-safe token. */
 export function signToken(payload: TokenPayload, secret: string): string {
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return `${body}.${mac(secret, body).toString('base64url')}`;
+  return `${body}.${mac(tenantKey(secret, payload.t), body).toString('base64url')}`;
 }
 
-/** The payload of a token whose signature verifies, else null (constant-time compare). */
-export function verifyToken(token: string, secret: string): TokenPayload | null {
-  const dot = token.indexOf('.');
-  if (dot <= 0 || dot !== token.lastIndexOf('.')) return null;
-  const body = token.slice(0, dot);
-  const sig = Buffer.from(token.slice(dot + 1), 'base64url');
-  const want = mac(secret, body);
-  if (sig.length !== want.length || !timingSafeEqual(sig, want)) return null;
+function parse(body: string): TokenPayload | null {
   try {
     const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenPayload;
-    return p && typeof p === 'object' && typeof p.m === 'string' && typeof p.j === 'string' ? p : null;
+    const ok = p && typeof p === 'object' && typeof p.m === 'string' && typeof p.j === 'string' && typeof p.t === 'string'
+      && typeof p.s === 'number' && ['c', 'o', 'u'].includes(p.k);
+    return ok ? p : null;
   } catch {
     return null;
   }
+}
+
+/** The payload of a token whose signature verifies and which is not expired, else null (constant-time compare). */
+export function verifyToken(token: string, secret: string, opts: VerifyOptions = {}): TokenPayload | null {
+  if (token.length > MAX_TOKEN) return null;
+  const dot = token.indexOf('.');
+  if (dot <= 0 || dot !== token.lastIndexOf('.')) return null;
+  const body = token.slice(0, dot);
+  // the tenant names the key, so the body is read before the signature is checked; nothing else of it is used first
+  const p = parse(body);
+  const sig = Buffer.from(token.slice(dot + 1), 'base64url');
+  const want = mac(tenantKey(secret, p?.t ?? ''), body);
+  if (sig.length !== want.length || !timingSafeEqual(sig, want) || !p) return null;
+  if (!p.m.startsWith(`${p.j}.`)) return null;
+  const now = opts.now ?? Date.now();
+  if (opts.ttlMs != null && (p.s * 1000 + opts.ttlMs < now || p.s * 1000 > now + 86_400_000)) return null;
+  return p;
 }
 
 /** Per-message tracking context handed to compiled templates. */
@@ -71,18 +97,21 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
 export const escapeAttr = (s: string): string => s.replace(/[&<>"']/g, (c) => ESC[c]);
 
 /** A tracker for one message; with tracking off it returns links unchanged. */
-export function createTracker(opts: { baseUrl: string; secret: string; messageId: string; jobId: string; click: boolean; open: boolean }): Tracker {
+export function createTracker(opts: {
+  baseUrl: string; secret: string; messageId: string; jobId: string; tenant: string; now: number; click: boolean; open: boolean;
+}): Tracker {
   const base = opts.baseUrl.replace(/\/+$/, '');
+  const id = { m: opts.messageId, j: opts.jobId, t: opts.tenant, s: Math.floor(opts.now / 1000) };
   return {
     link(index, parts) {
       const url = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((p) => (p == null ? '' : String(p))).join('');
       const target = url.trim();
       if (!opts.click || !/^https?:\/\//i.test(target)) return escapeAttr(url);
-      return `${base}/c/${signToken({ k: 'c', m: opts.messageId, j: opts.jobId, i: index, u: target }, opts.secret)}`;
+      return `${base}/c/${signToken({ k: 'c', ...id, i: index, u: target }, opts.secret)}`;
     },
     pixel() {
       if (!opts.open) return '';
-      const t = signToken({ k: 'o', m: opts.messageId, j: opts.jobId }, opts.secret);
+      const t = signToken({ k: 'o', ...id }, opts.secret);
       return `<img src="${base}/o/${t}" width="1" height="1" alt="">`;
     },
   };

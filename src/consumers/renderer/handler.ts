@@ -13,6 +13,7 @@ import { renderMessage, type JobContext } from '../../render/message.js';
 import type { Attachment } from '../../render/mime.js';
 import type { IsCancelled } from '../../streams/job-control.js';
 import { resolveTemplate, templateKey } from '../../streams/templates.js';
+import { returnPath } from '../../render/verp.js';
 import { compileTemplate, type CompiledTemplate, type TemplateSource } from '../../render/template.js';
 
 /** What the renderer needs from the outside world. */
@@ -25,6 +26,8 @@ export interface RenderDeps {
   tracking: { baseUrl: string; secret: string };
   /** https (and optional mailto domain) List-Unsubscribe targets. */
   unsubscribe: { baseUrl: string; mailtoDomain?: string };
+  /** BOUNCE_DOMAIN: bulk mail without a job return path gets the signed VERP MAIL FROM `b-<token>@<domain>`. */
+  bounceDomain?: string;
   /** Largest message accepted (bytes, after signing); larger → render_failed. */
   maxMessageBytes: number;
   /** SparkPost render limits per part (TEMPLATE_*); output bytes come from maxMessageBytes. */
@@ -112,6 +115,10 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
       globalData: global, metadata, limits: { ...deps.templateLimits, maxOutputBytes: deps.maxMessageBytes },
     };
     const result: RenderResult = { rendered: [], events: [] };
+    // bulk mail's signed VERP return path (BOUNCE_DOMAIN), so asynchronous bounces name their message
+    const verp = (messageId: string, email: string) => (deps.bounceDomain && payload.kind === 'bulk'
+      ? returnPath({ jobId: payload.jobId, messageId, tenant: payload.tenant }, email, deps.tracking.secret, deps.bounceDomain)
+      : null);
     for (const r of payload.recipients) {
       const domain = domainOf(r.email);
       try {
@@ -122,7 +129,7 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
           headerTo: r.headerTo });
         result.rendered.push({
           messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
-          rowNumber: r.rowNumber, mailFrom: payload.options.returnPath ?? m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,
+          rowNumber: r.rowNumber, mailFrom: payload.options.returnPath ?? verp(r.messageId, r.email) ?? m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,
           acceptedAt: payload.acceptedAt, attempt: 0, notBefore: 0, sandbox: payload.options.sandbox,
           skipSuppression: payload.options.skipSuppression,
         });

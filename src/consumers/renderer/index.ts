@@ -23,6 +23,7 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
     dkim: keys.length ? createDkimSigner(keys) : undefined,
     tracking: { baseUrl: cfg.trackingBaseUrl, secret: cfg.trackingSecret },
     unsubscribe: { baseUrl: cfg.unsubscribeBaseUrl, mailtoDomain: cfg.unsubscribeMailtoDomain },
+    bounceDomain: cfg.bounceDomain,
     maxMessageBytes: cfg.maxMessageBytes,
     templateLimits: { maxLoopIterations: cfg.templateMaxLoopIterations, maxDepth: cfg.templateMaxDepth, timeBudgetMs: cfg.templateTimeBudgetMs },
     now: Date.now,

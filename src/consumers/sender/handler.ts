@@ -28,6 +28,10 @@ export interface SendDeps {
   retry?(msg: RenderedMessage, mxHost: string): RetryPolicy;
   /** True once the job was cancelled (job-control table); without it no job is. */
   isCancelled?: IsCancelled;
+  /** True while the circuit breaker holds bulk mail of the tenant or campaign (sending-pauses table). */
+  isPaused?(tenant: string, campaignId: string | null): boolean;
+  /** How long a paused message waits on the retry topic before it is looked at again (ms, default 30 s). */
+  pauseRecheckMs?: number;
 }
 
 /** Map an SMTP outcome to the attempt outcome: 2xx delivered, 4xx or network deferred, 5xx bounced. */
@@ -62,6 +66,13 @@ export function failedEvent(msg: RenderedMessage, reason: string, now: number): 
   return { topic: 'events', key: msg.jobId, value: makeEvent('failed', { ...baseFields(msg), attempt: msg.attempt + 1, reason }, now) };
 }
 
+/** A bulk message of a paused scope goes back on the retry topic unchanged (same attempt), to be looked at again. */
+export function heldWhilePaused(msg: RenderedMessage, deps: Pick<SendDeps, 'now' | 'retry' | 'pauseRecheckMs'>): Output {
+  const shards = deps.retry?.(msg, '').shards ?? 1;
+  const value: RenderedMessage = { ...msg, notBefore: deps.now() + (deps.pauseRecheckMs ?? 30_000) };
+  return { topic: 'retry', key: partitionKey(msg.domain, msg.rcptTo, shards), value };
+}
+
 /** What a sandbox message's attempt records: accepted by mailstream itself. */
 export const SANDBOX_OUTCOME: SmtpOutcome = {
   ok: true, code: 250, enhancedCode: '2.0.0', response: '250 2.0.0 sandbox: accepted without SMTP', mxHost: 'sandbox', tls: false,
@@ -72,6 +83,7 @@ export function createSendHandler(deps: SendDeps) {
   return async (msg: RenderedMessage): Promise<Output[]> => {
     const cancelled = () => Boolean(deps.isCancelled?.(msg.tenant, msg.jobId));
     if (cancelled()) return [cancelledEvent(msg, deps.now())];
+    if (msg.kind === 'bulk' && deps.isPaused?.(msg.tenant, msg.campaignId)) return [heldWhilePaused(msg, deps)];
     const key = suppressionKey(msg.tenant, msg.rcptTo);
     if (!msg.skipSuppression && deps.suppressions?.has(key, msg.kind)) return [policyRejected(msg, deps.now())];
     const startedAt = deps.now();

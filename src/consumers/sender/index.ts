@@ -5,7 +5,9 @@
  * nothing more; its held retries are due at once).
  */
 import type { Config } from '../../config/index.js';
-import type { RenderedMessage } from '../../generated/types.js';
+import type { RenderedMessage, SendingPause } from '../../generated/types.js';
+import { createTable, type Table } from '../../streams/table.js';
+import { pauseKey } from '../breaker/handler.js';
 import { followControl } from '../../streams/control.js';
 import { loadShaping, resolveShaping } from '../../delivery/index.js';
 import type { JobControlTable } from '../../streams/job-control.js';
@@ -43,10 +45,16 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
     return Boolean(s && (kind === 'transactional' ? s.transactional : s.nonTransactional));
   };
   const suppressions: SuppressionSet = { has: (k, kind) => local.has(k) || covers(k, kind), add: (k) => { local.add(k); } };
+  // bulk mail of a tenant or campaign the circuit breaker paused waits until an operator resumes it
+  let pauses: Promise<Table<SendingPause>> | undefined;
+  let pauseTable: Table<SendingPause> | undefined;
+  const isPaused = (tenant: string, campaignId: string | null) =>
+    Boolean(pauseTable?.get(pauseKey(tenant, null)) || (campaignId && pauseTable?.get(pauseKey(tenant, campaignId))));
   const openTable = async () => {
     table ??= createSuppressionTable(deps.kafka, deps.registry, deps.topicPrefix);
-    loaded = await table;
-    await loaded.ready;
+    pauses ??= createTable<SendingPause>(deps.kafka, deps.registry, deps.topicPrefix, 'sending-pauses');
+    [loaded, pauseTable] = await Promise.all([table, pauses]);
+    await Promise.all([loaded.ready, pauseTable.ready]);
   };
   // operator lifts (mailstream shaping lift) reach the adaptive controller of every instance
   const startedAt = Date.now();
@@ -61,6 +69,7 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
   })());
   const handler = (t: SmtpTransport) => createSendHandler({
     transport: t, now: Date.now, suppressions, isCancelled: jobs.isCancelled,
+    isPaused, pauseRecheckMs: cfg.breakerRecheckMs,
     retry: (msg, mxHost) => {
       const l = resolveShaping(shaping, { domain: msg.domain, mxHost: cfg.deliveryMode === 'direct' ? mxHost : null });
       return { schedule: l.retry, maxAgeMs: l.maxAgeMs, shards: l.shards };
@@ -96,6 +105,7 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
       liveTransports.delete(smtp);
       if (prioritySmtp !== smtp) prioritySmtp.close();
       if (table) await (await table).stop();
+      if (pauses) await (await pauses).stop();
       if (control) await (await control)();
     },
   };

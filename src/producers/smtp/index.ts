@@ -51,7 +51,7 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
     throw new MailstreamError('MS_ERR_CONFIG', 'SMTP injection needs SMTP_TLS_CERT and SMTP_TLS_KEY (or SMTP_ALLOW_INSECURE_AUTH=true for local use)');
   }
   // few retries: a client waiting on an unreachable broker hears 451 within seconds and retries later itself
-  const kafka = createKafka(cfg, 'smtp', { initialRetryTime: 200, retries: 4 });
+  const kafka = createKafka(cfg, 'smtp', true);
   const producer = await createProducer(kafka);
   const registry = createRegistry(cfg.schemaRegistryUrl);
   const [keys, tenants] = await Promise.all([createKeyTable(kafka, registry, cfg.topicPrefix),

@@ -13,7 +13,7 @@ test('bulk mail carries RFC 8058 one-click unsubscribe headers with a signed htt
   assert.match(lu, /<https:\/\/u\.example\.com\/u\/[\w-]+\.[\w-]+>,\s+<mailto:unsubscribe@u\.example\.com\?subject=unsubscribe-[\w.-]+>/);
   assert.match(text(m.raw), /^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
   const token = /\/u\/([\w-]+\.[\w-]+)>/.exec(lu)?.[1] ?? '';
-  assert.deepEqual(verifyToken(token, 'test-secret'), { k: 'u', m: m.messageId, j: m.jobId, r: m.rcptTo, t: 'acme' });
+  assert.deepEqual(verifyToken(token, 'test-secret'), { k: 'u', m: m.messageId, j: m.jobId, t: 'acme', s: 1_700_000_000, r: m.rcptTo });
 });
 
 test('transactional mail has no List-Unsubscribe headers', async () => {

@@ -37,7 +37,7 @@ for (const engine of ['sparkpost', 'eta'] as const) {
     const tokens = [...out.matchAll(/href="https:\/\/t\.example\.com\/c\/([^"]+)"/g)].map((m) => verifyToken(m[1], SECRET));
     assert.deepEqual(tokens.map((t) => [t?.i, t?.u]), [
       [0, 'https://shop.example/a?x=1&y=2'], [1, 'http://shop.example/p/42'], [2, 'https://other.example/x?q="1"']]);
-    assert.ok(tokens.every((t) => t?.k === 'c' && t.m === `${p.jobId}.1` && t.j === p.jobId));
+    assert.ok(tokens.every((t) => t?.k === 'c' && t.m === `${p.jobId}.1` && t.j === p.jobId && t.t === 'acme' && t.s === 1_700_000_000));
   });
 
   test(`${engine}: an opted-out link keeps its href and loses the opt-out attribute; mailto is untouched`, async () => {
@@ -51,7 +51,7 @@ for (const engine of ['sparkpost', 'eta'] as const) {
     const { p, html: out } = await renderedHtml();
     const m = /<img src="https:\/\/t\.example\.com\/o\/([^"]+)" width="1" height="1" alt=""><\/body>/.exec(out);
     assert.ok(m);
-    assert.deepEqual(verifyToken(m[1], SECRET), { k: 'o', m: `${p.jobId}.1`, j: p.jobId });
+    assert.deepEqual(verifyToken(m[1], SECRET), { k: 'o', m: `${p.jobId}.1`, j: p.jobId, t: 'acme', s: 1_700_000_000 });
   });
 
   test(`${engine}: with tracking off, links are the original URLs and there is no pixel`, async () => {
@@ -64,12 +64,28 @@ for (const engine of ['sparkpost', 'eta'] as const) {
 }
 
 test('a tampered or foreign-key token does not verify', () => {
-  const t = signToken({ k: 'c', m: 'm1', j: 'j1', i: 0, u: 'https://shop.example/' }, SECRET);
+  const t = signToken({ k: 'c', m: 'j1.1', j: 'j1', t: 'acme', s: 1_700_000_000, i: 0, u: 'https://shop.example/' }, SECRET);
   const [body, sig] = t.split('.');
-  const evil = Buffer.from(JSON.stringify({ k: 'c', m: 'm1', j: 'j1', i: 0, u: 'https://evil.example/' })).toString('base64url');
+  const evil = Buffer.from(JSON.stringify({ k: 'c', m: 'j1.1', j: 'j1', t: 'acme', s: 1_700_000_000, i: 0, u: 'https://evil.example/' }))
+    .toString('base64url');
   assert.equal(verifyToken(`${evil}.${sig}`, SECRET), null);
   assert.equal(verifyToken(`${body}.${sig.slice(0, -2)}AA`, SECRET), null);
   assert.equal(verifyToken(t, 'other-secret'), null);
   assert.equal(verifyToken('garbage', SECRET), null);
   assert.equal(verifyToken(t, SECRET)?.u, 'https://shop.example/');
+});
+
+test('a token claiming another tenant, naming a message of another job, or past its TTL does not verify', () => {
+  const base = { k: 'c' as const, m: 'j1.1', j: 'j1', t: 'acme', s: 1_700_000_000, i: 0, u: 'https://shop.example/' };
+  const [body] = signToken(base, SECRET).split('.');
+  // the signature of tenant globex's own token over a body that claims acme
+  const [, globexSig] = signToken({ ...base, t: 'globex' }, SECRET).split('.');
+  assert.equal(verifyToken(`${body}.${globexSig}`, SECRET), null);
+  assert.equal(verifyToken(signToken({ ...base, m: 'j2.1' }, SECRET), SECRET), null);
+  const day = 86_400_000;
+  const fresh = signToken(base, SECRET);
+  assert.ok(verifyToken(fresh, SECRET, { now: 1_700_000_000_000 + 179 * day, ttlMs: 180 * day }));
+  assert.equal(verifyToken(fresh, SECRET, { now: 1_700_000_000_000 + 181 * day, ttlMs: 180 * day }), null);
+  // issued in the future (a forged clock) is refused too
+  assert.equal(verifyToken(fresh, SECRET, { now: 1_700_000_000_000 - 2 * day, ttlMs: 180 * day }), null);
 });
