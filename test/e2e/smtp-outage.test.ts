@@ -19,7 +19,8 @@ test('a broker outage gives 451s; after recovery every re-sent message is delive
   const { cfg, env } = await isolatedPipeline({ KAFKA_BROKERS: broker.brokers, SMTP_RELAY_PORT: String(sink.port), SMTP_INJECT_PORT: '0' });
   const worker = await startWorker(['all'], env);
   const inj = await startSmtpInjector(cfg);
-  after(async () => { await inj.stop(); await stopWorker(worker); await sink.close(); await broker.remove(); });
+  // SIGKILL: once in a full-suite run a worker did not exit on SIGTERM after the broker restart (reported, not fixed)
+  after(async () => { await inj.stop(); await stopWorker(worker, 'SIGKILL'); await sink.close(); await broker.remove(); });
   const key = (await cli(['keys', 'create', '--tenant', 'outage'], env)).trim().split('\n').at(-1)!;
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inj.port, secure: false, requireTLS: true, pool: false,
     tls: { rejectUnauthorized: false }, auth: { user: 'SMTP_Injection', pass: key } });
@@ -39,6 +40,8 @@ test('a broker outage gives 451s; after recovery every re-sent message is delive
   for (const r of during) assert.equal(r.code, 451, `with the broker down: ${JSON.stringify(r)}`);
 
   await broker.start();
+  // the workers rejoin their groups on the restarted broker first (the readiness test covers how long that takes)
+  await waitFor('the worker ready again', async () => (await fetch(`http://127.0.0.1:${worker.port}/readyz`)).status === 200, 240000, 500);
   // a client's retry loop: re-send each message until it hears 250
   const jobIds: string[] = [];
   for (const s of subjects) {
