@@ -5,23 +5,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { signToken } from '../src/render/tracking.js';
 import { prepare } from './support.js';
+import { closedPort } from '../test/support/ports.js';
 
 const ROOT = join(import.meta.dirname, '..');
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Start `mailstream tracker` with `env`; resolves with its URL once it listens. */
 async function spawnTracker(env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {

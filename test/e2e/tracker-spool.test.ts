@@ -1,7 +1,5 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,15 +11,7 @@ import { spoolFile, startTracker } from '../../src/producers/tracker/index.js';
 import { isolatedPipeline } from '../support/pipeline.js';
 import { readTopic } from '../support/topic-reader.js';
 import { waitFor } from '../support/wait.js';
-
-/** A loopback port nothing listens on: the broker address of the "Kafka down" phase. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { closedPort } from '../support/ports.js';
 
 test('with Kafka down clicks are still redirected at once and spooled; after a tracker restart with Kafka back every event arrives once', { timeout: 120000 }, async () => {
   const spoolDir = mkdtempSync(join(tmpdir(), 'mailstream-spool-'));
