@@ -11,6 +11,30 @@ export function migrationFiles(): Array<{ name: string; sql: string }> {
   return readdirSync(DIR).filter((f) => f.endsWith('.sql')).sort().map((name) => ({ name, sql: readFileSync(join(DIR, name), 'utf8') }));
 }
 
+/** The statements of one migration file: comments dropped, split at a `;` that ends a line. */
+export function statements(sql: string): string[] {
+  return sql.replace(/^\s*--.*$/gm, '').split(/;\s*$/m).map((q) => q.trim()).filter(Boolean);
+}
+
+// 18.16 has no ADD COLUMN IF NOT EXISTS (code 44 when the column exists); two migrating processes race on IF NOT EXISTS (57)
+const ADD_COLUMN = /^ALTER TABLE (\w+) ADD COLUMN (\w+)/i;
+const CREATE = /^CREATE (MATERIALIZED VIEW|TABLE) IF NOT EXISTS/i;
+
+async function applyOnce(db: ReturnType<typeof createClickhouse>, sql: string): Promise<void> {
+  const add = ADD_COLUMN.exec(sql);
+  if (add) {
+    const rs = await db.query({ query: `SELECT count() AS n FROM system.columns WHERE database = currentDatabase()`
+      + ` AND table = '${add[1]}' AND name = '${add[2]}'`, format: 'JSONEachRow' });
+    if (Number((await rs.json<{ n: string }>())[0]?.n) > 0) return;
+  }
+  try { await db.command({ query: sql }); }
+  catch (err) {
+    const code = /Code: (\d+)/.exec((err as Error).message)?.[1] ?? String((err as { code?: string }).code ?? '');
+    if ((code === '44' && add) || (code === '57' && CREATE.test(sql))) return;
+    throw err;
+  }
+}
+
 /** Apply every migration to `cfg`'s ClickHouse; returns the names applied. */
 export async function migrate(cfg: Config): Promise<string[]> {
   const server = createClickhouse(cfg, null);
@@ -20,8 +44,7 @@ export async function migrate(cfg: Config): Promise<string[]> {
   try {
     const names: string[] = [];
     for (const m of migrationFiles()) {
-      const sql = m.sql.replace(/^\s*--.*$/gm, '').trim();
-      await db.command({ query: sql });
+      for (const sql of statements(m.sql)) await applyOnce(db, sql);
       names.push(m.name);
     }
     return names;

@@ -194,6 +194,10 @@ export interface Event {
   url: null | string;
   /** For delivered: job accepted to SMTP 250 (ms). */
   latencyMs: null | number;
+  /** Lane of the message: bulk or transactional (set by the sender, for SLOs apart per lane). */
+  kind: null | string;
+  /** Domain of the envelope sender (MAIL FROM), set by the sender. */
+  sendingDomain: null | string;
   /** Extra structured detail, a JSON object. Engagement events: user_agent, machine (true when the open or click looks machine-made) and machine_reason (apple_mpp, scanner_agent, head, too_fast); feedback: feedback_type, source. */
   detail: null | string;
 }

@@ -8,10 +8,20 @@ import type { Config } from '../../config/index.js';
 import type { Event } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { createStage, type StageDeps } from '../shell/index.js';
-import { chunk, toRow } from './handler.js';
+import { chunk, launchRows, toRow } from './handler.js';
+import { createLaunches } from './launches.js';
 
 /** The event sink stage. */
 export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickHouseClient) {
+  const launches = createLaunches(clickhouse);
+  const insert = async (table: string, values: object[]) => {
+    for (const part of chunk(values, cfg.sinkBatchSize)) {
+      try { await clickhouse.insert({ table, values: part, format: 'JSONEachRow' }); }
+      catch (err) {
+        throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  };
   return createStage<Event>({
     name: 'event-sink',
     input: 'events',
@@ -22,11 +32,14 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
     strategy: {
       kind: 'batch',
       async handle(records) {
-        for (const part of chunk(records.map((r) => toRow(r.value)), cfg.sinkBatchSize)) {
-          try { await clickhouse.insert({ table: 'events', values: part, format: 'JSONEachRow' }); }
-          catch (err) {
-            throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err });
-          }
+        const events = records.map((r) => r.value);
+        await insert('events', events.map(toRow));
+        // launch latencies after the events: a job's injected events are then in ClickHouse
+        const delivered = events.filter((e) => e.type === 'delivered');
+        if (delivered.length) {
+          try { await launches.load(delivered.map((e) => e.jobId)); }
+          catch (err) { throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse query failed: ${(err as Error).message}`, { cause: err }); }
+          await insert('delivery_launch', launchRows(delivered, launches.of));
         }
         return [];
       },

@@ -1,5 +1,9 @@
-/** `GET /api/v1/metrics/deliverability[/domain|/campaign|/template|/time-series]`: SparkPost's counters from ClickHouse. */
+/**
+ * `GET /api/v1/metrics/deliverability[/domain|/campaign|/template|/time-series]`: SparkPost's counters from ClickHouse;
+ * `GET /api/v1/metrics/latency`: mailstream's latency SLO quantiles (launch or accepted → SMTP 250, per lane).
+ */
 import { Router, type Request, type Response } from 'express';
+import { latencySlo, type Span } from '../../../../clickhouse/slo.js';
 import { COUNTERS, deliverability, PRECISION, type Grouping } from '../../../../clickhouse/metrics.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
@@ -32,5 +36,20 @@ export function metricRoutes(deps: GatewayDeps): Router {
   r.get('/deliverability/campaign', requireScope('metrics:read'), handle('campaign'));
   r.get('/deliverability/template', requireScope('metrics:read'), handle('template'));
   r.get('/deliverability/time-series', requireScope('metrics:read'), handle('time'));
+  r.get('/latency', requireScope('metrics:read'), async (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    const from = time(q.from, 'from');
+    if (from == null) throw invalidParam('from: required, e.g. 2026-01-31T08:00');
+    const span = (q.span ?? 'launch') as Span;
+    if (span !== 'launch' && span !== 'accepted') throw invalidParam('span: launch or accepted');
+    const precision = typeof q.precision === 'string' ? q.precision : undefined;
+    if (precision && !(precision in PRECISION)) throw invalidParam(`precision: one of ${Object.keys(PRECISION).join(', ')}`);
+    const kind = typeof q.kind === 'string' ? q.kind : undefined;
+    const campaign = typeof q.campaign === 'string' ? q.campaign : undefined;
+    const results = await latencySlo(deps.clickhouse, {
+      tenant: callerOf(res).tenant, from, to: time(q.to, 'to') ?? Date.now(), span, kind, campaign, precision,
+    });
+    res.json({ results });
+  });
   return r;
 }
