@@ -12,6 +12,8 @@ import { connectRuntime } from './runtime.js';
 import type { Stage } from './consumers/shell/index.js';
 import { createHealth, type Health } from './consumers/shell/health.js';
 import { MailstreamError } from './lib/errors.js';
+import { startLagMonitor } from './ops/lag.js';
+import { readiness } from './ops/ready.js';
 
 /** Stage names a worker can run. */
 export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink', 'webhooks', 'breaker'] as const;
@@ -81,6 +83,10 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   }
   await Promise.all(running.map((s) => s.start()));
   const health = await createHealth(rt.kafka, running);
+  // every worker exports the lag of every stage group, so a stage that is down is still seen by the others
+  const lag = cfg.lagSampleMs > 0 ? await startLagMonitor(rt.kafka, rt.topicPrefix, cfg.lagSampleMs) : undefined;
+  if (lag) closers.unshift(lag.stop);
+  readiness(health);
   const server = await serveHealth(cfg.httpPort, health);
   const port = (server.address() as { port: number }).port;
   log.info({ stages: wanted, lanes, port }, 'worker running');

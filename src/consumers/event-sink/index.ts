@@ -10,13 +10,14 @@ import { MailstreamError } from '../../lib/errors.js';
 import { createStage, type StageDeps } from '../shell/index.js';
 import { chunk, launchRows, toRow } from './handler.js';
 import { createLaunches } from './launches.js';
+import { deliveryLatency, inserted } from './metrics.js';
 
 /** The event sink stage. */
 export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickHouseClient) {
   const launches = createLaunches(clickhouse);
   const insert = async (table: string, values: object[]) => {
     for (const part of chunk(values, cfg.sinkBatchSize)) {
-      try { await clickhouse.insert({ table, values: part, format: 'JSONEachRow' }); }
+      try { await clickhouse.insert({ table, values: part, format: 'JSONEachRow' }); inserted.inc({ table }, part.length); }
       catch (err) {
         throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err });
       }
@@ -38,8 +39,15 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
         const delivered = events.filter((e) => e.type === 'delivered');
         if (delivered.length) {
           try { await launches.load(delivered.map((e) => e.jobId)); }
-          catch (err) { throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse query failed: ${(err as Error).message}`, { cause: err }); }
-          await insert('delivery_launch', launchRows(delivered, launches.of));
+          catch (err) {
+            throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse query failed: ${(err as Error).message}`, { cause: err });
+          }
+          const rows = launchRows(delivered, launches.of);
+          await insert('delivery_launch', rows);
+          for (const e of delivered) {
+            if (e.latencyMs != null) deliveryLatency.observe({ kind: e.kind ?? '', span: 'accepted' }, e.latencyMs / 1000);
+          }
+          for (const r of rows) deliveryLatency.observe({ kind: r.kind, span: 'launch' }, r.launch_ms / 1000);
         }
         return [];
       },
