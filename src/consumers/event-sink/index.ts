@@ -11,6 +11,9 @@ import { createStage, type StageDeps } from '../shell/index.js';
 import { chunk, launchRows, toRow } from './handler.js';
 import { createLaunches } from './launches.js';
 import { deliveryLatency, inserted } from './metrics.js';
+import { startWatchdog } from './watchdog.js';
+import { loadShaping, resolveShaping } from '../../delivery/shaping.js';
+import { logger } from '../../lib/logger.js';
 
 /** The event sink stage. */
 export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickHouseClient) {
@@ -23,10 +26,12 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
       }
     }
   };
-  return createStage<Event>({
+  let watchdog: ReturnType<typeof startWatchdog> | undefined;
+  const stage = createStage<Event>({
     name: 'event-sink',
     input: 'events',
-    outputs: [],
+    // only the watchdog's `stuck` events
+    outputs: ['events'],
     partitionsConcurrently: 3,
     maxBytesPerPartition: 8 << 20,
     consumer: { minBytes: 256 << 10, maxWaitTimeInMs: cfg.sinkFlushMs },
@@ -35,6 +40,7 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
       async handle(records) {
         const events = records.map((r) => r.value);
         await insert('events', events.map(toRow));
+        watchdog?.seen(events.map((e) => e.jobId));
         // launch latencies after the events: a job's injected events are then in ClickHouse
         const delivered = events.filter((e) => e.type === 'delivered');
         if (delivered.length) {
@@ -53,4 +59,25 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
       },
     },
   }, deps);
+  if (cfg.stuckCheckMs <= 0) return stage;
+  const maxAge = maxAgeOf(cfg.shapingFile);
+  return {
+    ...stage,
+    async start() {
+      await stage.start();
+      const log = logger({ stage: 'event-sink' });
+      watchdog = startWatchdog(clickhouse, { everyMs: cfg.stuckCheckMs, ...maxAge, emit: stage.emit,
+        onError: (err) => log.warn({ err: err.message }, 'stuck check failed') });
+    },
+    async stop() { await watchdog?.stop(); await stage.stop(); },
+  };
+}
+
+/** A domain's maximum age: shaping `max_age` plus the longest retry interval (the sender expires at an attempt). */
+function maxAgeOf(shapingFile: string): { maxAgeOf: (domain: string) => number; minMaxAgeMs: number } {
+  const shaping = loadShaping(shapingFile);
+  const of = (domain: string) => { const l = resolveShaping(shaping, { domain }); return l.maxAgeMs + l.retry.maxMs; };
+  const cache = new Map<string, number>();
+  const all = [of(''), ...Object.keys(shaping.domains).map(of)];
+  return { maxAgeOf: (d) => cache.get(d) ?? cache.set(d, of(d)).get(d)!, minMaxAgeMs: Math.min(...all) };
 }

@@ -20,6 +20,7 @@ import { ApiError, errorHandler } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { eventRoutes } from './routes/v1/events.js';
 import { metricRoutes } from './routes/v1/metrics.js';
+import { missingRoutes } from './routes/v1/missing.js';
 import { recipientListRoutes } from './routes/v1/recipient-lists.js';
 import { suppressionRoutes } from './routes/v1/suppression-list.js';
 import { templateRoutes } from './routes/v1/templates.js';
@@ -46,7 +47,7 @@ export function createApp(deps: GatewayDeps): Express {
   // POST /transmissions reads its own body as a stream (stream-body.ts); everything else is small JSON
   const streamed = (req: express.Request) => req.method === 'POST' && req.path === '/transmissions';
   v1.use(express.json({ limit: deps.cfg.apiBodyLimit, type: (req) => !streamed(req as express.Request), strict: false }));
-  v1.use('/transmissions', transmissionRoutes(deps));
+  v1.use('/transmissions', missingRoutes(deps), transmissionRoutes(deps));
   v1.use('/templates', templateRoutes(deps));
   v1.use('/suppression-list', suppressionRoutes(deps));
   v1.use('/recipient-lists', recipientListRoutes(deps));
