@@ -9,7 +9,7 @@ import { waitFor } from '../../support/wait.js';
 const TEMPLATE = join(import.meta.dirname, '../../fixtures/welcome.mjml');
 const OTHERS = ['scheduler', 'splitter', 'renderer', 'sender', 'webhooks', 'breaker'];
 
-test('the event sink\'s offset and time lag rise while it is stopped and fall to zero after it restarts', { timeout: 180000 }, async () => {
+test('the event sink\'s offset and time lag (metrics and mailstream status) rise while it is stopped and fall to zero after it restarts', { timeout: 180000 }, async () => {
   const tag = Math.random().toString(36).slice(2, 8);
   const sink = await startSmtpSink();
   const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), LAG_SAMPLE_MS: '300' });
@@ -37,6 +37,16 @@ test('the event sink\'s offset and time lag rise while it is stopped and fall to
   assert.ok(behind >= 20);
   // only the stopped stage lags: the sender's group is caught up
   assert.equal(await metric(others, 'mailstream_stage_lag_records', { stage: 'sender' }), 0);
+
+  // mailstream status shows the same: the stopped stage's group, no member, its records and their age (exact)
+  const status = JSON.parse(await cli(['status', '--json', '--window', '0.5'], env)) as {
+    health: Record<string, { ok: boolean }>; stages: Array<{ stage: string; members: number; lagRecords: number; lagSeconds: number }>;
+  };
+  assert.ok(Object.values(status.health).every((h) => h.ok), JSON.stringify(status.health));
+  const sinkRow = status.stages.find((g) => g.stage === 'event-sink')!;
+  assert.equal(sinkRow.members, 0);
+  assert.ok(sinkRow.lagRecords >= 20 && sinkRow.lagSeconds >= 1, JSON.stringify(sinkRow));
+  assert.ok(status.stages.find((g) => g.stage === 'sender')!.members > 0);
 
   eventSink = await startWorker(['event-sink'], env);
   await waitFor('the lag to fall to zero after the restart', async () =>
