@@ -14,6 +14,7 @@ import { createHealth, type Health } from './consumers/shell/health.js';
 import { MailstreamError } from './lib/errors.js';
 import { startLagMonitor } from './ops/lag.js';
 import { readiness } from './ops/ready.js';
+import { startTracing, stopTracing } from './ops/tracing.js';
 
 /** Stage names a worker can run. */
 export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink', 'webhooks', 'breaker'] as const;
@@ -39,6 +40,7 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   if (laneless.length) throw new MailstreamError('MS_ERR_VALIDATION', `no priority lane in ${laneless.join(', ')}: the priority lanes are the renderer's and the sender's`);
   const cfg = config();
   const log = logger({ worker: wanted.join('+') });
+  await startTracing('worker');
   const rt = await connectRuntime(cfg, wanted.join('-'));
   const stages: Stage[] = [];
   const closers: Array<() => Promise<void> | void> = [];
@@ -97,6 +99,7 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
     for (const c of closers) await c();
     await health.stop();
     await rt.close();
+    await stopTracing();
     server.close();
   })());
   return { stop, port };

@@ -1,6 +1,7 @@
 /** The `mailstream` command line. */
 import { Command } from 'commander';
 import { MailstreamError } from '../lib/errors.js';
+import { inSpan, startTracing, stopTracing } from '../ops/tracing.js';
 import { register as check } from './commands/check.js';
 import { register as topics } from './commands/topics.js';
 import { register as db } from './commands/db.js';
@@ -32,12 +33,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Commands that keep serving after their action returns. */
+const SERVERS = ['worker', 'gateway', 'tracker', 'inbound', 'monitor', 'smtp'];
+
 /** Run the CLI; errors print their code and message and set a non-zero exit. */
 export async function main(argv = process.argv): Promise<void> {
-  try { await buildProgram().parseAsync(argv); }
+  // with OTEL_EXPORTER_OTLP_ENDPOINT set, a command is the root span of what it starts (mailstream send → SMTP 250);
+  // a server keeps the SDK running and flushes it when it stops
+  const command = argv[2] ?? 'help';
+  const server = SERVERS.includes(command);
+  const tracing = await startTracing(server ? command : 'cli');
+  try {
+    if (tracing && !server) await inSpan(`cli.${command}`, [], {}, () => buildProgram().parseAsync(argv));
+    else await buildProgram().parseAsync(argv);
+  }
   catch (err) {
     const e = err as MailstreamError;
     console.error(e.code ? `${e.code}: ${e.message}` : e.stack ?? String(e));
     process.exitCode = 1;
-  }
+  } finally { if (tracing && !server) await stopTracing(); }
 }
