@@ -16,8 +16,12 @@ const seconds = new client.Gauge({
   name: 'mailstream_stage_lag_seconds', help: 'Age of the oldest record a stage group has not consumed (s, 0 when caught up)', labelNames,
 });
 
-/** Stage groups of `prefix`: the prefix then a name without dots (test prefixes end in a dot, so never match). */
-export const isStageGroup = (prefix: string, group: string) => group.startsWith(prefix) && !group.slice(prefix.length).includes('.');
+/**
+ * Stage groups of `prefix`: the prefix then a name without dots (test prefixes end in a dot, so never match); the
+ * per-instance groups of materialised tables (`<name>-table-<uuid>`, read from the start on every boot) are not stages.
+ */
+export const isStageGroup = (prefix: string, group: string) => group.startsWith(prefix)
+  && !group.slice(prefix.length).includes('.') && !/-table-[0-9a-f-]{36}$/.test(group);
 
 /** Start sampling; `latest()` gives the last figures, `stop()` ends it. */
 export async function startLagMonitor(kafka: Kafka, prefix: string, everyMs: number, now = () => Date.now()) {

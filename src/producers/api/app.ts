@@ -21,6 +21,7 @@ import { openApiDocument } from './openapi.js';
 import { eventRoutes } from './routes/v1/events.js';
 import { metricRoutes } from './routes/v1/metrics.js';
 import { openSpan, tracingOn } from '../../ops/tracing.js';
+import { dashboardPage } from './dashboard/page.js';
 import { missingRoutes } from './routes/v1/missing.js';
 import { recipientListRoutes } from './routes/v1/recipient-lists.js';
 import { suppressionRoutes } from './routes/v1/suppression-list.js';
@@ -43,6 +44,8 @@ export function createApp(deps: GatewayDeps): Express {
   // SparkPost ignores a trailing slash: strip it before routing
   app.use((req, _res, next) => { if (req.url.length > 1) req.url = req.url.replace(/\/+(?=\?|$)/, ''); next(); });
   app.get('/api/v1/openapi.json', (_req, res) => { res.json(openApiDocument()); });
+  // the page is public and holds no data: its script reads the API with the key the user enters
+  app.get('/dashboard', (_req, res) => { res.type('html').set('cache-control', 'no-store').send(dashboardPage()); });
   const v1 = express.Router();
   // one span per request when tracing is on; a transmission's job records carry it on to the stages
   v1.use((req, res, next) => {

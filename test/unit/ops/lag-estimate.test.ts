@@ -23,3 +23,11 @@ test('an offset older than the table gives its first sample: a lower bound', () 
   assert.deepEqual(lagOf(t, 3, 4000), { records: 57, seconds: 3 });
   assert.deepEqual(lagOf([], 0, 4000), { records: 0, seconds: 0 });
 });
+
+test('only stage groups of this prefix are watched: not other prefixes, not per-instance table readers', async () => {
+  const { isStageGroup } = await import('../../../src/ops/lag.js');
+  assert.equal(isStageGroup('mailstream.', 'mailstream.sender-priority'), true);
+  assert.equal(isStageGroup('mailstream.', 'mailstream.api-keys-table-95e33c97-1c8a-4a6e-9e08-c5b88a003b79'), false);
+  assert.equal(isStageGroup('', 't1234.sender'), false);
+  assert.equal(isStageGroup('mailstream.', 'other.sender'), false);
+});

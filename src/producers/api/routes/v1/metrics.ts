@@ -4,6 +4,8 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { latencySlo, type Span } from '../../../../clickhouse/slo.js';
+import { bounceReasons } from '../../../../clickhouse/bounces.js';
+import { stageStatus } from '../../../../ops/status.js';
 import { COUNTERS, deliverability, PRECISION, type Grouping } from '../../../../clickhouse/metrics.js';
 import type { GatewayDeps } from '../../app.js';
 import { callerOf, requireScope } from '../../auth.js';
@@ -36,6 +38,20 @@ export function metricRoutes(deps: GatewayDeps): Router {
   r.get('/deliverability/campaign', requireScope('metrics:read'), handle('campaign'));
   r.get('/deliverability/template', requireScope('metrics:read'), handle('template'));
   r.get('/deliverability/time-series', requireScope('metrics:read'), handle('time'));
+  const reasons = (byDomain: boolean) => async (req: Request, res: Response) => {
+    const q = req.query as Record<string, unknown>;
+    const from = time(q.from, 'from');
+    if (from == null) throw invalidParam('from: required, e.g. 2026-01-31T08:00');
+    const limit = Math.min(1000, Number(q.limit ?? 20) || 20);
+    res.json({ results: await bounceReasons(deps.clickhouse, { tenant: callerOf(res).tenant, from, to: time(q.to, 'to') ?? Date.now(), byDomain, limit }) });
+  };
+  r.get('/deliverability/bounce-reason', requireScope('metrics:read'), reasons(false));
+  r.get('/deliverability/bounce-reason/domain', requireScope('metrics:read'), reasons(true));
+  // the deployment's stage lag (no tenant data), for the dashboard's lag panel
+  r.get('/lag', requireScope('metrics:read'), async (_req, res) => {
+    const stages = await stageStatus(deps.rt.kafka, deps.rt.topicPrefix, 0);
+    res.json({ results: stages.map(({ stage, members, lagRecords, lagSeconds }) => ({ stage, members, lagRecords, lagSeconds })) });
+  });
   r.get('/latency', requireScope('metrics:read'), async (req, res) => {
     const q = req.query as Record<string, unknown>;
     const from = time(q.from, 'from');
