@@ -100,9 +100,10 @@ export async function fromEvents(ch: ClickHouseClient, q: MetricsQuery): Promise
     + " AND type NOT IN ('job_accepted', 'split_completed', 'job_failed', 'shaping_adjusted')"
     + list('campaign_id', q.campaigns) + list('domain', q.domains)
     + (q.group === 'template' ? ` AND tpl != ''${list('tpl', q.templates)}` : '');
-  // a message's template is named by its job's job_accepted event (the alias differs from the column: 18.16)
+  // a message's template is named by its job's job_accepted event (the alias differs from the column: 18.16;
+  // current releases want the subquery named)
   const from = q.group === 'template' ? `events ANY LEFT JOIN (SELECT job_id, any(template_id) AS tpl FROM events
-    WHERE tenant = ${quote(q.tenant)} AND type = 'job_accepted' GROUP BY job_id) USING job_id` : 'events';
+    WHERE tenant = ${quote(q.tenant)} AND type = 'job_accepted' GROUP BY job_id) AS accepted USING job_id` : 'events';
   const by = group ? ` GROUP BY ${group.split(' AS ')[1]} ORDER BY ${group.split(' AS ')[1]}` : '';
   const rs = await ch.query({
     query: `SELECT ${group ? `${group}, ` : ''}${counters} FROM ${from} WHERE ${where}${by} LIMIT ${q.limit ?? 1000}`,

@@ -20,19 +20,33 @@ export function statements(sql: string): string[] {
 const ADD_COLUMN = /^ALTER TABLE (\w+) ADD COLUMN (\w+)/i;
 const CREATE = /^CREATE (MATERIALIZED VIEW|TABLE) IF NOT EXISTS/i;
 
-async function applyOnce(db: ReturnType<typeof createClickhouse>, sql: string): Promise<void> {
+/** What a migration runs against: a server through the client, or an in-process engine (the chdb test). */
+export interface SqlTarget { command(sql: string): Promise<void>; rows(sql: string): Promise<Array<Record<string, string>>> }
+
+/** Apply one statement so that applying it twice, or from two processes at once, changes nothing. */
+export async function applyOnce(db: SqlTarget, sql: string): Promise<void> {
   const add = ADD_COLUMN.exec(sql);
   if (add) {
-    const rs = await db.query({ query: `SELECT count() AS n FROM system.columns WHERE database = currentDatabase()`
-      + ` AND table = '${add[1]}' AND name = '${add[2]}'`, format: 'JSONEachRow' });
-    if (Number((await rs.json<{ n: string }>())[0]?.n) > 0) return;
+    const rows = await db.rows(`SELECT count() AS n FROM system.columns WHERE database = currentDatabase()`
+      + ` AND table = '${add[1]}' AND name = '${add[2]}'`);
+    if (Number(rows[0]?.n) > 0) return;
   }
-  try { await db.command({ query: sql }); }
+  try { await db.command(sql); }
   catch (err) {
     const code = /Code: (\d+)/.exec((err as Error).message)?.[1] ?? String((err as { code?: string }).code ?? '');
     if ((code === '44' && add) || (code === '57' && CREATE.test(sql))) return;
     throw err;
   }
+}
+
+/** Apply every migration file to `db`, in order; returns the names. */
+export async function applyMigrations(db: SqlTarget): Promise<string[]> {
+  const names: string[] = [];
+  for (const m of migrationFiles()) {
+    for (const sql of statements(m.sql)) await applyOnce(db, sql);
+    names.push(m.name);
+  }
+  return names;
 }
 
 /** Apply every migration to `cfg`'s ClickHouse; returns the names applied. */
@@ -42,11 +56,9 @@ export async function migrate(cfg: Config): Promise<string[]> {
   finally { await server.close(); }
   const db = createClickhouse(cfg);
   try {
-    const names: string[] = [];
-    for (const m of migrationFiles()) {
-      for (const sql of statements(m.sql)) await applyOnce(db, sql);
-      names.push(m.name);
-    }
-    return names;
+    return await applyMigrations({
+      command: async (query) => { await db.command({ query }); },
+      rows: async (query) => (await db.query({ query, format: 'JSONEachRow' })).json<Record<string, string>>(),
+    });
   } finally { await db.close(); }
 }
