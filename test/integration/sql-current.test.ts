@@ -122,7 +122,8 @@ test('every migration and every read and dashboard query gives the same figures 
     // quantile states of both releases agree within the digest's error
     for (const k of ['p50', 'p95', 'p99'] as const) assert.ok(Math.abs(a.slo[0]![k] - b.slo[0]![k]) <= 1000, `${k} ${a.slo[0]![k]} ${b.slo[0]![k]}`);
     for (const sql of grafanaQueries(tenant, from, to)) {
-      const [x, y] = [await (await old.query({ query: sql, format: 'JSONEachRow' })).json(), await (await current.query({ query: sql })).json()];
+      const [x, y] = [await (await old.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>(),
+        await (await current.query({ query: sql })).json<Record<string, unknown>>()] as unknown[][];
       // 18.16 quotes 64-bit integers in JSON, current releases in chdb do not
       const norm = (rows: unknown[]) => rows.map((r) => Object.fromEntries(Object.entries(r as object)
         .map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])));
