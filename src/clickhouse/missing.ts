@@ -27,7 +27,8 @@ function missingQuery(where: string, having = '', limit = 1000): string {
 }
 
 const toRow = (r: Record<string, string>): MissingRecipient => ({
-  messageId: r.mid!, jobId: r.job!, tenant: r.tnt!, campaignId: r.cmp!, flagged: Number(r.flagged) > 0, recipient: r.rcpt!, domain: r.dom!, since: Number(r.since), lastType: r.last_type!,
+  messageId: r.mid!, jobId: r.job!, tenant: r.tnt!, campaignId: r.cmp!, flagged: Number(r.flagged) > 0, recipient: r.rcpt!,
+  domain: r.dom!, since: Number(r.since), lastType: r.last_type!,
   lastAt: Number(r.last_at), deferrals: Number(r.deferrals), lastResponse: r.last_response!,
 });
 

@@ -9,9 +9,13 @@ import { isStageGroup } from './lag.js';
 import { recordTimes } from './record-time.js';
 
 /** One stage group's figures. */
-export interface StageStatus { stage: string; group: string; members: number; lagRecords: number; lagSeconds: number; perSecond: number }
+export interface StageStatus {
+  stage: string; group: string; members: number; lagRecords: number; lagSeconds: number; perSecond: number;
+}
 /** One unfinished job. */
-export interface JobStatus { jobId: string; tenant: string; campaignId: string; acceptedAt: number; recipients: number | null; final: number; stuck: number }
+export interface JobStatus {
+  jobId: string; tenant: string; campaignId: string; acceptedAt: number; recipients: number | null; final: number; stuck: number;
+}
 /** Everything on the screen. */
 export interface Status {
   health: Record<'kafka' | 'registry' | 'clickhouse', { ok: boolean; ms: number; error?: string }>;
@@ -102,19 +106,27 @@ export async function jobsInFlight(ch: ClickHouseClient, days = 7, limit = 20): 
   });
   const out: JobStatus[] = [];
   for (const r of await rs.json<Record<string, string>>()) {
-    const recipients = Number(r.closed) > 0 ? Number(r.size) + Number(r.inv) : Number(r.tx) > 0 ? Number(r.tx) + Number(r.inv) : null;
+    // as jobCounts: a bulk job's size comes with split_completed, a transactional one's with job_accepted
+    const size = Number(r.closed) > 0 ? Number(r.size) : Number(r.tx) > 0 ? Number(r.tx) : null;
+    const recipients = size === null ? null : size + Number(r.inv);
     if (recipients != null && Number(r.fin) >= recipients) continue;
-    out.push({ jobId: r.job!, tenant: r.tnt!, campaignId: r.cmp!, acceptedAt: Number(r.at), recipients, final: Number(r.fin), stuck: Number(r.stk) });
+    out.push({ jobId: r.job!, tenant: r.tnt!, campaignId: r.cmp!, acceptedAt: Number(r.at), recipients, final: Number(r.fin),
+      stuck: Number(r.stk) });
     if (out.length >= limit) break;
   }
   return out;
 }
 
 /** Gather the whole screen. */
-export async function gatherStatus(deps: { kafka: Kafka; ch: ClickHouseClient; prefix: string; registryUrl: string; windowMs: number }):
-  Promise<Status> {
+export async function gatherStatus(deps: {
+  kafka: Kafka; ch: ClickHouseClient; prefix: string; registryUrl: string; windowMs: number;
+}): Promise<Status> {
   const [kafka, registry, clickhouse] = await Promise.all([
-    timed(async () => { const a = deps.kafka.admin(); await a.connect(); try { await a.describeCluster(); } finally { await a.disconnect(); } }),
+    timed(async () => {
+      const a = deps.kafka.admin();
+      await a.connect();
+      try { await a.describeCluster(); } finally { await a.disconnect(); }
+    }),
     timed(async () => { const r = await fetch(`${deps.registryUrl}/subjects`); if (!r.ok) throw new Error(`HTTP ${r.status}`); }),
     timed(async () => { await (await deps.ch.query({ query: 'SELECT 1', format: 'JSONEachRow' })).json(); }),
   ]);

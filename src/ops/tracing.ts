@@ -51,7 +51,8 @@ export function contextOf(headers: IHeaders | undefined): Context {
 export const tracingOn = () => provider !== undefined;
 
 /** Start a span that ends when `done` is called (an HTTP request), and run `fn` inside it. */
-export function openSpan<T>(name: string, attributes: Record<string, string | number>, fn: (end: (a?: Record<string, number | string>) => void) => T): T {
+export function openSpan<T>(name: string, attributes: Record<string, string | number>,
+  fn: (end: (a?: Record<string, number | string>) => void) => T): T {
   const span = tracer().startSpan(name, { attributes }, context.active());
   return context.with(trace.setSpan(context.active(), span), () => fn((a) => { if (a) span.setAttributes(a); span.end(); }));
 }

@@ -8,7 +8,9 @@ const age = (s: number) => (s < 90 ? `${s.toFixed(1)}s` : s < 5400 ? `${(s / 60)
 /** The screen as text. */
 export function formatStatus(s: Status, now = Date.now()): string {
   const out: string[] = ['stack'];
-  for (const [name, h] of Object.entries(s.health)) out.push(`  ${name.padEnd(12)} ${h.ok ? 'up' : 'DOWN'} ${h.ms} ms${h.error ? `  ${h.error}` : ''}`);
+  for (const [name, h] of Object.entries(s.health)) {
+    out.push(`  ${name.padEnd(12)} ${h.ok ? 'up' : 'DOWN'} ${h.ms} ms${h.error ? `  ${h.error}` : ''}`);
+  }
   out.push('stages                    members   lag (records)   oldest unconsumed   consumed/s');
   for (const g of s.stages) {
     out.push(`  ${g.stage.padEnd(24)}${String(g.members).padStart(7)}${String(g.lagRecords).padStart(16)}`

@@ -43,7 +43,8 @@ export function metricRoutes(deps: GatewayDeps): Router {
     const from = time(q.from, 'from');
     if (from == null) throw invalidParam('from: required, e.g. 2026-01-31T08:00');
     const limit = Math.min(1000, Number(q.limit ?? 20) || 20);
-    res.json({ results: await bounceReasons(deps.clickhouse, { tenant: callerOf(res).tenant, from, to: time(q.to, 'to') ?? Date.now(), byDomain, limit }) });
+    const to = time(q.to, 'to') ?? Date.now();
+    res.json({ results: await bounceReasons(deps.clickhouse, { tenant: callerOf(res).tenant, from, to, byDomain, limit }) });
   };
   r.get('/deliverability/bounce-reason', requireScope('metrics:read'), reasons(false));
   r.get('/deliverability/bounce-reason/domain', requireScope('metrics:read'), reasons(true));

@@ -13,7 +13,9 @@ export function missingRoutes(deps: GatewayDeps): Router {
     const id = String(req.params.id);
     const { tenant } = callerOf(res);
     // another tenant's transmission does not exist for this caller
-    if ((await jobOwner(deps.clickhouse, id))?.tenant !== tenant) throw new ApiError('MS_ERR_NOT_FOUND', `transmission ${id} does not exist`);
+    if ((await jobOwner(deps.clickhouse, id))?.tenant !== tenant) {
+      throw new ApiError('MS_ERR_NOT_FOUND', `transmission ${id} does not exist`);
+    }
     const limit = Math.min(10_000, Number(req.query.limit ?? 1000) || 1000);
     const rows = await missingRecipients(deps.clickhouse, id, { tenant, limit });
     res.json({ results: rows.map((m) => ({
