@@ -7,8 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { Event } from '../src/generated/types.js';
 import { createClickhouse } from '../src/clickhouse/client.js';
 import { jobCounts, quote } from '../src/clickhouse/queries.js';
@@ -80,12 +79,16 @@ async function endToEnd(n: number, audience: string, tracing: boolean): Promise<
   const { cfg, env } = await prepare({ SMTP_RELAY_PORT: String(sink.port), ...otel });
   const worker = await spawnWorker(['all'], env);
   const ch = createClickhouse(cfg);
-  const started = Date.now();
   const sent = spawnSync(process.execPath, [join(ROOT, 'bin/mailstream.js'), 'send', '--template', join(ROOT, 'test/fixtures/welcome.mjml'),
     '--audience', audience, '--from', 'news@shop.example', '--subject', 'Hi'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
   const jobId = sent.stdout.trim();
   await poll(async () => (await jobCounts(ch, jobId)).done);
-  const perSecond = Math.round(n / ((Date.now() - started) / 1000));
+  // from the job's acceptance to its last SMTP 250, as ClickHouse recorded them: process start-up left out
+  const [span] = await (await ch.query({
+    query: `SELECT minIf(ts_ms, type = 'job_accepted') AS a, maxIf(ts_ms, type = 'delivered') AS b FROM events WHERE job_id = ${quote(jobId)}`,
+    format: 'JSONEachRow',
+  })).json<{ a: string; b: string }>();
+  const perSecond = Math.round(n / ((Number(span!.b) - Number(span!.a)) / 1000));
   await stop(worker.proc);
   await ch.close(); await sink.close(); otlp.close();
   return { perSecond, spans };
@@ -94,11 +97,20 @@ async function endToEnd(n: number, audience: string, tracing: boolean): Promise<
 /** Run both and print the figures. */
 export async function benchAnalytics(n = 200_000): Promise<void> {
   const sink = await sinkRate(n);
+  // the rollup and SLO views are part of every insert; the raw table alone is not measured (the views are shared)
   console.log(`event sink: ${sink.n} events into ClickHouse (events + rollup + SLO views) in ${sink.seconds.toFixed(1)} s: ${sink.perSecond} events/s`);
   const m = Math.max(1000, Math.round(n / 20));
   const audience = await writeBenchAudience(m);
-  const off = await endToEnd(m, audience, false);
-  const on = await endToEnd(m, audience, true);
-  console.log(`tracing: ${m} recipients end to end: off ${off.perSecond} msg/s, on ${on.perSecond} msg/s`
-    + ` (${(((off.perSecond - on.perSecond) / off.perSecond) * 100).toFixed(1)}% slower), ${on.spans} spans exported`);
+  // alternated, twice each, so warm-up and the neighbours' load fall on both sides; the best of each is printed
+  const runs: Record<'off' | 'on', number[]> = { off: [], on: [] };
+  let spans = 0;
+  for (const tracing of [false, true, false, true]) {
+    const r = await endToEnd(m, audience, tracing);
+    runs[tracing ? 'on' : 'off'].push(r.perSecond);
+    spans = Math.max(spans, r.spans);
+  }
+  const best = (xs: number[]) => Math.max(...xs);
+  const [off, on] = [best(runs.off), best(runs.on)];
+  console.log(`tracing: ${m} recipients, job accepted → last SMTP 250, best of two: off ${off} msg/s (${runs.off.join(', ')}),`
+    + ` on ${on} msg/s (${runs.on.join(', ')}): ${(((off - on) / off) * 100).toFixed(1)}% slower, ${spans} spans exported`);
 }
