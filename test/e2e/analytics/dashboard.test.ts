@@ -32,8 +32,10 @@ test('the gateway\'s /dashboard draws its charts from the tenant\'s data in head
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 1100 } })).newPage();
   const calls: string[] = [];
   page.on('request', (r) => calls.push(r.url()));
-  await page.goto(`${bed.origin}/dashboard?key=${encodeURIComponent(key)}&minutes=30`);
-  await page.waitForFunction(() => Number(document.body.dataset.loaded) >= 1, undefined, { timeout: 60000 });
+  await page.goto(`${bed.origin}/dashboard?key=${encodeURIComponent(key)}&minutes=30&refresh=1`);
+  // the page refreshes every second: wait until every chart holds data (the SLO rows follow the events by one insert)
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-panel]')]
+    .every((el) => Number((el as HTMLElement).dataset.points) > 0), undefined, { timeout: 60000 });
   assert.equal(await page.textContent('#status').then((s) => /updated/.test(s ?? '')), true, await page.textContent('#status') ?? '');
 
   // every chart drew: volume lines with points, latency with its SLO line, the bounce tables with bars
