@@ -12,6 +12,9 @@ import { connectRuntime } from './runtime.js';
 import type { Stage } from './consumers/shell/index.js';
 import { createHealth, type Health } from './consumers/shell/health.js';
 import { MailstreamError } from './lib/errors.js';
+import { startLagMonitor } from './ops/lag.js';
+import { readiness } from './ops/ready.js';
+import { startTracing, stopTracing } from './ops/tracing.js';
 
 /** Stage names a worker can run. */
 export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink', 'webhooks', 'breaker'] as const;
@@ -37,6 +40,7 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   if (laneless.length) throw new MailstreamError('MS_ERR_VALIDATION', `no priority lane in ${laneless.join(', ')}: the priority lanes are the renderer's and the sender's`);
   const cfg = config();
   const log = logger({ worker: wanted.join('+') });
+  await startTracing('worker');
   const rt = await connectRuntime(cfg, wanted.join('-'));
   const stages: Stage[] = [];
   const closers: Array<() => Promise<void> | void> = [];
@@ -81,6 +85,10 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   }
   await Promise.all(running.map((s) => s.start()));
   const health = await createHealth(rt.kafka, running);
+  // every worker exports the lag of every stage group, so a stage that is down is still seen by the others
+  const lag = cfg.lagSampleMs > 0 ? await startLagMonitor(rt.kafka, rt.topicPrefix, cfg.lagSampleMs) : undefined;
+  if (lag) closers.unshift(lag.stop);
+  readiness(health);
   const server = await serveHealth(cfg.httpPort, health);
   const port = (server.address() as { port: number }).port;
   log.info({ stages: wanted, lanes, port }, 'worker running');
@@ -91,6 +99,7 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
     for (const c of closers) await c();
     await health.stop();
     await rt.close();
+    await stopTracing();
     server.close();
   })());
   return { stop, port };

@@ -19,6 +19,8 @@ const debPackages: Record<string, string> = {
   '/usr/bin/chromium': 'chromium',
   swaks: 'swaks',
   openssl: 'openssl',
+  // promtool checks and unit-tests infra/prometheus/alerts.yml (test/unit/ops/alerts.test.ts)
+  '/usr/bin/promtool': 'prometheus',
 };
 
 function run(cmd: string, args: string[], cwd = repoRoot, env: NodeJS.ProcessEnv = {}): void {

@@ -148,7 +148,7 @@ export interface DeliveryAttempt {
 export interface Event {
   /** Deterministic ID (message ID, type and attempt), so a replay yields the same ID and can be de-duplicated. */
   eventId: string;
-  /** Event type. Recipient feedback uses SparkPost's names: open, initial_open, click, list_unsubscribe, link_unsubscribe (tracker), out_of_band, spam_complaint, list_unsubscribe (inbound); sending_paused and sending_resumed (circuit breaker, reason and detail say why); webhook_batch, webhook_failed and webhook_disabled (webhook delivery); opened, clicked, unsubscribed and complaint are never written. */
+  /** Event type. Recipient feedback uses SparkPost's names: open, initial_open, click, list_unsubscribe, link_unsubscribe (tracker), out_of_band, spam_complaint, list_unsubscribe (inbound); sending_paused and sending_resumed (circuit breaker, reason and detail say why); webhook_batch, webhook_failed and webhook_disabled (webhook delivery); stuck (the event sink's watchdog: a recipient without a final state past its maximum age, not itself final); opened, clicked, unsubscribed and complaint are never written. */
   type: EventType;
   /** When it happened, ms since the Unix epoch. */
   ts: number;
@@ -194,14 +194,18 @@ export interface Event {
   url: null | string;
   /** For delivered: job accepted to SMTP 250 (ms). */
   latencyMs: null | number;
+  /** Lane of the message: bulk or transactional (set by the sender, for SLOs apart per lane). */
+  kind: null | string;
+  /** Domain of the envelope sender (MAIL FROM), set by the sender. */
+  sendingDomain: null | string;
   /** Extra structured detail, a JSON object. Engagement events: user_agent, machine (true when the open or click looks machine-made) and machine_reason (apple_mpp, scanner_agent, head, too_fast); feedback: feedback_type, source. */
   detail: null | string;
 }
 
 /** The closed set of event types. */
-export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled' | 'webhook_batch' | 'webhook_failed' | 'webhook_disabled' | 'open' | 'initial_open' | 'click' | 'list_unsubscribe' | 'link_unsubscribe' | 'spam_complaint' | 'out_of_band' | 'sending_paused' | 'sending_resumed';
+export type EventType = 'job_accepted' | 'job_failed' | 'split_completed' | 'injected' | 'invalid_recipient' | 'render_failed' | 'delivered' | 'deferred' | 'bounced' | 'expired' | 'policy_rejected' | 'failed' | 'opened' | 'clicked' | 'unsubscribed' | 'complaint' | 'shaping_adjusted' | 'cancelled' | 'webhook_batch' | 'webhook_failed' | 'webhook_disabled' | 'open' | 'initial_open' | 'click' | 'list_unsubscribe' | 'link_unsubscribe' | 'spam_complaint' | 'out_of_band' | 'sending_paused' | 'sending_resumed' | 'stuck';
 /** Every EventType value, in schema order. */
-export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled', 'webhook_batch', 'webhook_failed', 'webhook_disabled', 'open', 'initial_open', 'click', 'list_unsubscribe', 'link_unsubscribe', 'spam_complaint', 'out_of_band', 'sending_paused', 'sending_resumed'] as const;
+export const EventTypeValues = ['job_accepted', 'job_failed', 'split_completed', 'injected', 'invalid_recipient', 'render_failed', 'delivered', 'deferred', 'bounced', 'expired', 'policy_rejected', 'failed', 'opened', 'clicked', 'unsubscribed', 'complaint', 'shaping_adjusted', 'cancelled', 'webhook_batch', 'webhook_failed', 'webhook_disabled', 'open', 'initial_open', 'click', 'list_unsubscribe', 'link_unsubscribe', 'spam_complaint', 'out_of_band', 'sending_paused', 'sending_resumed', 'stuck'] as const;
 
 /** The first answer to a request with an Idempotency-Key. On the compacted idempotency topic keyed '<tenant>:<key>'. */
 export interface IdempotencyRecord {

@@ -36,6 +36,7 @@ export const catalogue = {
   MS_SUSPENDED: { status: 503, retriable: true, message: 'binding and destination are suspended by adaptive delivery' },
   MS_EXPIRED: { status: 504, retriable: false, message: 'undeliverable within the maximum message age' },
   MS_CANCELLED: { status: 409, retriable: false, message: 'the job was cancelled' },
+  MS_ERR_STUCK: { status: 504, retriable: false, message: 'recipient has no final state past its maximum age (a `stuck` event)' },
   MS_ERR_WEBHOOK_TARGET: {
     status: 422, retriable: false, message: 'webhook target refused: not http(s), credentials in the URL, or a private address',
   },

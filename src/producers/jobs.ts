@@ -15,6 +15,7 @@ import type { TopicName } from '../topics/index.js';
 import { createCodec, type Codec } from '../lib/codec.js';
 import { MailstreamError } from '../lib/errors.js';
 import { makeEvent } from '../schemas/events.js';
+import { headersOf } from '../ops/tracing.js';
 import { topic } from '../topics/runtime.js';
 import { validateAddress } from '../consumers/splitter/address.js';
 import { assertEngineAllowed, type ProducerCallOptions } from './trust.js';
@@ -130,7 +131,11 @@ export async function createJobProducer(producer: BatchProducer, registry: Schem
   // the records go to their topic now, or wait on the schedules topic for the scheduler stage until `startAt`
   const route = (logical: 'jobs' | 'transactional', messages: Array<{ key: string; value: Buffer }>, tenant: string,
     jobId: string, now: number, startAt: number | undefined) => {
-    if (startAt === undefined || startAt <= now + SCHEDULE_MIN_MS) return { topic: topic(prefix, logical).name, messages };
+    // the caller's trace (CLI, gateway request) continues in the job's stages through the record headers
+    const headers = headersOf();
+    if (startAt === undefined || startAt <= now + SCHEDULE_MIN_MS) {
+      return { topic: topic(prefix, logical).name, messages: Object.keys(headers).length ? messages.map((m) => ({ ...m, headers })) : messages };
+    }
     const held: ScheduledSend = { jobId, tenant, dueAt: startAt, topic: logical, records: messages, createdAt: now };
     return { topic: schedules.name, messages: [{ key: `${tenant}:${jobId}`, value: codecs.schedule.encode(held) }] };
   };

@@ -4,7 +4,8 @@ import type { Event, EventType } from '../generated/types.js';
 const EMPTY: Omit<Event, 'eventId' | 'type' | 'ts' | 'jobId'> = {
   messageId: null, tenant: null, campaignId: null, recipient: null, domain: null, rowNumber: null, count: null,
   attempt: null, binding: null, mxHost: null, smtpCode: null, enhancedCode: null, response: null, bounceClass: null,
-  bounceCategory: null, reason: null, templateId: null, templateVersion: null, url: null, latencyMs: null, detail: null,
+  bounceCategory: null, reason: null, templateId: null, templateVersion: null, url: null, latencyMs: null, kind: null,
+  sendingDomain: null, detail: null,
 };
 
 /** Fields a caller may set on an event. */

@@ -12,7 +12,8 @@ const port = (url: string) => Number(new URL(url).port);
 const published = (s: Service | undefined) => (s?.ports ?? []).map((p) => { const [host, container] = String(p).split(':').slice(-2); return { host: Number(host), container: Number(container) }; });
 
 test('compose declares the stack services and the workers', () => {
-  assert.deepEqual(Object.keys(compose.services).sort(), ['clickhouse', 'kafka', 'maildev', 'schema-registry', 'workers']);
+  assert.deepEqual(Object.keys(compose.services).sort(),
+    ['clickhouse', 'grafana', 'kafka', 'maildev', 'prometheus', 'schema-registry', 'workers']);
   assert.match(compose.services.kafka!.image!, /^apache\/kafka:3\.9\./);
   assert.match(compose.services['schema-registry']!.image!, /^confluentinc\/cp-schema-registry:/);
   assert.match(compose.services.clickhouse!.image!, /^clickhouse\/clickhouse-server:/);

@@ -18,10 +18,11 @@ export interface GatewayBed {
   another(extra?: Record<string, string>): Promise<Gateway>;
 }
 
-/** Start the bed; `workers: false` skips the pipeline workers (API-only scenarios), `sinkDelayMs` slows the sink. */
-export async function gatewayBed(opts: { env?: Record<string, string>; workers?: boolean; sinkDelayMs?: number } = {}):
+/** Start the bed; `workers: false` skips the pipeline workers (API-only scenarios), `sinkDelayMs` slows the sink, `sinkReply` refuses some. */
+export async function gatewayBed(opts: { env?: Record<string, string>; workers?: boolean; sinkDelayMs?: number;
+  sinkReply?: Parameters<typeof startSmtpSink>[0] extends infer O ? O extends { reply?: infer R } ? R : never : never } = {}):
   Promise<GatewayBed> {
-  const sink = await startSmtpSink({ dataDelayMs: opts.sinkDelayMs });
+  const sink = await startSmtpSink({ dataDelayMs: opts.sinkDelayMs, reply: opts.sinkReply });
   const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), API_PORT: '0', ...opts.env });
   const worker = opts.workers === false ? null : await startWorker(['all'], env);
   const gateway = await startGateway(cfg);

@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { config } from '../../config/index.js';
 import { createClickhouse } from '../../clickhouse/client.js';
 import { jobCounts, jobOwner, type JobCounts } from '../../clickhouse/queries.js';
+import { missingRecipients, type MissingRecipient } from '../../clickhouse/missing.js';
 
 /** Print counts as aligned lines. */
 export function formatCounts(c: JobCounts): string {
@@ -40,8 +41,11 @@ export function register(program: Command): void {
   program.command('job').argument('<id>', 'job ID').description("print a job's counts by event type, or cancel it")
     .option('--cancel', 'cancel the job: nothing more is sent, each recipient not yet sent ends cancelled')
     .option('--tenant <tenant>', 'tenant that owns the job (with --cancel)', 'default')
-    .action(async (id: string, o: { cancel?: boolean; tenant: string }) => {
+    .option('--missing', 'list the recipients with no final state yet, oldest first (--json: one object a line)')
+    .option('--json', 'with --missing: JSON lines')
+    .action(async (id: string, o: { cancel?: boolean; tenant: string; missing?: boolean; json?: boolean }) => {
       if (o.cancel) { await cancel(id, o.tenant); return; }
+      if (o.missing) { await listMissing(id, Boolean(o.json)); return; }
       const ch = createClickhouse(config());
       try {
         const [c, owner] = await Promise.all([jobCounts(ch, id), jobOwner(ch, id)]);
@@ -60,4 +64,20 @@ async function cancel(jobId: string, tenant: string): Promise<void> {
   const rt = await connectRuntime(config(), 'cli');
   try { await cancelJob(rt, tenant, jobId); } finally { await rt.close(); }
   console.log(`job ${jobId} (tenant ${tenant}) cancelled: nothing more is sent; follow it with: mailstream job ${jobId}`);
+}
+
+/** One line per recipient without a final state: address, how long it has waited, where it is. */
+export function formatMissing(m: MissingRecipient, now = Date.now()): string {
+  const age = `${Math.round((now - m.since) / 1000)}s`;
+  const last = m.deferrals ? `deferred ${m.deferrals}x: ${m.lastResponse}` : m.lastType;
+  return `${m.recipient.padEnd(40)} ${age.padStart(8)}  ${m.messageId}  ${last}${m.flagged ? '  [stuck]' : ''}`;
+}
+
+async function listMissing(jobId: string, json: boolean): Promise<void> {
+  const ch = createClickhouse(config());
+  try {
+    const rows = await missingRecipients(ch, jobId, { limit: 1_000_000 });
+    for (const m of rows) console.log(json ? JSON.stringify(m) : formatMissing(m));
+    if (!json) console.error(`${rows.length} recipient(s) of job ${jobId} without a final state`);
+  } finally { await ch.close(); }
 }

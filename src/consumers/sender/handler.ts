@@ -45,7 +45,7 @@ export function outcomeOf(o: SmtpOutcome): AttemptOutcome {
 
 const baseFields = (msg: RenderedMessage) => ({
   jobId: msg.jobId, messageId: msg.messageId, tenant: msg.tenant, campaignId: msg.campaignId, recipient: msg.rcptTo,
-  domain: msg.domain, rowNumber: msg.rowNumber,
+  domain: msg.domain, rowNumber: msg.rowNumber, kind: msg.kind, sendingDomain: msg.mailFrom.split('@').pop()!.toLowerCase() || null,
 });
 
 /** The event for a message refused before any SMTP because its address is suppressed. */

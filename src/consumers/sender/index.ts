@@ -14,6 +14,7 @@ import type { JobControlTable } from '../../streams/job-control.js';
 import { createSuppressionTable, type SuppressionTable } from '../../streams/suppressions.js';
 import type { TopicName } from '../../topics/index.js';
 import { createStage, type StageDeps, type Stage, type StageSpec } from '../shell/index.js';
+import { inSpan, tracingOn } from '../../ops/tracing.js';
 import { createSendHandler, failedEvent, type SuppressionSet } from './handler.js';
 import { createDirectTransport } from './direct.js';
 import { liveTransports } from './metrics.js';
@@ -68,7 +69,7 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
     });
   })());
   const handler = (t: SmtpTransport) => createSendHandler({
-    transport: t, now: Date.now, suppressions, isCancelled: jobs.isCancelled,
+    transport: tracedTransport(t), now: Date.now, suppressions, isCancelled: jobs.isCancelled,
     isPaused, pauseRecheckMs: cfg.breakerRecheckMs,
     retry: (msg, mxHost) => {
       const l = resolveShaping(shaping, { domain: msg.domain, mxHost: cfg.deliveryMode === 'direct' ? mxHost : null });
@@ -109,4 +110,17 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
       if (control) await (await control)();
     },
   };
+}
+
+/** A span per SMTP transaction (`sender.smtp`), child of the sender's step for the message. */
+function tracedTransport(t: SmtpTransport): SmtpTransport {
+  if (!tracingOn()) return t;
+  return Object.assign(Object.create(t) as SmtpTransport, {
+    send: (mailFrom: string, rcptTo: string, raw: Buffer, ctx?: Parameters<SmtpTransport['send']>[3]) =>
+      inSpan('sender.smtp', [], { 'smtp.rcpt_domain': rcptTo.split('@').pop() ?? '', 'smtp.bytes': raw.length }, async (span) => {
+        const res = await t.send(mailFrom, rcptTo, raw, ctx);
+        span.setAttributes({ 'smtp.code': res.code ?? 0, 'smtp.mx_host': res.mxHost ?? '' });
+        return res;
+      }),
+  });
 }

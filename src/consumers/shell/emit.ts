@@ -5,6 +5,7 @@ import { MailstreamError } from '../../lib/errors.js';
 import { topic as resolveTopic } from '../../topics/runtime.js';
 import type { TopicName } from '../../topics/index.js';
 import type { Output } from './types.js';
+import { headersOf } from '../../ops/tracing.js';
 
 // A partition's record batch must stay under the broker's max.message.bytes.
 const MAX_REQUEST_BYTES = 768 * 1024;
@@ -12,7 +13,9 @@ const MAX_REQUEST_BYTES = 768 * 1024;
 /** An emit function for `stage`, writing only to the topics it has codecs for. */
 export function createEmit(stage: string, producer: BatchProducer, topicPrefix: string, codecs: Map<TopicName, Codec<unknown>>) {
   return async (outputs: Output[]): Promise<void> => {
-    let byTopic = new Map<string, Array<{ key: string | null; value: Buffer }>>();
+    let byTopic = new Map<string, Array<{ key: string | null; value: Buffer; headers?: Record<string, string> }>>();
+    // outputs produced inside a step (ctx.emit) carry the active span; returned ones were stamped by the runner
+    const active = headersOf();
     let bytes = 0;
     const send = async () => {
       if (!byTopic.size) return;
@@ -28,7 +31,8 @@ export function createEmit(stage: string, producer: BatchProducer, topicPrefix: 
       const value = codec.encode(o.value);
       if (bytes + value.length > MAX_REQUEST_BYTES) await send();
       const list = byTopic.get(name) ?? byTopic.set(name, []).get(name)!;
-      list.push({ key: o.key, value });
+      const headers = o.headers ?? active;
+      list.push(Object.keys(headers).length ? { key: o.key, value, headers } : { key: o.key, value });
       bytes += value.length + (o.key?.length ?? 0);
     }
     await send();

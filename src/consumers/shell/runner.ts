@@ -8,6 +8,7 @@
 import type { Consumer } from 'kafkajs';
 import type { Logger } from '../../lib/logger.js';
 import { mapLimit } from '../../lib/pool.js';
+import { headersOf, inSpan } from '../../ops/tracing.js';
 import { deadLetterOf, reasonOf, type RawRecord } from './dead-letter.js';
 import { deadLettered, live } from './metrics.js';
 import { createOffsetTracker } from './offsets.js';
@@ -97,7 +98,13 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
     const records = unit.map((f) => f.record!);
     const fault = records.map((r) => opts.faults?.[r.key ?? '']).find(Boolean);
     if (fault) throw new MailstreamError(fault as ErrorCode, `injected fault (STAGE_FAULTS) for key ${records[0]!.key}`);
-    return strategy.kind === 'batch' ? strategy.handle(records, ctx) : strategy.handle(records[0]!, ctx);
+    // one span per step: child of the record's trace, or linked to every record of a batch
+    const attrs = { 'messaging.destination.name': topic, 'messaging.kafka.partition': unit[0]!.partition, records: records.length };
+    return inSpan(`${spec.name}.handle`, records.map((r) => r.headers), attrs, async () => {
+      const outs = await (strategy.kind === 'batch' ? strategy.handle(records, ctx) : strategy.handle(records[0]!, ctx));
+      const headers = headersOf();
+      return Object.keys(headers).length ? outs.map((o) => (o.headers ? o : { ...o, headers })) : outs;
+    });
   };
 
   // The give-up path: each record to dead-letter, plus the final events of its recipients.

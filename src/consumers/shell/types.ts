@@ -6,8 +6,8 @@ import type { TopicName } from '../../topics/index.js';
 import type { TopicValues } from '../../generated/types.js';
 import type { RetryPolicy } from './policy.js';
 
-/** A record the handler wants produced: its value has the generated type of its topic, checked at compile time. */
-export type Output = { [T in TopicName]: { topic: T; key: string | null; value: TopicValues[T] } }[TopicName];
+/** A record the handler wants produced: its value has the generated type of its topic; headers carry the trace context. */
+export type Output = { [T in TopicName]: { topic: T; key: string | null; value: TopicValues[T]; headers?: Record<string, string> } }[TopicName];
 
 /** One decoded input record. */
 export interface InputRecord<T> { value: T; key: string | null; partition: number; offset: string; headers?: IHeaders }

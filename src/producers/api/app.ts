@@ -20,6 +20,9 @@ import { ApiError, errorHandler } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { eventRoutes } from './routes/v1/events.js';
 import { metricRoutes } from './routes/v1/metrics.js';
+import { openSpan, tracingOn } from '../../ops/tracing.js';
+import { dashboardPage } from './dashboard/page.js';
+import { missingRoutes } from './routes/v1/missing.js';
 import { recipientListRoutes } from './routes/v1/recipient-lists.js';
 import { suppressionRoutes } from './routes/v1/suppression-list.js';
 import { templateRoutes } from './routes/v1/templates.js';
@@ -41,12 +44,22 @@ export function createApp(deps: GatewayDeps): Express {
   // SparkPost ignores a trailing slash: strip it before routing
   app.use((req, _res, next) => { if (req.url.length > 1) req.url = req.url.replace(/\/+(?=\?|$)/, ''); next(); });
   app.get('/api/v1/openapi.json', (_req, res) => { res.json(openApiDocument()); });
+  // the page is public and holds no data: its script reads the API with the key the user enters
+  app.get('/dashboard', (_req, res) => { res.type('html').set('cache-control', 'no-store').send(dashboardPage()); });
   const v1 = express.Router();
+  // one span per request when tracing is on; a transmission's job records carry it on to the stages
+  v1.use((req, res, next) => {
+    if (!tracingOn()) { next(); return; }
+    openSpan(`gateway.${req.method.toLowerCase()}`, { 'http.request.method': req.method, 'url.path': req.path }, (end) => {
+      res.once('finish', () => end({ 'http.response.status_code': res.statusCode }));
+      next();
+    });
+  });
   v1.use(authenticate(deps.keys, deps.cfg.apiRateLimit));
   // POST /transmissions reads its own body as a stream (stream-body.ts); everything else is small JSON
   const streamed = (req: express.Request) => req.method === 'POST' && req.path === '/transmissions';
   v1.use(express.json({ limit: deps.cfg.apiBodyLimit, type: (req) => !streamed(req as express.Request), strict: false }));
-  v1.use('/transmissions', transmissionRoutes(deps));
+  v1.use('/transmissions', missingRoutes(deps), transmissionRoutes(deps));
   v1.use('/templates', templateRoutes(deps));
   v1.use('/suppression-list', suppressionRoutes(deps));
   v1.use('/recipient-lists', recipientListRoutes(deps));
