@@ -26,6 +26,15 @@ export const specs = [
   v('clickhouseDatabase', 'CLICKHOUSE_DATABASE', 'mailstream', 'name', 'ClickHouse database for events and rollups', str),
   v('clickhouseUser', 'CLICKHOUSE_USER', 'default', 'name', 'ClickHouse user', str),
   v('clickhousePassword', 'CLICKHOUSE_PASSWORD', '', 'secret', 'ClickHouse password', str),
+  v('encryption', 'ENCRYPTION', 'true', 'boolean',
+    'Seal jobs, payloads and rendered messages in Kafka (AES-256-GCM, a data key per job wrapped by a KEK); '
+    + 'false writes them in clear (records already sealed still open)', bool),
+  v('kekProvider', 'KEK_PROVIDER', 'local', 'local',
+    'Key provider that wraps data keys: local (a key file); AWS KMS, Cloud KMS and Vault transit plug in by the same '
+    + 'interface (src/lib/key-provider.ts)', oneOf('local')),
+  v('kekFile', 'KEK_FILE', '', 'path',
+    'Local provider: the KEK file, several keys by ID, the newest encrypts (empty: keys/kek.json under '
+    + 'MAILSTREAM_DATA_DIR, created on first use); `mailstream kek rotate` adds a key', optStr),
   v('deliveryMode', 'DELIVERY_MODE', 'relay', 'relay or direct',
     'relay: everything through the smarthost SMTP_RELAY_*; direct: to each domain\'s MX hosts', oneOf('relay', 'direct')),
   v('shapingFile', 'SHAPING_FILE', 'infra/shaping.yaml', 'path',

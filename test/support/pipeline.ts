@@ -1,7 +1,10 @@
 /** Helpers for integration tests: an isolated topic prefix per test, worker processes, a job's counts. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rotateKekFile } from '../../src/lib/key-provider.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { topicsApply } from '../../src/cli/commands/topics.js';
 import { migrate } from '../../src/clickhouse/migrate.js';
@@ -11,9 +14,16 @@ import { waitFor } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** A fresh topic prefix with every topic applied (and migrations), and the env that points workers at it. */
+/** A new KEK file of one key in a temporary folder (tests never touch the stack's own key file). */
+export function tempKekFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'kek-')), 'kek.json');
+  rotateKekFile(path);
+  return path;
+}
+
+/** A fresh topic prefix with every topic applied (and migrations), its own KEK file, and the env that points workers at it. */
 export async function isolatedPipeline(env: Record<string, string> = {}): Promise<{ cfg: Config; env: Record<string, string> }> {
-  const all = { TOPIC_PREFIX: `t${randomBytes(4).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env };
+  const all = { TOPIC_PREFIX: `t${randomBytes(4).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', KEK_FILE: tempKekFile(), ...env };
   const cfg = loadConfig({ ...process.env, ...all });
   await topicsApply(cfg);
   await migrate(cfg);

@@ -1,4 +1,4 @@
-/** `mailstream job <id>`: a job's counts by event type, from ClickHouse; `--cancel` cancels it. */
+/** `mailstream job <id>`: a job's counts by event type, from ClickHouse; `--cancel` cancels it, `--erase` shreds it. */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { config } from '../../config/index.js';
@@ -39,8 +39,10 @@ export async function waitForJob(jobId: string, startedAt: number, timeoutMs: nu
 export function register(program: Command): void {
   program.command('job').argument('<id>', 'job ID').description("print a job's counts by event type, or cancel it")
     .option('--cancel', 'cancel the job: nothing more is sent, each recipient not yet sent ends cancelled')
-    .option('--tenant <tenant>', 'tenant that owns the job (with --cancel)', 'default')
-    .action(async (id: string, o: { cancel?: boolean; tenant: string }) => {
+    .option('--erase', 'crypto-shred the job: cancel it, destroy its data key, hash its recipients in ClickHouse')
+    .option('--tenant <tenant>', 'tenant that owns the job (with --cancel or --erase)', 'default')
+    .action(async (id: string, o: { cancel?: boolean; erase?: boolean; tenant: string }) => {
+      if (o.erase) { await erase(id, o.tenant); return; }
       if (o.cancel) { await cancel(id, o.tenant); return; }
       const ch = createClickhouse(config());
       try {
@@ -60,4 +62,18 @@ async function cancel(jobId: string, tenant: string): Promise<void> {
   const rt = await connectRuntime(config(), 'cli');
   try { await cancelJob(rt, tenant, jobId); } finally { await rt.close(); }
   console.log(`job ${jobId} (tenant ${tenant}) cancelled: nothing more is sent; follow it with: mailstream job ${jobId}`);
+}
+
+/** Erase `jobId`: cancel, destroy its data key on every instance, then hash its recipient addresses in ClickHouse. */
+async function erase(jobId: string, tenant: string): Promise<void> {
+  const { connectRuntime } = await import('../../runtime.js');
+  const { eraseJob } = await import('../../producers/erase.js');
+  const { hashJobRecipients } = await import('../../clickhouse/erase.js');
+  const rt = await connectRuntime(config(), 'cli');
+  try { await eraseJob(rt, tenant, jobId); } finally { await rt.close(); }
+  const ch = createClickhouse(config());
+  let done: boolean;
+  try { done = await hashJobRecipients(ch, jobId); } finally { await ch.close(); }
+  console.log(`job ${jobId} (tenant ${tenant}) erased: its data key is destroyed, so its records in Kafka no longer open; `
+    + `what was not sent ends cancelled; recipients in ClickHouse are ${done ? 'hashed' : 'being hashed (mutation still running)'}`);
 }

@@ -8,6 +8,7 @@ import type { Config } from '../../config/index.js';
 import type { Event } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { createStage, type StageDeps } from '../shell/index.js';
+import { erasedRecipient } from '../../clickhouse/erase.js';
 import { chunk, toRow } from './handler.js';
 
 /** The event sink stage. */
@@ -22,7 +23,13 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
     strategy: {
       kind: 'batch',
       async handle(records) {
-        for (const part of chunk(records.map((r) => toRow(r.value)), cfg.sinkBatchSize)) {
+        await deps.crypto?.watch();
+        // an event of an erased job that was still on its way keeps no address (as `mailstream job --erase` leaves them)
+        const rows = records.map((r) => {
+          const row = toRow(r.value);
+          return deps.crypto?.isErased(row.tenant, row.job_id) ? { ...row, recipient: erasedRecipient(row.recipient) } : row;
+        });
+        for (const part of chunk(rows, cfg.sinkBatchSize)) {
           try { await clickhouse.insert({ table: 'events', values: part, format: 'JSONEachRow' }); }
           catch (err) {
             throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err });

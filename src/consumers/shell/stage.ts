@@ -23,7 +23,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     minBytes: spec.consumer?.minBytes ?? 1, maxWaitTimeInMs: spec.consumer?.maxWaitTimeInMs ?? 100,
   });
   const codecs = new Map<TopicName, Codec<unknown>>();
-  const emit = createEmit(spec.name, deps.producer, deps.topicPrefix, codecs);
+  const emit = createEmit(spec.name, deps.producer, deps.topicPrefix, codecs, deps.crypto);
   const runner = createRunner<In>({ spec, topic: input.name, consumer, log, policy: deps.retry ?? DEFAULT_RETRY, emit,
     faults: deps.faults });
   let stopping = false;
@@ -37,7 +37,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       if (!m.value) continue; // tombstones carry nothing to process
       const raw = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value };
       try {
-        const value = await codec.decode(m.value);
+        const value = await codec.decode(deps.crypto ? await deps.crypto.open(m.value) : m.value);
         const key = m.key?.toString() ?? null;
         out.push({ ...raw, record: { value, key, partition: batch.partition, offset: m.offset, headers: m.headers } });
       } catch (error) { out.push({ ...raw, error }); }

@@ -20,6 +20,7 @@ import { createKeyTable, lookupKey } from '../../streams/keys.js';
 import { createTable } from '../../streams/table.js';
 import { createQuotaGate } from '../api/quota.js';
 import { createJobProducer, newJobId } from '../jobs.js';
+import { recordCryptoOf } from '../../runtime.js';
 import { SmtpReply, checkData, takeMsysApi, toRequest } from './handler.js';
 
 /** A running injection server. */
@@ -56,7 +57,8 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
   const registry = createRegistry(cfg.schemaRegistryUrl);
   const [keys, tenants] = await Promise.all([createKeyTable(kafka, registry, cfg.topicPrefix),
     createTable<Tenant>(kafka, registry, cfg.topicPrefix, 'tenants')]);
-  const jobs = await createJobProducer(coalescingProducer(producer), registry, cfg.topicPrefix);
+  const crypto = recordCryptoOf(cfg, kafka, producer, registry);
+  const jobs = await createJobProducer(coalescingProducer(producer), registry, cfg.topicPrefix, crypto);
   const clickhouse = createClickhouse(cfg);
   const quota = createQuotaGate(clickhouse, tenants);
   await keys.ready;
@@ -176,7 +178,7 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
     port,
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
-      await Promise.all([keys.stop(), tenants.stop(), clickhouse.close()]);
+      await Promise.all([keys.stop(), tenants.stop(), clickhouse.close(), crypto.stop()]);
       await producer.disconnect();
     },
   };
