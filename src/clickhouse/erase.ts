@@ -1,6 +1,7 @@
 /** Erasure on the read side: a job's recipient addresses in ClickHouse become their SHA-256, so counts survive. */
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { quote } from './queries.js';
 
 /** What an erased recipient address is stored as: its SHA-256, hex (ClickHouse's `lower(hex(SHA256(x)))`). */
 export const erasedRecipient = (address: string): string =>
@@ -8,11 +9,10 @@ export const erasedRecipient = (address: string): string =>
 
 /** Replace the recipient field of every event of `jobId` by its hash; resolves once the mutation is done. */
 export async function hashJobRecipients(ch: ClickHouseClient, jobId: string, timeoutMs = 60_000): Promise<boolean> {
-  // ALTER … UPDATE runs as an asynchronous mutation on 18.16 and current releases alike; system.mutations says when
+  // ALTER … UPDATE runs as an asynchronous mutation on 18.16 and current releases alike (18.16 has no query parameters)
   await ch.command({
-    query: 'ALTER TABLE events UPDATE recipient = lower(hex(SHA256(recipient))) '
-      + 'WHERE job_id = {jobId:String} AND recipient != \'\' AND NOT match(recipient, \'^[0-9a-f]{64}$\')',
-    query_params: { jobId },
+    query: `ALTER TABLE events UPDATE recipient = lower(hex(SHA256(recipient))) WHERE job_id = ${quote(jobId)} `
+      + 'AND recipient != \'\' AND NOT match(recipient, \'^[0-9a-f]{64}$\')',
   });
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     const rs = await ch.query({ query: 'SELECT count() AS n FROM system.mutations WHERE table = \'events\' AND is_done = 0 '
