@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, w
 import { dirname } from 'node:path';
 import { unwrapKey, wrapKey } from './envelope.js';
 import { MailstreamError } from './errors.js';
+import { registerSecret } from './logger.js';
 
 /** Wraps data keys under the current KEK; unwraps under any KEK it still holds. */
 export interface KeyProvider {
@@ -62,6 +63,7 @@ export function localKeyProvider(path: string, create = false): KeyProvider {
     const m = statSync(path).mtimeMs;
     if (m === mtime) return;
     const f = readKeyFile(path);
+    for (const k of f.keys) registerSecret(k.key);
     keys = new Map(f.keys.map((k) => [k.id, Buffer.from(k.key, 'base64')]));
     current = f.keys[f.keys.length - 1]!.id;
     mtime = m;
