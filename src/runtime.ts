@@ -3,7 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Config } from './config/index.js';
 import type { RetryPolicy } from './consumers/shell/index.js';
-import { createRegistry } from './lib/codec.js';
+import { createRegistry, registryAuthOf } from './lib/codec.js';
 import { createKafka, createProducer } from './lib/kafka.js';
 import { createRecordCrypto, keyProviderOf, type RecordCrypto } from './streams/job-keys.js';
 
@@ -20,7 +20,7 @@ export interface Runtime {
 export async function connectRuntime(cfg: Config, role: string): Promise<Runtime> {
   const kafka = createKafka(cfg, role);
   const producer = await createProducer(kafka);
-  const registry = createRegistry(cfg.schemaRegistryUrl);
+  const registry = createRegistry(cfg.schemaRegistryUrl, registryAuthOf(cfg));
   const retry = { maxAttempts: cfg.stageMaxAttempts, baseMs: 200, maxMs: cfg.stageRetryMaxMs };
   const crypto = recordCryptoOf(cfg, kafka, producer, registry);
   const close = async () => { await crypto.stop(); await producer.disconnect(); };

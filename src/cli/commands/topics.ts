@@ -1,7 +1,7 @@
 /** `mailstream topics apply`: idempotently makes the cluster and registry match topics/ and schemas/. */
 import type { Command } from 'commander';
 import { config, type Config } from '../../config/index.js';
-import { createRegistry } from '../../lib/codec.js';
+import { createRegistry, registryAuthOf } from '../../lib/codec.js';
 import { createKafka } from '../../lib/kafka.js';
 import { applyTopics, type ApplyReport } from '../../topics/apply.js';
 import { resolveTopics } from '../../topics/runtime.js';
@@ -10,7 +10,7 @@ import { resolveTopics } from '../../topics/runtime.js';
 export async function topicsApply(cfg: Config = config()): Promise<ApplyReport[]> {
   const admin = createKafka(cfg, 'admin').admin();
   await admin.connect();
-  try { return await applyTopics(admin, createRegistry(cfg.schemaRegistryUrl), [...resolveTopics(cfg.topicPrefix).values()]); }
+  try { return await applyTopics(admin, createRegistry(cfg.schemaRegistryUrl, registryAuthOf(cfg)), [...resolveTopics(cfg.topicPrefix).values()]); }
   finally { await admin.disconnect(); }
 }
 

@@ -13,7 +13,7 @@ import type { Config } from '../../config/index.js';
 import type { Tenant } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { coalescingProducer, createKafka, createProducer } from '../../lib/kafka.js';
-import { createRegistry } from '../../lib/codec.js';
+import { createRegistry, registryAuthOf } from '../../lib/codec.js';
 import { logger } from '../../lib/logger.js';
 import { validateAddress } from '../../consumers/splitter/address.js';
 import { createKeyTable, lookupKey } from '../../streams/keys.js';
@@ -54,7 +54,7 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
   // few retries: a client waiting on an unreachable broker hears 451 within seconds and retries later itself
   const kafka = createKafka(cfg, 'smtp', true);
   const producer = await createProducer(kafka);
-  const registry = createRegistry(cfg.schemaRegistryUrl);
+  const registry = createRegistry(cfg.schemaRegistryUrl, registryAuthOf(cfg));
   const [keys, tenants] = await Promise.all([createKeyTable(kafka, registry, cfg.topicPrefix),
     createTable<Tenant>(kafka, registry, cfg.topicPrefix, 'tenants')]);
   const crypto = recordCryptoOf(cfg, kafka, producer, registry);
