@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { config, type Config } from '../../config/index.js';
 import { createRegistry, registryAuthOf } from '../../lib/codec.js';
 import { createKafka } from '../../lib/kafka.js';
+import { applyComponentAcls, COMPONENT_ACLS } from '../../topics/acls.js';
 import { applyTopics, type ApplyReport } from '../../topics/apply.js';
 import { resolveTopics } from '../../topics/runtime.js';
 
@@ -20,4 +21,14 @@ export function register(program: Command): void {
   topics.command('apply').description('create/raise/update topics and register value schemas (never deletes)').action(async () => {
     for (const r of await topicsApply()) console.log(`${r.topic}: ${r.actions.join('; ') || 'up to date'}`);
   });
+  topics.command('acls').argument('<component>', Object.keys(COMPONENT_ACLS).join(', '))
+    .requiredOption('--principal <p>', 'the Kafka principal the component connects as, e.g. User:renderer')
+    .description('grant a component only the topics and consumer groups it needs (broker with an authorizer)')
+    .action(async (component: string, o: { principal: string }) => {
+      const cfg = config();
+      const admin = createKafka(cfg, 'admin').admin();
+      await admin.connect();
+      try { console.log(`${await applyComponentAcls(admin, cfg.topicPrefix, component, o.principal)} ACLs for ${o.principal}`); }
+      finally { await admin.disconnect(); }
+    });
 }
