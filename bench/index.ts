@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|inject|webhooks|tracker [N]]`: prints figures; nothing here asserts speed.
+ * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|inject|webhooks|tracker|encryption [N]]`: prints figures; nothing here asserts speed.
  * e2e (default): a 100,000-recipient job end to end into Postfix's smtp-sink, with the smtp-source baseline.
+ * encryption: the end-to-end benchmark with ENCRYPTION off and on in one run, and seal/open alone.
  * webhooks: events/s delivered to a local receiver, and a healthy webhook's latency while another endpoint is down.
  */
 const [what = 'e2e', n] = process.argv.slice(2);
@@ -16,6 +17,7 @@ switch (what) {
   case 'inject': await (await import('./inject.js')).benchInject(count); break;
   case 'webhooks': await (await import('./webhooks.js')).benchWebhooks(count); break;
   case 'tracker': await (await import('./tracker.js')).benchTracker(count); break;
-  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject, webhooks or tracker`); process.exitCode = 2;
+  case 'encryption': await (await import('./encryption.js')).benchEncryption(count); break;
+  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject, webhooks, tracker or encryption`); process.exitCode = 2;
 }
 process.exit();

@@ -24,11 +24,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       return `${name}=${shown}: ${i.message}`;
     }));
   }
-  for (const s of specs) if (s.unit === 'secret') registerSecret(String(parsed.data[s.key as keyof typeof parsed.data] ?? ''));
+  for (const s of specs) {
+    const v = parsed.data[s.key as keyof typeof parsed.data] as unknown;
+    if (s.unit.startsWith('secret')) for (const x of Array.isArray(v) ? v : [v]) registerSecret(x == null ? '' : String(x));
+  }
   return deepFreeze(parsed.data) as Config;
 }
 
-const secretEnv = new Set<string>(specs.filter((s) => s.unit === 'secret').map((s) => s.env));
+const secretEnv = new Set<string>(specs.filter((s) => s.unit.startsWith('secret')).map((s) => s.env));
 
 let cached: Readonly<Config> | undefined;
 /** The process-wide config, loaded on first use. */

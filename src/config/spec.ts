@@ -3,7 +3,7 @@
  * type and the README table (`npm run gen`) all come from this one list.
  */
 import { z } from 'zod';
-import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, ratio, str, topicPrefix, trustedClients, url } from './parsers.js';
+import { bool, brokers, secretList, dkimKeys, faults, int, nameServers, oneOf, optStr, ratio, str, topicPrefix, trustedClients, url } from './parsers.js';
 
 /** One variable. `default` is the raw string used when the variable is unset or empty. */
 export interface Variable<K extends string = string, S extends z.ZodType = z.ZodType> {
@@ -109,6 +109,9 @@ export const specs = [
   v('trackingBaseUrl', 'TRACKING_BASE_URL', 'http://127.0.0.1:8090', 'URL', 'Public base URL of the open/click tracking server', url),
   v('trackingSecret', 'TRACKING_SECRET', 'dev-only-tracking-secret-change-me', 'secret',
     'HMAC-SHA256 key that signs tracking and unsubscribe tokens (set it in production)', str),
+  v('trackingSecretsPrevious', 'TRACKING_SECRETS_PREVIOUS', '', 'secret list',
+    'Retired TRACKING_SECRETs, comma-separated: their tokens (links in mail already sent) still verify, nothing is signed '
+    + 'with them; drop one TRACKING_TOKEN_TTL_DAYS after it was retired', secretList),
   v('unsubscribeBaseUrl', 'UNSUBSCRIBE_BASE_URL', 'http://127.0.0.1:8090', 'URL',
     'Public base URL of the one-click unsubscribe endpoint (RFC 8058)', url),
   v('unsubscribeMailtoDomain', 'UNSUBSCRIBE_MAILTO_DOMAIN', '', 'domain',
