@@ -94,7 +94,10 @@ export function createRecordCrypto(kafka: Kafka, producer: Pick<Producer, 'send'
   // the record for `id`, reading the topic to its end first when this instance has not seen it yet
   const lookup = async (id: string): Promise<JobKey | undefined> => {
     const { table } = await start();
-    if (!table.has(id)) await table.sync();
+    // a table that could not catch up says nothing about the key: retry, never take the job for erased
+    if (!table.has(id) && !(await table.sync())) {
+      throw new MailstreamError('MS_ERR_UNAVAILABLE', `job-keys table could not read to its end for ${id}`);
+    }
     return table.get(id);
   };
   const make = (id: string, tenant: string, jobId: string) => {
