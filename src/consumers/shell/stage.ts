@@ -8,6 +8,7 @@ import { createCodec, type Codec } from '../../lib/codec.js';
 import { logger } from '../../lib/logger.js';
 import { topic as resolveTopic } from '../../topics/runtime.js';
 import type { TopicName } from '../../topics/index.js';
+import { SEALED_TOPICS } from '../../streams/job-keys.js';
 import { createEmit } from './emit.js';
 import { DEFAULT_RETRY } from './policy.js';
 import { createRunner, type Fetched } from './runner.js';
@@ -68,6 +69,8 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
         if (!codecs.has(t)) codecs.set(t, await createCodec(deps.registry, resolveTopic(deps.topicPrefix, t)));
       }
       const codec = codecs.get(spec.input) as Codec<In>;
+      // the job-keys table joins before the first record, so the first job does not wait for it
+      if (deps.crypto && [spec.input, ...spec.outputs].some((t) => SEALED_TOPICS.has(t))) await deps.crypto.watch();
       await consumer.connect();
       await consumer.subscribe({ topics: [input.name], fromBeginning: true });
       runner.start();

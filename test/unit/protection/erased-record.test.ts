@@ -16,7 +16,7 @@ test('a record of an erased job ends each of its recipients with one cancelled e
   const emitted: Output[] = [];
   let handled = 0;
   const runner = createRunner<string>({
-    spec: { name: 'renderer-test', input: 'payloads', outputs: ['events'],
+    spec: { name: 'renderer-test',
       strategy: { kind: 'each', concurrency: 1, handle: async () => { handled++; return []; } } },
     topic: 'in', consumer: consumer as never, log, policy: { maxAttempts: 3, baseMs: 1, maxMs: 4 }, progressMs: 5,
     emit: async (o) => { emitted.push(...o); },
