@@ -32,7 +32,7 @@ export async function benchInject(messages = 20_000): Promise<void> {
   const smtp = fork(join(import.meta.dirname, '../bin/mailstream.js'), ['smtp'], { env: { ...process.env, ...env }, stdio: 'pipe' });
   try {
     await new Promise<void>((resolve, reject) => {
-      smtp.stdout!.on('data', (d) => { if (/smtp injection listening/.test(String(d))) resolve(); });
+      smtp.stdout!.on('data', (d) => { if (/smtp listening on/.test(String(d))) resolve(); });
       smtp.once('exit', (code) => reject(new Error(`mailstream smtp exited ${code}`)));
     });
     // -d: each session keeps its connection, as SparkPost asks of injecting clients (smtp-server, like Postfix's

@@ -22,7 +22,11 @@ const smtp = await startSmtpInjector(config());
 const tracker = await startTracker(config());
 const inbound = await startInbound(config());
 for (const c of await stackStatus()) console.log(`${c.name.padEnd(16)} ${c.address.padEnd(28)} ${c.healthy ? 'healthy' : 'DOWN'}`);
-console.log(`mailstream running: health http://127.0.0.1:${worker.port}/healthz; send with: npx mailstream send --help`);
+const cfg = config();
+console.log(`mailstream running: health http://127.0.0.1:${worker.port}/healthz, metrics http://127.0.0.1:${worker.port}/metrics`);
+console.log(`MailDev (every mail the local stack sends): http://127.0.0.1:${cfg.maildevWebPort}`);
+console.log('first send: npx mailstream send --template examples/welcome.mjml --audience examples/audience.csv '
+  + "--from 'Shop <news@shop.example>' --subject 'Hi {{ first_name }}' --wait");
 console.log(`REST API (SparkPost-compatible): ${gateway.url}; create a key with: npx mailstream keys create --tenant <name>`);
 console.log(`SMTP injection: 127.0.0.1:${smtp.port} (STARTTLS, AUTH as SMTP_Injection with an API key as the password)`);
 console.log(`tracker (opens, clicks, one-click unsubscribe): ${tracker.url}; inbound SMTP (bounces, complaints): port ${inbound.port}`);

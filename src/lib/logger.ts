@@ -1,4 +1,4 @@
-/** pino JSON logger; every line carries context objects such as { stage, topic, partition, offset, jobId }. */
+/** pino logger (pretty on a terminal, else JSON; LOG_JSON=1 forces JSON); every line carries context objects such as { stage, topic, partition, offset, jobId }. */
 import { pino, type Level, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -49,6 +49,7 @@ export function setLogLevel(next: Level | 'silent'): void {
 
 /** The process logger, or a child bound to `bindings`. */
 export function logger(bindings?: Record<string, unknown>): Logger {
+  // readable on a terminal, JSON lines everywhere else (files, pipes, log shippers, the tests); secrets redacted in both
   root ??= pino({
     level, base: { pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: REDACTED },
@@ -58,6 +59,8 @@ export function logger(bindings?: Record<string, unknown>): Logger {
         method.apply(this, args.map((a) => scrub(a)) as Parameters<typeof method>);
       },
     },
+    ...(process.stdout.isTTY && !process.env.LOG_JSON
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   });
   return bindings ? root.child(scrub(bindings) as Record<string, unknown>) : root;
 }

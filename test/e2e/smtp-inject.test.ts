@@ -141,6 +141,12 @@ test('a wrong key gets 535; a revoked key stops working for new sessions and for
   const other = await swaks(['--tls', '--auth', 'PLAIN', '--auth-user', 'someone', '--auth-password', key,
     '--from', 'news@shop.example', '--to', 'x@dest.example']);
   assert.match(other.out, /535 5\.7\.8/, 'the user must be SMTP_Injection');
+  const readOnly = await swaks(['--tls', '--auth', 'PLAIN', '--auth-user', 'SMTP_Injection', '--auth-password',
+    await bed.key(tenant, 'templates:read'), '--from', 'news@shop.example', '--to', 'x@dest.example']);
+  assert.match(readOnly.out, /535 5\.7\.8/, 'a key without smtp:inject or transmissions:modify may not send');
+  const scoped = await swaks(['--tls', '--auth', 'PLAIN', '--auth-user', 'SMTP_Injection', '--auth-password',
+    await bed.key(tenant, 'smtp:inject'), '--from', 'news@shop.example', '--to', 'x@dest.example']);
+  assert.match(scoped.out, /250 2\.0\.0 Ok: queued as/, 'a key with smtp:inject may');
 
   const doomed = await bed.key(tenant);
   const open = await rawSmtp(inj.port);

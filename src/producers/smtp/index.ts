@@ -81,7 +81,8 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
     authMethods: ['PLAIN', 'LOGIN'], allowInsecureAuth: cfg.smtpAllowInsecureAuth, authOptional: true,
     disabledCommands: tls ? [] : ['STARTTLS'], ...(tls ?? {}), hideDSN: true,
     // no reverse DNS per connection: the name is never used, and the lookup costs each session a round trip
-    logger: false, maxClients: 10_000, socketTimeout: 5 * 60_000, disableReverseLookup: true,
+    // at most 1,000 sessions, each holding at most one message in memory while Kafka takes it
+    logger: false, maxClients: 1000, socketTimeout: 5 * 60_000, disableReverseLookup: true,
 
     onAuth(auth, session, cb) {
       const password = auth.password ?? '';

@@ -40,3 +40,11 @@ test('the README lists every error code', async () => {
   const { catalogue } = await import('../../../src/lib/errors.js');
   for (const code of Object.keys(catalogue)) assert.ok(readme.includes(`\`${code}\``), code);
 });
+
+test('every examples/ file the README names exists, so the first send works as written', async () => {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const named = [...new Set(readme.match(/examples\/[\w.-]+\.\w+/g) ?? [])];
+  assert.ok(named.length >= 2, named.join());
+  for (const f of named) assert.ok(existsSync(new URL(`../../../${f}`, import.meta.url)), `${f} is missing`);
+});
