@@ -19,10 +19,11 @@ test('kcat reading jobs, payloads, transactional, rendered, rendered-priority an
   const deferred = audience.rows[7]!.email;
   let refused = 0;
   const sink = await startSmtpSink({ reply: (r) => (r === deferred && !refused++ ? { code: 451, message: 'try later' } : null) });
+  after(() => sink.close());
   const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), SHAPING_FILE: 'test/fixtures/delivery/fast-retry.yaml' });
   const worker = await startWorker(['all'], env);
   const rt = await connectRuntime(cfg, 'test');
-  after(async () => { await rt.close(); await stopWorker(worker); await sink.close(); });
+  after(async () => { await rt.close(); await stopWorker(worker); });
 
   const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto);
   const secret = `Secret-body-${tag}`;

@@ -37,11 +37,12 @@ test('a job erased midway: nothing more is sent, every recipient ends once, its 
   + 'only hashes of its addresses', { timeout: 300000 }, async () => {
   // a slow sink (~100 msg/s) so the job is still running when it is erased
   const sink = await startSmtpSink({ dataDelayMs: 40 });
+  after(() => sink.close());
   const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), SMTP_MAX_CONNECTIONS: '4', SENDER_CONCURRENCY: '64' });
   const worker = await startWorker(['all'], env);
   const rt = await connectRuntime(cfg, 'test');
   const ch = createClickhouse(cfg);
-  after(async () => { await ch.close(); await rt.close(); await stopWorker(worker); await sink.close(); });
+  after(async () => { await ch.close(); await rt.close(); await stopWorker(worker); });
 
   const tag = Math.random().toString(36).slice(2, 8);
   const audience = writeCsv(tag, RECIPIENTS, []);

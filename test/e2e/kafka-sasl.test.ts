@@ -11,12 +11,17 @@ import { cli, isolatedPipeline, startWorker, stopWorker, waitForJobDone } from '
 
 test('over SASL_SSL with ACLs: no credentials or a wrong password is refused, the renderer cannot read jobs, and the '
   + 'pipeline delivers with the renderer on its own least-privilege user', { timeout: 300000 }, async () => {
+  // cleanups run last-registered first, whichever step fails: workers stop before the broker goes
+  const cleanups: Array<() => Promise<unknown>> = [];
+  after(async () => { for (const c of cleanups.reverse()) await c(); });
   const kafka = await startSecureKafka(['renderer']);
+  cleanups.push(() => kafka.remove());
   for (const p of kafka.passwords()) noteSecret(p);
   const sink = await startSmtpSink();
-  const { cfg, env } = await isolatedPipeline({ ...kafka.env('admin'), SMTP_RELAY_PORT: String(sink.port) });
+  cleanups.push(() => sink.close());
   const workers: Awaited<ReturnType<typeof startWorker>>[] = [];
-  after(async () => { for (const w of workers) await stopWorker(w); await sink.close(); await kafka.remove(); });
+  cleanups.push(async () => { for (const w of workers) await stopWorker(w); });
+  const { cfg, env } = await isolatedPipeline({ ...kafka.env('admin'), SMTP_RELAY_PORT: String(sink.port) });
 
   // a client without credentials, or with a wrong password, is refused
   const anon = kafka.client().admin();

@@ -19,12 +19,13 @@ test('a worker configured with a relay password, a tracking secret and a KEK, wh
     const secrets = { SMTP_RELAY_USER: 'relay-user', SMTP_RELAY_PASS: `relay-pass-${Date.now()}`, TRACKING_SECRET: `trk-${Date.now()}-s3cret` };
     for (const s of [secrets.SMTP_RELAY_PASS, secrets.TRACKING_SECRET]) noteSecret(s);
     const sink = await startSmtpSink({ reply: () => ({ code: 451, message: 'try again later' }) });
+    after(() => sink.close());
     const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), SHAPING_FILE: 'test/fixtures/delivery/fast-retry.yaml',
       ...secrets });
     const worker = await startWorker(['all'], env);
     const rt = await connectRuntime(cfg, 'test');
     const ch = createClickhouse(cfg);
-    after(async () => { await ch.close(); await rt.close(); await stopWorker(worker); await sink.close(); });
+    after(async () => { await ch.close(); await rt.close(); await stopWorker(worker); });
     const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto);
     const { jobId } = await jobs.sendTransactional({ recipient: { email: 'someone@example.test' },
       content: { subject: 'Hi', from: 'Shop <news@shop.example>', text: 'Hello', }, options: { clickTracking: true } });
