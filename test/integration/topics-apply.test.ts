@@ -31,7 +31,7 @@ test('topics apply leaves every topic at its configured partitions and configs (
     for (const [k, v] of Object.entries(t.def.configs)) assert.equal(entries.find((e) => e.configName === k)?.configValue, v, `${t.name} ${k}`);
   }
   // an independent client: kcat's metadata listing
-  const kcat = execFileSync('kcat', ['-L', '-b', cfg.kafkaBrokers[0], '-J'], { encoding: 'utf8' });
+  const kcat = execFileSync('kcat', ['-L', '-b', cfg.kafkaBrokers[0], '-J'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const listed = JSON.parse(kcat).topics as Array<{ topic: string; partitions: unknown[] }>;
   for (const t of topics()) assert.equal(listed.find((l) => l.topic === t.name)?.partitions.length, t.def.partitions, `kcat: ${t.name}`);
 });
