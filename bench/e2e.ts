@@ -11,11 +11,11 @@ import { connectRuntime } from '../src/runtime.js';
 import { startPostfixSink, runSmtpSource } from './postfix.js';
 import { marketingJob, writeBenchAudience, peakRssMb, prepare, spawnWorker, stageRates } from './support.js';
 
-/** Run the end-to-end benchmark and print its figures. */
-export async function benchE2E(recipients = 100000): Promise<Record<string, unknown>> {
+/** Run the end-to-end benchmark and print its figures; `extra` is more worker environment (e.g. ENCRYPTION). */
+export async function benchE2E(recipients = 100000, extra: Record<string, string> = {}): Promise<Record<string, unknown>> {
   const port = 2525;
   const sink = await startPostfixSink(port);
-  const { cfg, env } = await prepare({ SMTP_RELAY_PORT: String(port), SMTP_MAX_CONNECTIONS: '16', SENDER_CONCURRENCY: '256' });
+  const { cfg, env } = await prepare({ SMTP_RELAY_PORT: String(port), SMTP_MAX_CONNECTIONS: '16', SENDER_CONCURRENCY: '256', ...extra });
   const workers = [
     await spawnWorker(['splitter', 'event-sink'], env), await spawnWorker(['renderer'], env), await spawnWorker(['sender'], env),
   ];
@@ -23,7 +23,7 @@ export async function benchE2E(recipients = 100000): Promise<Record<string, unkn
   const rt = await connectRuntime(cfg, 'bench');
   const ch = createClickhouse(cfg);
   try {
-    const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
+    const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto);
     const started = Date.now();
     const { jobId } = await jobs.sendBulk(marketingJob(audience));
     let counts = await jobCounts(ch, jobId);

@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|inject|webhooks|tracker|analytics [N]]`: prints figures; nothing here asserts speed.
+ * `npm run bench [-- e2e|render|splitter|send|priority|sender-memory|api|inject|webhooks|tracker|analytics|encryption [N]]`:
+ * prints figures; nothing here asserts speed.
  * e2e (default): a 100,000-recipient job end to end into Postfix's smtp-sink, with the smtp-source baseline.
+ * encryption: the end-to-end benchmark with ENCRYPTION off and on in one run, and seal/open alone.
  * webhooks: events/s delivered to a local receiver, and a healthy webhook's latency while another endpoint is down.
  */
 const [what = 'e2e', n] = process.argv.slice(2);
@@ -17,6 +19,7 @@ switch (what) {
   case 'webhooks': await (await import('./webhooks.js')).benchWebhooks(count); break;
   case 'tracker': await (await import('./tracker.js')).benchTracker(count); break;
   case 'analytics': await (await import('./analytics.js')).benchAnalytics(count); break;
-  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject, webhooks, tracker or analytics`); process.exitCode = 2;
+  case 'encryption': await (await import('./encryption.js')).benchEncryption(count); break;
+  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject, webhooks, tracker, analytics or encryption`); process.exitCode = 2;
 }
 process.exit();

@@ -4,7 +4,8 @@
  * `npm test -- unit` runs only test/unit (no stack needed).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -38,5 +39,12 @@ if (needsStack) {
   const { config } = await import('../src/config/index.js');
   await migrate(config());
 }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { cwd: root, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } });
-process.exit(res.status ?? 1);
+// every worker's log is kept here, and scanned for the tests' secrets after the suite
+const logs = process.env.MAILSTREAM_TEST_LOG_DIR || mkdtempSync(join(tmpdir(), 'mailstream-test-logs-'));
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { cwd: root, stdio: 'inherit',
+  env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', MAILSTREAM_TEST_LOG_DIR: logs } });
+const { scanLogs } = await import('../test/support/log-scan.js');
+const leaks = scanLogs(logs);
+const kept = readdirSync(logs).filter((f) => f.endsWith('.log')).length;
+console.log(`log scan: ${kept} worker logs in ${logs}, ${leaks.length ? `SECRETS FOUND: ${JSON.stringify(leaks)}` : 'no test secret found'}`);
+process.exit(leaks.length ? 1 : res.status ?? 1);

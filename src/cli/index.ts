@@ -23,12 +23,13 @@ import { register as inbound } from './commands/inbound.js';
 import { register as breaker } from './commands/breaker.js';
 import { register as monitor } from './commands/monitor.js';
 import { register as status } from './commands/status.js';
+import { register as kek } from './commands/kek.js';
 
 /** Build the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('mailstream').description('Kafka-native email sending pipeline').showHelpAfterError();
   const all = [check, topics, db, worker, send, job, template, shaping, dlq, keys, tenants, audience, webhooks, gateway, smtp,
-    tracker, inbound, breaker, monitor, status, stack];
+    tracker, inbound, breaker, monitor, status, kek, stack];
   for (const reg of all) reg(program);
   return program;
 }

@@ -3,7 +3,7 @@
  * Every variable is documented in `spec.ts` (name, default, unit, doc); `loadConfig` reports every problem at once.
  */
 import { ConfigError } from '../lib/errors.js';
-import { setLogLevel } from '../lib/logger.js';
+import { registerSecret, setLogLevel } from '../lib/logger.js';
 import { configSchema, specs, type Config } from './spec.js';
 
 export type { Config } from './spec.js';
@@ -18,11 +18,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const byKey = new Map<string, string>(specs.map((s) => [s.key, s.env]));
     throw new ConfigError(parsed.error.issues.map((i) => {
       const key = String(i.path[0]);
-      return `${byKey.get(key) ?? key}=${JSON.stringify(env[byKey.get(key) ?? key])}: ${i.message}`;
+      const name = byKey.get(key) ?? key;
+      // a secret's value never appears in an error, even a wrong one
+      const shown = secretEnv.has(name) ? '(secret)' : JSON.stringify(env[name]);
+      return `${name}=${shown}: ${i.message}`;
     }));
+  }
+  for (const s of specs) {
+    const v = parsed.data[s.key as keyof typeof parsed.data] as unknown;
+    if (s.unit.startsWith('secret')) for (const x of Array.isArray(v) ? v : [v]) registerSecret(x == null ? '' : String(x));
   }
   return deepFreeze(parsed.data) as Config;
 }
+
+const secretEnv = new Set<string>(specs.filter((s) => s.unit.startsWith('secret')).map((s) => s.env));
 
 let cached: Readonly<Config> | undefined;
 /** The process-wide config, loaded on first use. */

@@ -8,6 +8,9 @@ export const str = z.string();
 /** A string; empty means unset. */
 export const optStr = z.string().transform((s) => (s === '' ? undefined : s));
 
+/** A comma-separated list of secrets (empty: none). */
+export const secretList = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
 /** An integer within [min, max]. */
 export const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.string().trim()
   .regex(/^-?\d+$/, 'must be an integer')

@@ -3,7 +3,7 @@
  * type and the README table (`npm run gen`) all come from this one list.
  */
 import { z } from 'zod';
-import { bool, brokers, dkimKeys, faults, int, nameServers, oneOf, optStr, ratio, str, topicPrefix, trustedClients, url } from './parsers.js';
+import { bool, brokers, secretList, dkimKeys, faults, int, nameServers, oneOf, optStr, ratio, str, topicPrefix, trustedClients, url } from './parsers.js';
 
 /** One variable. `default` is the raw string used when the variable is unset or empty. */
 export interface Variable<K extends string = string, S extends z.ZodType = z.ZodType> {
@@ -19,13 +19,39 @@ const PORT = int(1, 65535);
 export const specs = [
   v('kafkaBrokers', 'KAFKA_BROKERS', '127.0.0.1:9092', 'host:port list', 'Kafka bootstrap servers, comma-separated', brokers),
   v('kafkaClientId', 'KAFKA_CLIENT_ID', 'mailstream', 'name', 'Kafka client id prefix', str),
+  v('kafkaSaslMechanism', 'KAFKA_SASL_MECHANISM', 'none', 'none, scram-sha-512, scram-sha-256 or plain',
+    'SASL mechanism every Kafka client authenticates with (none: no SASL); use SCRAM-SHA-512 over TLS in production',
+    oneOf('none', 'scram-sha-512', 'scram-sha-256', 'plain')),
+  v('kafkaSaslUsername', 'KAFKA_SASL_USERNAME', '', 'name', 'SASL user of this process (one per component, so ACLs can tell them apart)',
+    optStr),
+  v('kafkaSaslPassword', 'KAFKA_SASL_PASSWORD', '', 'secret', 'SASL password of KAFKA_SASL_USERNAME', optStr),
+  v('kafkaSsl', 'KAFKA_SSL', 'false', 'boolean', 'TLS to the brokers (a SASL_SSL or SSL listener)', bool),
+  v('kafkaSslCa', 'KAFKA_SSL_CA', '', 'path', 'PEM CA bundle the brokers\' certificates are checked against (empty: the system CAs)',
+    optStr),
+  v('kafkaSslCert', 'KAFKA_SSL_CERT', '', 'path', 'PEM client certificate, for brokers that require mutual TLS (empty: none)', optStr),
+  v('kafkaSslKey', 'KAFKA_SSL_KEY', '', 'path', 'PEM private key of KAFKA_SSL_CERT', optStr),
+  v('kafkaSslRejectUnauthorized', 'KAFKA_SSL_REJECT_UNAUTHORIZED', 'true', 'boolean',
+    'Refuse brokers whose certificate does not verify (false only for local experiments)', bool),
   v('topicPrefix', 'TOPIC_PREFIX', 'mailstream.', 'name',
     'Prefix of every topic name and consumer group (multi-tenant clusters)', topicPrefix),
   v('schemaRegistryUrl', 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081', 'URL', 'Confluent-compatible schema registry', url),
+  v('schemaRegistryUsername', 'SCHEMA_REGISTRY_USERNAME', '', 'name', 'Schema registry basic-auth user (empty: no auth)', optStr),
+  v('schemaRegistryPassword', 'SCHEMA_REGISTRY_PASSWORD', '', 'secret', 'Schema registry basic-auth password', optStr),
+  v('schemaRegistryCa', 'SCHEMA_REGISTRY_CA', '', 'path', 'PEM CA bundle for an https registry (empty: the system CAs)', optStr),
   v('clickhouseUrl', 'CLICKHOUSE_URL', 'http://127.0.0.1:8123', 'URL', 'ClickHouse HTTP endpoint', url),
   v('clickhouseDatabase', 'CLICKHOUSE_DATABASE', 'mailstream', 'name', 'ClickHouse database for events and rollups', str),
   v('clickhouseUser', 'CLICKHOUSE_USER', 'default', 'name', 'ClickHouse user', str),
   v('clickhousePassword', 'CLICKHOUSE_PASSWORD', '', 'secret', 'ClickHouse password', str),
+  v('encryption', 'ENCRYPTION', 'true', 'boolean',
+    'Seal jobs, payloads and rendered messages in Kafka (AES-256-GCM, a data key per job wrapped by a KEK); '
+    + 'false writes them in clear (records already sealed still open)', bool),
+  v('kekProvider', 'KEK_PROVIDER', 'local', 'local',
+    'Key provider that wraps data keys: local (a key file); AWS KMS, Cloud KMS and Vault transit plug in by the same '
+    + 'interface (src/lib/key-provider.ts)', oneOf('local')),
+  v('kekFile', 'KEK_FILE', '', 'path',
+    'Local provider: the KEK file, several keys by ID, the newest encrypts (empty: keys/kek.json under '
+    + 'MAILSTREAM_DATA_DIR, created on first use); `mailstream kek rotate` adds a key', optStr),
+  v('clickhouseCa', 'CLICKHOUSE_CA', '', 'path', 'PEM CA bundle for an https CLICKHOUSE_URL (empty: the system CAs)', optStr),
   v('deliveryMode', 'DELIVERY_MODE', 'relay', 'relay or direct',
     'relay: everything through the smarthost SMTP_RELAY_*; direct: to each domain\'s MX hosts', oneOf('relay', 'direct')),
   v('shapingFile', 'SHAPING_FILE', 'infra/shaping.yaml', 'path',
@@ -83,6 +109,9 @@ export const specs = [
   v('trackingBaseUrl', 'TRACKING_BASE_URL', 'http://127.0.0.1:8090', 'URL', 'Public base URL of the open/click tracking server', url),
   v('trackingSecret', 'TRACKING_SECRET', 'dev-only-tracking-secret-change-me', 'secret',
     'HMAC-SHA256 key that signs tracking and unsubscribe tokens (set it in production)', str),
+  v('trackingSecretsPrevious', 'TRACKING_SECRETS_PREVIOUS', '', 'secret list',
+    'Retired TRACKING_SECRETs, comma-separated: their tokens (links in mail already sent) still verify, nothing is signed '
+    + 'with them; drop one TRACKING_TOKEN_TTL_DAYS after it was retired', secretList),
   v('unsubscribeBaseUrl', 'UNSUBSCRIBE_BASE_URL', 'http://127.0.0.1:8090', 'URL',
     'Public base URL of the one-click unsubscribe endpoint (RFC 8058)', url),
   v('unsubscribeMailtoDomain', 'UNSUBSCRIBE_MAILTO_DOMAIN', '', 'domain',

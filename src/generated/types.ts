@@ -266,6 +266,26 @@ export interface JobControl {
   requestedAt: number;
 }
 
+/** A job's data key, wrapped by a key-encryption key, or the marker that it was erased. On the compacted job-keys topic keyed '<tenant>:<jobId>'. */
+export interface JobKey {
+  /** Job the data key encrypts. */
+  jobId: string;
+  /** Tenant that owns the job. */
+  tenant: string;
+  /** Cipher of the records sealed under the data key. */
+  algorithm: string;
+  /** Key provider that wrapped it (local, or a KMS). */
+  provider: string;
+  /** Key-encryption key (or KMS key version) it is wrapped under; null once erased. */
+  kekId: null | string;
+  /** The wrapped 256-bit data key; null once erased (crypto-shredded). */
+  wrappedKey: null | Buffer;
+  /** When the data key was made, ms since the Unix epoch. */
+  createdAt: number;
+  /** When the job was erased (mailstream job --erase), ms since the Unix epoch. */
+  erasedAt: null | number;
+}
+
 /** bulk goes through the splitter; transactional takes the priority lane. */
 export type JobKind = 'bulk' | 'transactional';
 /** Every JobKind value, in schema order. */
@@ -642,6 +662,7 @@ export interface TopicValues {
   'events': Event;
   'idempotency': IdempotencyRecord;
   'job-control': JobControl;
+  'job-keys': JobKey;
   'jobs': Job;
   'payloads': Payload;
   'recipient-lists': RecipientList;

@@ -2,6 +2,8 @@
  * Avro serde in the Confluent wire format (magic 0, 4-byte schema ID, Avro body). Encoding uses the
  * registered ID of our schema; decoding resolves any writer schema the registry knows to our reader schema.
  */
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import avro from 'avsc';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { MailstreamError } from './errors.js';
@@ -12,10 +14,22 @@ export interface Codec<T> { encode(value: T): Buffer; decode(buf: Buffer): T | P
 /** What a codec needs of a topic (a `ResolvedTopic` fits): its value subject, schema and avsc type. */
 export interface CodecTopic { subject: string; schema: unknown; type: avro.Type }
 
-/** A registry client for `url`. */
-export function createRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url }, { forSchemaOptions: { wrapUnions: false } } as never);
+/** Registry credentials and TLS (SCHEMA_REGISTRY_USERNAME, _PASSWORD, _CA). */
+export interface RegistryAuth { username?: string | undefined; password?: string | undefined; ca?: string | undefined }
+
+/** A registry client for `url`, with basic auth and a CA bundle for https when given. */
+export function createRegistry(url: string, auth: RegistryAuth = {}): SchemaRegistry {
+  const agent = auth.ca && url.startsWith('https:') ? new Agent({ ca: readFileSync(auth.ca, 'utf8'), keepAlive: true }) : undefined;
+  return new SchemaRegistry({
+    host: url, ...(auth.username ? { auth: { username: auth.username, password: auth.password ?? '' } } : {}),
+    ...(agent ? { agent } : {}),
+  }, { forSchemaOptions: { wrapUnions: false } } as never);
 }
+
+/** The registry auth of a config. */
+export const registryAuthOf = (cfg: { schemaRegistryUsername?: string | undefined; schemaRegistryPassword?: string | undefined;
+  schemaRegistryCa?: string | undefined }): RegistryAuth =>
+  ({ username: cfg.schemaRegistryUsername, password: cfg.schemaRegistryPassword, ca: cfg.schemaRegistryCa });
 
 /** A codec for `topic`, encoding with the ID our exact schema is registered under (run `mailstream topics apply` first). */
 export async function createCodec<T>(registry: SchemaRegistry, topic: CodecTopic): Promise<Codec<T>> {

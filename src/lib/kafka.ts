@@ -1,5 +1,6 @@
 /** Kafka client and producer factories, with kafkajs logs routed to pino. */
-import kafkajs, { type Kafka, type Producer, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import kafkajs, { type Kafka, type KafkaConfig, type Producer, type LogEntry } from 'kafkajs';
 import { logger } from './logger.js';
 
 const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs; // CJS module: named imports are not detected under ESM
@@ -8,14 +9,39 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
 };
 
-/** Where and as whom to connect (the config's KAFKA_BROKERS and KAFKA_CLIENT_ID). */
-export interface KafkaOptions { kafkaBrokers: readonly string[]; kafkaClientId: string }
+/** Where and as whom to connect (the config's KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_SASL_* and KAFKA_SSL_*). */
+export interface KafkaOptions {
+  kafkaBrokers: readonly string[]; kafkaClientId: string;
+  kafkaSaslMechanism?: 'none' | 'scram-sha-512' | 'scram-sha-256' | 'plain';
+  kafkaSaslUsername?: string | undefined; kafkaSaslPassword?: string | undefined;
+  kafkaSsl?: boolean; kafkaSslCa?: string | undefined; kafkaSslCert?: string | undefined; kafkaSslKey?: string | undefined;
+  kafkaSslRejectUnauthorized?: boolean;
+}
+
+/** The TLS and SASL part of a kafkajs config for `cfg` (empty for a PLAINTEXT listener). */
+export function securityOf(cfg: KafkaOptions): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (cfg.kafkaSsl) {
+    const file = (p: string | undefined) => (p ? readFileSync(p, 'utf8') : undefined);
+    const ca = file(cfg.kafkaSslCa);
+    out.ssl = { rejectUnauthorized: cfg.kafkaSslRejectUnauthorized ?? true, ...(ca ? { ca: [ca] } : {}),
+      ...(cfg.kafkaSslCert ? { cert: file(cfg.kafkaSslCert), key: file(cfg.kafkaSslKey) } : {}) };
+  }
+  const m = cfg.kafkaSaslMechanism ?? 'none';
+  if (m !== 'none') {
+    const creds = { username: cfg.kafkaSaslUsername ?? '', password: cfg.kafkaSaslPassword ?? '' };
+    out.sasl = m === 'plain' ? { mechanism: 'plain', ...creds }
+      : m === 'scram-sha-256' ? { mechanism: 'scram-sha-256', ...creds } : { mechanism: 'scram-sha-512', ...creds };
+  }
+  return out;
+}
 
 /** A Kafka client for `cfg`, named `<clientId>-<role>`; `fast` gives up in seconds (callers that retry themselves). */
 export function createKafka(cfg: KafkaOptions, role: string, fast = false): Kafka {
   return new KafkaClient({
     clientId: `${cfg.kafkaClientId}-${role}`,
     brokers: [...cfg.kafkaBrokers],
+    ...securityOf(cfg),
     logLevel: fast ? logLevel.NOTHING : logLevel.WARN,
     retry: fast ? { initialRetryTime: 100, retries: 2 } : { initialRetryTime: 200, retries: 10 },
     ...(fast ? { connectionTimeout: 1000, requestTimeout: 10000 } : {}),

@@ -5,7 +5,7 @@
  */
 import type { Producer } from 'kafkajs';
 import type { Config } from '../config/index.js';
-import { createCodec, createRegistry, type Codec } from '../lib/codec.js';
+import { createCodec, createRegistry, registryAuthOf, type Codec } from '../lib/codec.js';
 import { createKafka, createProducer } from '../lib/kafka.js';
 import { topic } from '../topics/runtime.js';
 import type { SendBatch, SpoolEntry } from './spool.js';
@@ -16,7 +16,7 @@ export interface FeedbackSender { send: SendBatch; close(): Promise<void> }
 /** A sender for `cfg`'s brokers and topic prefix, named `role` in Kafka. */
 export function createFeedbackSender(cfg: Config, role: string): FeedbackSender {
   const kafka = createKafka(cfg, role, true);
-  const registry = createRegistry(cfg.schemaRegistryUrl);
+  const registry = createRegistry(cfg.schemaRegistryUrl, registryAuthOf(cfg));
   const codecs = new Map<string, Promise<Codec<unknown>>>();
   let producer: Promise<Producer> | null = null;
   const codec = (name: SpoolEntry['topic']) => {

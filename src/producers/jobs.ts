@@ -18,6 +18,7 @@ import { makeEvent } from '../schemas/events.js';
 import { headersOf } from '../ops/tracing.js';
 import { topic } from '../topics/runtime.js';
 import { validateAddress } from '../consumers/splitter/address.js';
+import type { RecordCrypto } from '../streams/job-keys.js';
 import { assertEngineAllowed, type ProducerCallOptions } from './trust.js';
 
 const content = z.strictObject({
@@ -120,23 +121,32 @@ export interface SendOptions extends ProducerCallOptions { startAt?: number }
 /** A start time this close to now is no schedule: the job goes straight in. */
 const SCHEDULE_MIN_MS = 1000;
 
-/** A job producer over a connected kafkajs producer. */
-export async function createJobProducer(producer: BatchProducer, registry: SchemaRegistry, prefix: string): Promise<JobProducer> {
+/** A job producer over a connected kafkajs producer; `crypto` seals jobs and payloads (see src/streams/job-keys.ts). */
+export async function createJobProducer(producer: BatchProducer, registry: SchemaRegistry, prefix: string, crypto?: RecordCrypto):
+  Promise<JobProducer> {
   const [jobs, tx, events, schedules] = [topic(prefix, 'jobs'), topic(prefix, 'transactional'), topic(prefix, 'events'),
     topic(prefix, 'schedules')];
   const codecs = {
     job: await createCodec<Job>(registry, jobs), payload: await createCodec<Payload>(registry, tx), event: await createCodec<Event>(registry, events),
     schedule: await createCodec<ScheduledSend>(registry, schedules),
   };
+  // a record of a sealed topic, with the headers that say how (the value itself says the same)
+  const sealed = async (logical: 'jobs' | 'transactional', key: string, value: Job | Payload, encoded: Buffer) => {
+    const s = crypto ? await crypto.seal(logical, value, encoded) : null;
+    return s ? { key, value: s.value, headers: s.headers } : { key, value: encoded };
+  };
   // the records go to their topic now, or wait on the schedules topic for the scheduler stage until `startAt`
-  const route = (logical: 'jobs' | 'transactional', messages: Array<{ key: string; value: Buffer }>, tenant: string,
+  const route = (logical: 'jobs' | 'transactional', messages: Array<{ key: string; value: Buffer; headers?: Record<string, string> }>,
+    tenant: string,
     jobId: string, now: number, startAt: number | undefined) => {
     // the caller's trace (CLI, gateway request) continues in the job's stages through the record headers
     const headers = headersOf();
     if (startAt === undefined || startAt <= now + SCHEDULE_MIN_MS) {
-      return { topic: topic(prefix, logical).name, messages: Object.keys(headers).length ? messages.map((m) => ({ ...m, headers })) : messages };
+      const traced = Object.keys(headers).length ? messages.map((m) => ({ ...m, headers: { ...headers, ...m.headers } })) : messages;
+      return { topic: topic(prefix, logical).name, messages: traced };
     }
-    const held: ScheduledSend = { jobId, tenant, dueAt: startAt, topic: logical, records: messages, createdAt: now };
+    const records = messages.map(({ key, value }) => ({ key, value }));
+    const held: ScheduledSend = { jobId, tenant, dueAt: startAt, topic: logical, records, createdAt: now };
     return { topic: schedules.name, messages: [{ key: `${tenant}:${jobId}`, value: codecs.schedule.encode(held) }] };
   };
   // a scheduled job's clock (max age, latency) starts when it may first be sent
@@ -153,12 +163,12 @@ export async function createJobProducer(producer: BatchProducer, registry: Schem
   const splitEmit = createEmit('gateway', producer, prefix, new Map<TopicName, Codec<unknown>>([
     ['payloads', await createCodec<Payload>(registry, topic(prefix, 'payloads')) as Codec<unknown>],
     ['events', codecs.event as Codec<unknown>],
-  ]));
+  ]), crypto);
   const api: Pick<JobProducer, 'sendBulk' | 'sendPresplit'> = {
     async sendBulk(input, opts) {
       const { job, now } = bulkJob(input, opts);
       await producer.sendBatch({ acks: -1, topicMessages: [
-        route('jobs', [{ key: job.jobId, value: codecs.job.encode(job) }], job.tenant, job.jobId, now, opts?.startAt),
+        route('jobs', [await sealed('jobs', job.jobId, job, codecs.job.encode(job))], job.tenant, job.jobId, now, opts?.startAt),
         accepted(codecs.event, job, now),
       ] });
       return { jobId: job.jobId };
@@ -215,7 +225,8 @@ export async function createJobProducer(producer: BatchProducer, registry: Schem
       const messages = [];
       for (let seq = 0; seq * PRIORITY_PAYLOAD_SIZE < recipients.length; seq++) {
         const chunk = recipients.slice(seq * PRIORITY_PAYLOAD_SIZE, (seq + 1) * PRIORITY_PAYLOAD_SIZE);
-        messages.push({ key: chunk[0]!.messageId, value: codecs.payload.encode({ ...base, seq, recipients: chunk } satisfies Payload) });
+        const payload = { ...base, seq, recipients: chunk } satisfies Payload;
+        messages.push(await sealed('transactional', chunk[0]!.messageId, payload, codecs.payload.encode(payload)));
       }
       const messageId = recipients[0]!.messageId;
       await producer.sendBatch({ acks: -1, topicMessages: [

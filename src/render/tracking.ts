@@ -84,6 +84,12 @@ export function verifyToken(token: string, secret: string, opts: VerifyOptions =
   return p;
 }
 
+/** `verifyToken` under the current secret, then each retired one (TRACKING_SECRETS_PREVIOUS), so rotation breaks no link. */
+export function verifyTokenAny(token: string, secrets: readonly string[], opts: VerifyOptions = {}): TokenPayload | null {
+  for (const s of secrets) { const p = verifyToken(token, s, opts); if (p) return p; }
+  return null;
+}
+
 /** Per-message tracking context handed to compiled templates. */
 export interface Tracker {
   /** The href to emit for link `index`, whose target is the parts joined (HTML-attribute safe). */

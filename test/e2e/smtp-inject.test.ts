@@ -15,6 +15,9 @@ import { authenticate } from 'mailauth';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { startSmtpInjector } from '../../src/producers/smtp/index.js';
+import { createRegistry } from '../../src/lib/codec.js';
+import { createKafka, createProducer } from '../../src/lib/kafka.js';
+import { recordCryptoOf } from '../../src/runtime.js';
 import { topic } from '../../src/topics/runtime.js';
 import { loadConfig } from '../../src/config/index.js';
 import { verifyToken } from '../../src/render/tracking.js';
@@ -41,11 +44,17 @@ const inj = await startSmtpInjector(bed.cfg);
 after(async () => { await inj.stop(); });
 const key = await bed.key(tenant);
 
-/** Every record value of the test's priority-lane topic, as text (kcat, a real Kafka client). */
+// the priority lane is sealed (envelope encryption): the test opens what kcat read with the pipeline's own keys
+const laneKafka = createKafka(bed.cfg, 'test-lane');
+const laneProducer = await createProducer(laneKafka);
+const laneCrypto = recordCryptoOf(bed.cfg, laneKafka, laneProducer, createRegistry(bed.cfg.schemaRegistryUrl));
+after(async () => { await laneCrypto.stop(); await laneProducer.disconnect(); });
+/** Every record value of the test's priority-lane topic, opened, as text (read with kcat, a real Kafka client). */
 async function laneRecords(): Promise<string[]> {
   const { stdout } = await run('kcat', ['-b', bed.cfg.kafkaBrokers[0]!, '-C', '-t', topic(bed.cfg.topicPrefix, 'transactional').name,
     '-e', '-q', '-f', '@@record@@%s'], { encoding: 'latin1', maxBuffer: 64 << 20 });
-  return stdout.split('@@record@@').slice(1);
+  const sealed = stdout.split('@@record@@').slice(1);
+  return Promise.all(sealed.map(async (r) => (await laneCrypto.open(Buffer.from(r, 'latin1'))).toString('latin1')));
 }
 const recordsWith = async (marker: string) => (await laneRecords()).filter((r) => r.includes(marker)).length;
 const receivedWith = (marker: string) => bed.sink.received.filter((m) => m.raw.includes(marker));

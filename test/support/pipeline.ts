@@ -1,7 +1,11 @@
 /** Helpers for integration tests: an isolated topic prefix per test, worker processes, a job's counts. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rotateKekFile } from '../../src/lib/key-provider.js';
+import { logDir, noteSecret } from './log-scan.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { topicsApply } from '../../src/cli/commands/topics.js';
 import { migrate } from '../../src/clickhouse/migrate.js';
@@ -11,9 +15,17 @@ import { waitFor } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** A fresh topic prefix with every topic applied (and migrations), and the env that points workers at it. */
+/** A new KEK file of one key in a temporary folder (tests never touch the stack's own key file). */
+export function tempKekFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'kek-')), 'kek.json');
+  rotateKekFile(path);
+  for (const k of JSON.parse(readFileSync(path, 'utf8')).keys as Array<{ key: string }>) noteSecret(k.key);
+  return path;
+}
+
+/** A fresh topic prefix with every topic applied (and migrations), its own KEK file, and the env that points workers at it. */
 export async function isolatedPipeline(env: Record<string, string> = {}): Promise<{ cfg: Config; env: Record<string, string> }> {
-  const all = { TOPIC_PREFIX: `t${randomBytes(4).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env };
+  const all = { TOPIC_PREFIX: `t${randomBytes(4).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', KEK_FILE: tempKekFile(), ...env };
   const cfg = loadConfig({ ...process.env, ...all });
   await topicsApply(cfg);
   await migrate(cfg);
@@ -39,6 +51,9 @@ export async function startWorker(stages: string[], env: Record<string, string>)
   const p = spawn(process.execPath, [join(ROOT, 'bin/mailstream.js'), 'worker', ...stages], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let log = '';
   p.stdout!.on('data', (d) => { log += d; if (log.length > 1e6) log = log.slice(-1e5); });
+  // the suite keeps every worker's log for the secrets scan (scripts/test.ts)
+  const dir = logDir();
+  if (dir) p.stdout!.pipe(createWriteStream(join(dir, `worker-${env.TOPIC_PREFIX ?? ''}${Date.now()}-${p.pid}.log`)));
   await waitFor(`worker ${stages.join(' ')} to start`, () => { if (p.exitCode != null) throw new Error(`worker exited ${p.exitCode}: ${log.slice(-2000)}`); return /"worker running"/.test(log); }, 60000);
   const port = Number(/"worker running"/.test(log) && /"port":(\d+)[^\n]*"worker running"/.exec(log)?.[1]);
   return Object.assign(p, { port });

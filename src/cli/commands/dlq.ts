@@ -38,7 +38,8 @@ async function readable(rt: Runtime, e: DeadLetterEntry): Promise<object> {
   const logical = logicalTopic(rt.topicPrefix, r.topic) as TopicName | undefined;
   let value: unknown = r.value ? `<${r.value.length} bytes: ${r.value.subarray(0, 64).toString('hex')}>` : null;
   if (logical && r.value) {
-    try { value = await (await createCodec(rt.registry, topic(rt.topicPrefix, logical))).decode(r.value); }
+    // a sealed value is opened first (the operator's CLI holds the key provider), unless its job was erased
+    try { value = await (await createCodec(rt.registry, topic(rt.topicPrefix, logical))).decode(await rt.crypto.open(r.value)); }
     catch (err) { value = { undecodable: (err as Error).message, hex: r.value.subarray(0, 256).toString('hex') }; }
   }
   const { key, value: _raw, ...rest } = r;

@@ -1,4 +1,4 @@
-/** `mailstream job <id>`: a job's counts by event type, from ClickHouse; `--cancel` cancels it. */
+/** `mailstream job <id>`: a job's counts by event type, from ClickHouse; `--cancel` cancels it, `--erase` shreds it. */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { config } from '../../config/index.js';
@@ -40,10 +40,12 @@ export async function waitForJob(jobId: string, startedAt: number, timeoutMs: nu
 export function register(program: Command): void {
   program.command('job').argument('<id>', 'job ID').description("print a job's counts by event type, or cancel it")
     .option('--cancel', 'cancel the job: nothing more is sent, each recipient not yet sent ends cancelled')
-    .option('--tenant <tenant>', 'tenant that owns the job (with --cancel)', 'default')
+    .option('--erase', 'crypto-shred the job: cancel it, destroy its data key, hash its recipients in ClickHouse')
+    .option('--tenant <tenant>', 'tenant that owns the job (with --cancel or --erase)', 'default')
     .option('--missing', 'list the recipients with no final state yet, oldest first (--json: one object a line)')
     .option('--json', 'with --missing: JSON lines')
-    .action(async (id: string, o: { cancel?: boolean; tenant: string; missing?: boolean; json?: boolean }) => {
+    .action(async (id: string, o: { cancel?: boolean; erase?: boolean; tenant: string; missing?: boolean; json?: boolean }) => {
+      if (o.erase) { await erase(id, o.tenant); return; }
       if (o.cancel) { await cancel(id, o.tenant); return; }
       if (o.missing) { await listMissing(id, Boolean(o.json)); return; }
       const ch = createClickhouse(config());
@@ -80,4 +82,18 @@ async function listMissing(jobId: string, json: boolean): Promise<void> {
     for (const m of rows) console.log(json ? JSON.stringify(m) : formatMissing(m));
     if (!json) console.error(`${rows.length} recipient(s) of job ${jobId} without a final state`);
   } finally { await ch.close(); }
+}
+
+/** Erase `jobId`: cancel, destroy its data key on every instance, then hash its recipient addresses in ClickHouse. */
+async function erase(jobId: string, tenant: string): Promise<void> {
+  const { connectRuntime } = await import('../../runtime.js');
+  const { eraseJob } = await import('../../producers/erase.js');
+  const { hashJobRecipients } = await import('../../clickhouse/erase.js');
+  const rt = await connectRuntime(config(), 'cli');
+  try { await eraseJob(rt, tenant, jobId); } finally { await rt.close(); }
+  const ch = createClickhouse(config());
+  let done: boolean;
+  try { done = await hashJobRecipients(ch, jobId); } finally { await ch.close(); }
+  console.log(`job ${jobId} (tenant ${tenant}) erased: its data key is destroyed, so its records in Kafka no longer open; `
+    + `what was not sent ends cancelled; recipients in ClickHouse are ${done ? 'hashed' : 'being hashed (mutation still running)'}`);
 }

@@ -54,7 +54,7 @@ export function register(program: Command): void {
       const cfg = config();
       const rt = await connectRuntime(cfg, 'cli');
       try {
-        const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix);
+        const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto);
         const started = Date.now();
         const { jobId } = await jobs.sendBulk(requestFromOptions(o), { trust: 'operator' }); // the operator's own shell
         console.log(jobId);

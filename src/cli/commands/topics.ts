@@ -1,8 +1,9 @@
 /** `mailstream topics apply`: idempotently makes the cluster and registry match topics/ and schemas/. */
 import type { Command } from 'commander';
 import { config, type Config } from '../../config/index.js';
-import { createRegistry } from '../../lib/codec.js';
+import { createRegistry, registryAuthOf } from '../../lib/codec.js';
 import { createKafka } from '../../lib/kafka.js';
+import { applyComponentAcls, COMPONENT_ACLS } from '../../topics/acls.js';
 import { applyTopics, type ApplyReport } from '../../topics/apply.js';
 import { resolveTopics } from '../../topics/runtime.js';
 
@@ -10,7 +11,7 @@ import { resolveTopics } from '../../topics/runtime.js';
 export async function topicsApply(cfg: Config = config()): Promise<ApplyReport[]> {
   const admin = createKafka(cfg, 'admin').admin();
   await admin.connect();
-  try { return await applyTopics(admin, createRegistry(cfg.schemaRegistryUrl), [...resolveTopics(cfg.topicPrefix).values()]); }
+  try { return await applyTopics(admin, createRegistry(cfg.schemaRegistryUrl, registryAuthOf(cfg)), [...resolveTopics(cfg.topicPrefix).values()]); }
   finally { await admin.disconnect(); }
 }
 
@@ -20,4 +21,14 @@ export function register(program: Command): void {
   topics.command('apply').description('create/raise/update topics and register value schemas (never deletes)').action(async () => {
     for (const r of await topicsApply()) console.log(`${r.topic}: ${r.actions.join('; ') || 'up to date'}`);
   });
+  topics.command('acls').argument('<component>', Object.keys(COMPONENT_ACLS).join(', '))
+    .requiredOption('--principal <p>', 'the Kafka principal the component connects as, e.g. User:renderer')
+    .description('grant a component only the topics and consumer groups it needs (broker with an authorizer)')
+    .action(async (component: string, o: { principal: string }) => {
+      const cfg = config();
+      const admin = createKafka(cfg, 'admin').admin();
+      await admin.connect();
+      try { console.log(`${await applyComponentAcls(admin, cfg.topicPrefix, component, o.principal)} ACLs for ${o.principal}`); }
+      finally { await admin.disconnect(); }
+    });
 }

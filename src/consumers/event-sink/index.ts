@@ -8,6 +8,7 @@ import type { Config } from '../../config/index.js';
 import type { Event } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { createStage, type StageDeps } from '../shell/index.js';
+import { erasedRecipient } from '../../clickhouse/erase.js';
 import { chunk, launchRows, toRow } from './handler.js';
 import { createLaunches } from './launches.js';
 import { deliveryLatency, inserted } from './metrics.js';
@@ -39,7 +40,12 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
       kind: 'batch',
       async handle(records) {
         const events = records.map((r) => r.value);
-        await insert('events', events.map(toRow));
+        await deps.crypto?.watch();
+        // an event of an erased job that was still on its way keeps no address (as `mailstream job --erase` leaves them)
+        await insert('events', events.map((e) => {
+          const row = toRow(e);
+          return deps.crypto?.isErased(row.tenant, row.job_id) ? { ...row, recipient: erasedRecipient(row.recipient) } : row;
+        }));
         watchdog?.seen(events.map((e) => e.jobId));
         // launch latencies after the events: a job's injected events are then in ClickHouse
         const delivered = events.filter((e) => e.type === 'delivered');

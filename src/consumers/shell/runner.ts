@@ -9,7 +9,9 @@ import type { Consumer } from 'kafkajs';
 import type { Logger } from '../../lib/logger.js';
 import { mapLimit } from '../../lib/pool.js';
 import { headersOf, inSpan } from '../../ops/tracing.js';
+import { JobErasedError } from '../../streams/job-keys.js';
 import { deadLetterOf, reasonOf, type RawRecord } from './dead-letter.js';
+import { erasedOutputs } from './erased.js';
 import { deadLettered, live } from './metrics.js';
 import { createOffsetTracker } from './offsets.js';
 import { createPauser, LANE } from './pauser.js';
@@ -110,6 +112,12 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
   // The give-up path: each record to dead-letter, plus the final events of its recipients.
   const giveUp = (unit: Fetched<In>[], err: unknown, attempts: number): Output[] => {
     const at = now();
+    // an erased job's record is unreadable by design: its recipients end, and there is nothing to replay
+    const erased = unit.filter((f) => f.error instanceof JobErasedError);
+    if (erased.length) {
+      const rest = unit.filter((f) => !(f.error instanceof JobErasedError));
+      return [...erased.flatMap((f) => erasedOutputs(f.error as JobErasedError, at)), ...(rest.length ? giveUp(rest, err, attempts) : [])];
+    }
     const code = codeOf(err);
     deadLettered.inc({ stage: spec.name, code }, unit.length);
     log.warn({ topic, partition: unit[0]!.partition, offsets: unit.map((f) => f.offset), code, attempts,

@@ -8,6 +8,7 @@ import { createCodec, type Codec } from '../../lib/codec.js';
 import { logger } from '../../lib/logger.js';
 import { topic as resolveTopic } from '../../topics/runtime.js';
 import type { TopicName } from '../../topics/index.js';
+import { SEALED_TOPICS } from '../../streams/job-keys.js';
 import { createEmit } from './emit.js';
 import { DEFAULT_RETRY } from './policy.js';
 import { createRunner, type Fetched } from './runner.js';
@@ -23,7 +24,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
     minBytes: spec.consumer?.minBytes ?? 1, maxWaitTimeInMs: spec.consumer?.maxWaitTimeInMs ?? 100,
   });
   const codecs = new Map<TopicName, Codec<unknown>>();
-  const emit = createEmit(spec.name, deps.producer, deps.topicPrefix, codecs);
+  const emit = createEmit(spec.name, deps.producer, deps.topicPrefix, codecs, deps.crypto);
   const runner = createRunner<In>({ spec, topic: input.name, consumer, log, policy: deps.retry ?? DEFAULT_RETRY, emit,
     faults: deps.faults });
   let stopping = false;
@@ -37,7 +38,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       if (!m.value) continue; // tombstones carry nothing to process
       const raw = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value };
       try {
-        const value = await codec.decode(m.value);
+        const value = await codec.decode(deps.crypto ? await deps.crypto.open(m.value) : m.value);
         const key = m.key?.toString() ?? null;
         out.push({ ...raw, record: { value, key, partition: batch.partition, offset: m.offset, headers: m.headers } });
       } catch (error) { out.push({ ...raw, error }); }
@@ -68,6 +69,8 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
         if (!codecs.has(t)) codecs.set(t, await createCodec(deps.registry, resolveTopic(deps.topicPrefix, t)));
       }
       const codec = codecs.get(spec.input) as Codec<In>;
+      // the job-keys table joins before the first record, so the first job does not wait for it
+      if (deps.crypto && [spec.input, ...spec.outputs].some((t) => SEALED_TOPICS.has(t))) await deps.crypto.watch();
       await consumer.connect();
       await consumer.subscribe({ topics: [input.name], fromBeginning: true });
       runner.start();

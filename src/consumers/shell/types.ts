@@ -4,6 +4,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Logger } from '../../lib/logger.js';
 import type { TopicName } from '../../topics/index.js';
 import type { TopicValues } from '../../generated/types.js';
+import type { RecordCrypto } from '../../streams/job-keys.js';
 import type { RetryPolicy } from './policy.js';
 
 /** A record the handler wants produced: its value has the generated type of its topic; headers carry the trace context. */
@@ -88,6 +89,8 @@ export interface StageSpec<In> {
 /** Shared clients a stage needs, and the failure policy (default: STAGE_MAX_ATTEMPTS / STAGE_RETRY_MAX_MS defaults). */
 export interface StageDeps {
   kafka: Kafka; producer: Producer; registry: SchemaRegistry; topicPrefix: string; retry?: RetryPolicy;
+  /** Seals and opens recipient data (ENCRYPTION); absent: values are written and read in clear. */
+  crypto?: RecordCrypto;
   /** Test-only fault injection by record key (STAGE_FAULTS). */
   faults?: Readonly<Record<string, string>>;
 }

@@ -23,7 +23,7 @@ export async function startGateway(cfg: Config, host = '127.0.0.1'): Promise<Gat
   const rt = await connectRuntime(cfg, 'gateway');
   const [keys, templates, suppressions, jobs, seen, lists, tenants, audiences, webhooks] = await Promise.all([
     createKeyTable(rt.kafka, rt.registry, rt.topicPrefix), createTemplateTable(rt.kafka, rt.registry, rt.topicPrefix),
-    createSuppressionTable(rt.kafka, rt.registry, rt.topicPrefix), createJobProducer(rt.producer, rt.registry, rt.topicPrefix),
+    createSuppressionTable(rt.kafka, rt.registry, rt.topicPrefix), createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto),
     createTable<IdempotencyRecord>(rt.kafka, rt.registry, rt.topicPrefix, 'idempotency'),
     createTable<RecipientList>(rt.kafka, rt.registry, rt.topicPrefix, 'recipient-lists'),
     createTable<Tenant>(rt.kafka, rt.registry, rt.topicPrefix, 'tenants'),

@@ -7,7 +7,7 @@
  */
 import { classifyBounce, parseSmtpReply } from '../../delivery/index.js';
 import type { Suppression } from '../../generated/types.js';
-import { verifyToken, type TokenPayload } from '../../render/tracking.js';
+import { verifyTokenAny, type TokenPayload } from '../../render/tracking.js';
 import { verifyReturnPath, type ReturnPathIds } from '../../render/verp.js';
 import { makeEvent } from '../../schemas/events.js';
 import { suppressionKey } from '../../streams/suppressions.js';
@@ -19,7 +19,9 @@ import type { Fields, Report } from './report.js';
 export interface Feedback { kind: 'dsn' | 'arf' | 'unsubscribe' | 'dropped'; reason?: string; entries: SpoolEntry[] }
 
 /** The secret, token TTL and clock the classifier verifies with. */
-export interface ClassifyDeps { secret: string; ttlMs: number; now: number }
+export interface ClassifyDeps { secret: string; ttlMs: number; now: number; previousSecrets?: readonly string[] }
+
+const secretsOf = (d: ClassifyDeps): string[] => [d.secret, ...(d.previousSecrets ?? [])];
 
 const first = (f: Fields | Map<string, string[]> | null | undefined, name: string) => f?.get(name)?.[0] ?? null;
 const address = (v: string | null) => (v ?? '').replace(/^[\w-]+\s*;\s*/, '').replace(/^<|>$/g, '').trim().toLowerCase();
@@ -31,7 +33,7 @@ export function classify(rcpts: string[], report: Report, deps: ClassifyDeps): F
   if (report.reportType === 'feedback-report') return arf(rcpts, report, deps);
   const token = /unsubscribe-([\w-]+\.[\w-]+)/.exec(report.subject)?.[1];
   if (token && rcpts.some((r) => r.toLowerCase().startsWith('unsubscribe@'))) {
-    const p = verifyToken(token, deps.secret, { now: deps.now, ttlMs: deps.ttlMs });
+    const p = verifyTokenAny(token, secretsOf(deps), { now: deps.now, ttlMs: deps.ttlMs });
     if (!p || p.k !== 'u' || !p.r) return dropped('bad_token');
     const hit = { method: 'SMTP', userAgent: '', ip: '', now: deps.now };
     return { kind: 'unsubscribe', entries: unsubscribeEntries(p, 'list_unsubscribe', hit, 'mailto') };
@@ -40,11 +42,11 @@ export function classify(rcpts: string[], report: Report, deps: ClassifyDeps): F
 }
 
 /** The first return path among `candidates` that verifies for one of `recipients`. */
-function matchVerp(candidates: string[], recipients: string[], secret: string): (ReturnPathIds & { rcpt: string }) | null {
+function matchVerp(candidates: string[], recipients: string[], secrets: readonly string[]): (ReturnPathIds & { rcpt: string }) | null {
   for (const c of candidates) {
     if (!address(c).startsWith('b-')) continue;
     for (const r of recipients) {
-      const ids = r ? verifyReturnPath(address(c), r, secret) : null;
+      const ids = r ? secrets.map((s) => verifyReturnPath(address(c), r, s)).find(Boolean) ?? null : null;
       if (ids) return { ...ids, rcpt: r };
     }
   }
@@ -57,7 +59,7 @@ function dsn(rcpts: string[], report: Report, deps: ClassifyDeps): Feedback {
   const entries: SpoolEntry[] = [];
   for (const b of failed) {
     const rcpt = address(first(b, 'final-recipient') ?? first(b, 'original-recipient'));
-    const ids = matchVerp([...rcpts, ...(report.original?.get('return-path') ?? [])], [rcpt], deps.secret);
+    const ids = matchVerp([...rcpts, ...(report.original?.get('return-path') ?? [])], [rcpt], secretsOf(deps));
     if (!ids) continue;
     const diag = (first(b, 'diagnostic-code') ?? '').replace(/^smtp\s*;\s*/i, '');
     const status = /^[245]\.\d{1,3}\.\d{1,3}/.exec(first(b, 'status') ?? '')?.[0] ?? null;
@@ -84,7 +86,7 @@ function arf(rcpts: string[], report: Report, deps: ClassifyDeps): Feedback {
   const reported = [address(first(f, 'original-rcpt-to')), address(first(f, 'removal-recipient')), unsub?.r ?? ''].filter(Boolean);
   const candidates = [first(f, 'original-mail-from') ?? '', ...(report.original?.get('return-path') ?? []), ...rcpts];
   const ids = unsub ? { jobId: unsub.j, messageId: unsub.m, tenant: unsub.t, rcpt: unsub.r!.toLowerCase() }
-    : matchVerp(candidates, reported, deps.secret);
+    : matchVerp(candidates, reported, secretsOf(deps));
   if (!ids) return dropped('arf_unmatched');
   const event = makeEvent('spam_complaint', {
     jobId: ids.jobId, messageId: ids.messageId, tenant: ids.tenant, recipient: ids.rcpt, domain: ids.rcpt.split('@')[1] ?? null,
@@ -102,7 +104,7 @@ function arf(rcpts: string[], report: Report, deps: ClassifyDeps): Feedback {
 function unsubscribeToken(values: string[], deps: ClassifyDeps): TokenPayload | null {
   for (const v of values) {
     for (const m of v.matchAll(/\/u\/([\w-]+\.[\w-]+)|unsubscribe-([\w-]+\.[\w-]+)/g)) {
-      const p = verifyToken(m[1] ?? m[2]!, deps.secret, { now: deps.now, ttlMs: deps.ttlMs });
+      const p = verifyTokenAny(m[1] ?? m[2]!, secretsOf(deps), { now: deps.now, ttlMs: deps.ttlMs });
       if (p?.k === 'u' && p.r) return p;
     }
   }

@@ -30,7 +30,7 @@ export async function startInbound(cfg: Config, host = '127.0.0.1', spoolPath = 
     counters.inbound.inc({ kind: fb.kind, reason: fb.reason ?? '' });
   };
   const handle = async (raw: Buffer, rcpts: string[]) => {
-    const deps = { secret: cfg.trackingSecret, ttlMs: cfg.trackingTokenTtlDays * 86_400_000, now: Date.now() };
+    const deps = { secret: cfg.trackingSecret, previousSecrets: cfg.trackingSecretsPrevious, ttlMs: cfg.trackingTokenTtlDays * 86_400_000, now: Date.now() };
     const fb = classify(rcpts, await readReport(raw), deps);
     for (const e of fb.entries) spool.append(e);
     count(fb);

@@ -13,13 +13,14 @@ import type { Config } from '../../config/index.js';
 import type { Tenant } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { coalescingProducer, createKafka, createProducer } from '../../lib/kafka.js';
-import { createRegistry } from '../../lib/codec.js';
+import { createRegistry, registryAuthOf } from '../../lib/codec.js';
 import { logger } from '../../lib/logger.js';
 import { validateAddress } from '../../consumers/splitter/address.js';
 import { createKeyTable, lookupKey } from '../../streams/keys.js';
 import { createTable } from '../../streams/table.js';
 import { createQuotaGate } from '../api/quota.js';
 import { createJobProducer, newJobId } from '../jobs.js';
+import { recordCryptoOf } from '../../runtime.js';
 import { SmtpReply, checkData, takeMsysApi, toRequest } from './handler.js';
 
 /** A running injection server. */
@@ -53,10 +54,11 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
   // few retries: a client waiting on an unreachable broker hears 451 within seconds and retries later itself
   const kafka = createKafka(cfg, 'smtp', true);
   const producer = await createProducer(kafka);
-  const registry = createRegistry(cfg.schemaRegistryUrl);
+  const registry = createRegistry(cfg.schemaRegistryUrl, registryAuthOf(cfg));
   const [keys, tenants] = await Promise.all([createKeyTable(kafka, registry, cfg.topicPrefix),
     createTable<Tenant>(kafka, registry, cfg.topicPrefix, 'tenants')]);
-  const jobs = await createJobProducer(coalescingProducer(producer), registry, cfg.topicPrefix);
+  const crypto = recordCryptoOf(cfg, kafka, producer, registry);
+  const jobs = await createJobProducer(coalescingProducer(producer), registry, cfg.topicPrefix, crypto);
   const clickhouse = createClickhouse(cfg);
   const quota = createQuotaGate(clickhouse, tenants);
   await keys.ready;
@@ -177,7 +179,7 @@ export async function startSmtpInjector(cfg: Config, host = '127.0.0.1'): Promis
     port,
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
-      await Promise.all([keys.stop(), tenants.stop(), clickhouse.close()]);
+      await Promise.all([keys.stop(), tenants.stop(), clickhouse.close(), crypto.stop()]);
       await producer.disconnect();
     },
   };

@@ -6,14 +6,18 @@
  */
 import express, { type Express, type Request, type Response } from 'express';
 import client from 'prom-client';
-import { verifyToken, type TokenPayload } from '../../render/tracking.js';
+import { verifyTokenAny, type TokenPayload } from '../../render/tracking.js';
 import type { Spool } from '../spool.js';
 import { clickEvent, openEvents, unsubscribeEntries, type Hit } from './engagement.js';
 import { confirmPage, doneTo, notFoundPage, PIXEL } from './pages.js';
 import { counters } from './metrics.js';
 
 /** What the app needs: the signing secret, the token TTL, the scanner window, the spool and a clock. */
-export interface TrackerDeps { secret: string; ttlMs: number; scannerWindowS: number; spool: Spool; now(): number }
+export interface TrackerDeps {
+  secret: string;
+  /** Retired secrets whose tokens still verify (never sign). */
+  previousSecrets?: readonly string[];
+  ttlMs: number; scannerWindowS: number; spool: Spool; now(): number }
 
 const SEEN_MAX = 100_000;
 
@@ -28,7 +32,7 @@ export function createTrackerApp(deps: TrackerDeps): Express {
     method: req.method, userAgent: String(req.headers['user-agent'] ?? ''), ip: req.socket.remoteAddress ?? '', now: deps.now(),
   });
   const token = (req: Request, res: Response, kind: TokenPayload['k']): TokenPayload | null => {
-    const p = verifyToken(String(req.params.token ?? ''), deps.secret, { now: deps.now(), ttlMs: deps.ttlMs });
+    const p = verifyTokenAny(String(req.params.token ?? ''), [deps.secret, ...(deps.previousSecrets ?? [])], { now: deps.now(), ttlMs: deps.ttlMs });
     if (p && p.k === kind && (kind !== 'c' || /^https?:\/\//i.test(p.u ?? '')) && (kind !== 'u' || p.r)) return p;
     counters.rejected.inc({ kind });
     res.status(404).type('html').set('Cache-Control', 'no-store').send(notFoundPage);

@@ -1,0 +1,81 @@
+/**
+ * Envelope encryption of one record value: AES-256-GCM under a job's data key. The value is self-describing (magic,
+ * clear routing metadata, IV, ciphertext, tag), so dead-letter replays and scheduled records, which keep no headers,
+ * stay readable; the metadata is authenticated as additional data. node:crypto does the cipher work.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { MailstreamError } from './errors.js';
+
+/** First byte of a sealed value (a Confluent Avro value starts with 0). */
+export const ENVELOPE_MAGIC = 0xe5;
+/** The algorithm named in headers and job-key records. */
+export const ENVELOPE_ALG = 'AES-256-GCM';
+/** Record headers that say how a value is sealed (informative: the value itself carries the same). */
+export const HEADER_ALG = 'mailstream-enc';
+export const HEADER_KEY = 'mailstream-key';
+export const HEADER_KEK = 'mailstream-kek';
+
+/** What stays readable of a sealed record: its data key ID and what a stage needs to end its recipients. */
+export interface EnvelopeMeta {
+  /** Data key ID: `<tenant>:<jobId>`. */
+  k: string;
+  /** Job ID, tenant, campaign. */
+  j: string; t: string; c: string | null;
+  /** What the value is: a job, a payload of recipients, or one rendered message. */
+  s: 'job' | 'payload' | 'message';
+  /** Audience rows of the recipients it carries (message IDs are `<jobId>.<row>`). */
+  r: number[];
+}
+
+const IV = 12;
+const TAG = 16;
+
+/** Seal `plain` under `dek` (32 bytes). */
+export function seal(dek: Buffer, meta: EnvelopeMeta, plain: Buffer): Buffer {
+  const m = Buffer.from(JSON.stringify(meta));
+  const head = Buffer.alloc(5);
+  head[0] = ENVELOPE_MAGIC;
+  head.writeUInt32BE(m.length, 1);
+  const aad = Buffer.concat([head, m]);
+  const iv = randomBytes(IV);
+  const c = createCipheriv('aes-256-gcm', dek, iv).setAAD(aad);
+  const body = Buffer.concat([c.update(plain), c.final()]);
+  return Buffer.concat([aad, iv, body, c.getAuthTag()]);
+}
+
+/** True when `buf` is a sealed value. */
+export const isSealed = (buf: Buffer): boolean => buf.length > 5 && buf[0] === ENVELOPE_MAGIC;
+
+/** The clear metadata of a sealed value. */
+export function metaOf(buf: Buffer): EnvelopeMeta {
+  const len = buf.readUInt32BE(1);
+  if (5 + len + IV + TAG > buf.length) throw new MailstreamError('MS_ERR_DECRYPT', 'sealed value is truncated');
+  try { return JSON.parse(buf.subarray(5, 5 + len).toString()) as EnvelopeMeta; }
+  catch { throw new MailstreamError('MS_ERR_DECRYPT', 'sealed value has unreadable metadata'); }
+}
+
+/** Open a sealed value with `dek`; a wrong key or any altered byte fails with MS_ERR_DECRYPT. */
+export function open(dek: Buffer, buf: Buffer): Buffer {
+  const end = 5 + buf.readUInt32BE(1);
+  const iv = buf.subarray(end, end + IV);
+  const d = createDecipheriv('aes-256-gcm', dek, iv).setAAD(buf.subarray(0, end));
+  d.setAuthTag(buf.subarray(buf.length - TAG));
+  try { return Buffer.concat([d.update(buf.subarray(end + IV, buf.length - TAG)), d.final()]); }
+  catch (err) { throw new MailstreamError('MS_ERR_DECRYPT', 'sealed value does not open with its data key', { cause: err }); }
+}
+
+/** Wrap (encrypt) a data key under a KEK, bound to its data key ID: iv ‖ ciphertext ‖ tag. */
+export function wrapKey(kek: Buffer, dek: Buffer, context: string): Buffer {
+  const iv = randomBytes(IV);
+  const c = createCipheriv('aes-256-gcm', kek, iv).setAAD(Buffer.from(context));
+  const body = Buffer.concat([c.update(dek), c.final()]);
+  return Buffer.concat([iv, body, c.getAuthTag()]);
+}
+
+/** Unwrap a data key wrapped by `wrapKey` with the same KEK and context. */
+export function unwrapKey(kek: Buffer, wrapped: Buffer, context: string): Buffer {
+  const d = createDecipheriv('aes-256-gcm', kek, wrapped.subarray(0, IV)).setAAD(Buffer.from(context));
+  d.setAuthTag(wrapped.subarray(wrapped.length - TAG));
+  try { return Buffer.concat([d.update(wrapped.subarray(IV, wrapped.length - TAG)), d.final()]); }
+  catch (err) { throw new MailstreamError('MS_ERR_DECRYPT', `data key ${context} does not unwrap with its KEK`, { cause: err }); }
+}
