@@ -75,7 +75,8 @@ async function endToEnd(n: number, audience: string, tracing: boolean): Promise<
   });
   await new Promise<void>((r) => otlp.listen(0, '127.0.0.1', r));
   const sink = await startSmtpSink();
-  const otel: Record<string, string> = tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(otlp.address() as AddressInfo).port}`, OTEL_BSP_MAX_QUEUE_SIZE: '65536' } : {};
+  const endpoint = `http://127.0.0.1:${(otlp.address() as AddressInfo).port}`;
+  const otel: Record<string, string> = tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_MAX_QUEUE_SIZE: '65536' } : {};
   const { cfg, env } = await prepare({ SMTP_RELAY_PORT: String(sink.port), ...otel });
   const worker = await spawnWorker(['all'], env);
   const ch = createClickhouse(cfg);

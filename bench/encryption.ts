@@ -16,7 +16,12 @@ function cipherRate(bytes: number): { sealPerSec: number; openPerSec: number; se
   const dek = randomBytes(32);
   const value = randomBytes(bytes);
   const meta: EnvelopeMeta = { k: 'default:bench', j: 'bench', t: 'default', c: null, s: 'message', r: [1] };
-  const time = (f: () => void) => { let n = 0; const t0 = performance.now(); while (performance.now() - t0 < 1000) { f(); n++; } return n / ((performance.now() - t0) / 1000); };
+  const time = (f: () => void) => {
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000) { f(); n++; }
+    return n / ((performance.now() - t0) / 1000);
+  };
   const sealed = seal(dek, meta, value);
   const sealPerSec = time(() => seal(dek, meta, value));
   const openPerSec = time(() => open(dek, sealed));

@@ -20,6 +20,9 @@ switch (what) {
   case 'tracker': await (await import('./tracker.js')).benchTracker(count); break;
   case 'analytics': await (await import('./analytics.js')).benchAnalytics(count); break;
   case 'encryption': await (await import('./encryption.js')).benchEncryption(count); break;
-  default: console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject, webhooks, tracker, analytics or encryption`); process.exitCode = 2;
+  default:
+    console.error(`unknown benchmark ${what}: choose e2e, render, splitter, send, priority, sender-memory, api, inject, webhooks, tracker,`
+      + ' analytics or encryption');
+    process.exitCode = 2;
 }
 process.exit();

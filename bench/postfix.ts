@@ -26,7 +26,8 @@ function canConnect(port: number): Promise<boolean> {
  */
 export function runSmtpSource(port: number, messages: number, sessions: number, sizeBytes: number, extra: string[] = []): number {
   const started = process.hrtime.bigint();
-  const res = spawnSync('smtp-source', [...extra, '-s', String(sessions), '-m', String(messages), '-l', String(sizeBytes), '-f', 'bench@source.example', '-t', 'rcpt@sink.example', `127.0.0.1:${port}`], { stdio: 'inherit' });
+  const res = spawnSync('smtp-source', [...extra, '-s', String(sessions), '-m', String(messages), '-l', String(sizeBytes),
+    '-f', 'bench@source.example', '-t', 'rcpt@sink.example', `127.0.0.1:${port}`], { stdio: 'inherit' });
   if (res.status !== 0) throw new Error(`smtp-source exited ${res.status}`);
   return messages / (Number(process.hrtime.bigint() - started) / 1e9);
 }

@@ -42,7 +42,8 @@ function payload(batch: number, seq: number, engine: TemplateEngine): Payload {
     jobId, seq, acceptedAt: Date.now(), kind: 'bulk', tenant: 'bench', campaignId: 'spring-sale', globalData: JSON.stringify(GLOBAL), metadata: '{}',
     options: { openTracking: true, clickTracking: true, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false },
     content: { templateId: null, templateVersion: null, subject: SUBJECTS[engine], from: 'Northwind <news@shop.example>',
-      replyTo: null, mjml: readFileSync(FIXTURES[engine], 'utf8'), html: null, text: null, headers: {}, attachments: [], engine, useDraft: false, rfc822: null, raw: null },
+      replyTo: null, mjml: readFileSync(FIXTURES[engine], 'utf8'), html: null, text: null, headers: {}, attachments: [], engine,
+      useDraft: false, rfc822: null, raw: null },
     recipients: Array.from({ length: batch }, (_, i) => {
       const row = seq * batch + i + 1;
       return { messageId: `${jobId}.${row}`, rowNumber: row, email: `user${row}@dest${row % 50}.example`,

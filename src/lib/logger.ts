@@ -1,5 +1,9 @@
-/** pino logger (pretty on a terminal, else JSON; LOG_JSON=1 forces JSON); every line carries context objects such as { stage, topic, partition, offset, jobId }. */
+/**
+ * pino logger (pretty on a terminal, else JSON; LOG_JSON=1 forces JSON); every line carries context objects such as
+ * { stage, topic, partition, offset, jobId }.
+ */
 import { pino, type Level, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -50,17 +54,21 @@ export function setLogLevel(next: Level | 'silent'): void {
 /** The process logger, or a child bound to `bindings`. */
 export function logger(bindings?: Record<string, unknown>): Logger {
   // readable on a terminal, JSON lines everywhere else (files, pipes, log shippers, the tests); secrets redacted in both
-  root ??= pino({
-    level, base: { pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
-    hooks: {
-      logMethod(args, method) {
-        if (!secrets.size) { method.apply(this, args); return; }
-        method.apply(this, args.map((a) => scrub(a)) as Parameters<typeof method>);
+  if (!root) {
+    const options: pino.LoggerOptions = {
+      level, base: { pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      hooks: {
+        logMethod(args, method) {
+          if (!secrets.size) { method.apply(this, args); return; }
+          method.apply(this, args.map((a) => scrub(a)) as Parameters<typeof method>);
+        },
       },
-    },
-    ...(process.stdout.isTTY && !process.env.LOG_JSON
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
-  });
+    };
+    // the prettifier as a stream in this thread: no transport worker to start or to flush at exit
+    root = process.stdout.isTTY && !process.env.LOG_JSON
+      ? pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }))
+      : pino(options);
+  }
   return bindings ? root.child(scrub(bindings) as Record<string, unknown>) : root;
 }

@@ -40,7 +40,8 @@ function swaks(to: string, data: string, from = '<>'): Promise<string> {
 const fill = (file: string, values: Record<string, string>) =>
   Object.entries(values).reduce((s, [k, v]) => s.replaceAll(`__${k}__`, v), readFileSync(join(FIXTURES, file), 'utf8'));
 
-test('a DSN, an ARF report and a mailto unsubscribe sent with swaks become out_of_band, spam_complaint and list_unsubscribe events and suppressions; junk is accepted and dropped',
+test('a DSN, an ARF report and a mailto unsubscribe sent with swaks become out_of_band, spam_complaint and list_unsubscribe events'
+  + ' and suppressions; junk is accepted and dropped',
   { timeout: 90000 }, async () => {
     const tenant = `acme-${randomBytes(3).toString('hex')}`;
     const jobId = newJobId();

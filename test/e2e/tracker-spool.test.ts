@@ -13,7 +13,8 @@ import { readTopic } from '../support/topic-reader.js';
 import { waitFor } from '../support/wait.js';
 import { closedPort } from '../support/ports.js';
 
-test('with Kafka down clicks are still redirected at once and spooled; after a tracker restart with Kafka back every event arrives once', { timeout: 120000 }, async () => {
+test('with Kafka down clicks are still redirected at once and spooled; after a tracker restart with Kafka back every event arrives once',
+  { timeout: 120000 }, async () => {
   const spoolDir = mkdtempSync(join(tmpdir(), 'mailstream-spool-'));
   after(() => rmSync(spoolDir, { recursive: true, force: true }));
   const { cfg, env } = await isolatedPipeline({ TRACKER_PORT: '0', SPOOL_DIR: spoolDir });

@@ -16,7 +16,8 @@ after(async () => { await tracker.stop(); rmSync(spoolDir, { recursive: true, fo
 const recorded = () => tracker.spool.sent() + tracker.spool.pending();
 const DAY = 86_400_000;
 
-test('a tampered token, a token claiming another tenant and an expired token get a 404 page: no redirect to the attacker, no event', { timeout: 60000 }, async () => {
+test('a tampered token, a token claiming another tenant and an expired token get a 404 page: no redirect to the attacker, no event',
+  { timeout: 60000 }, async () => {
   const job = `job-${randomBytes(4).toString('hex')}`;
   const now = Math.floor(Date.now() / 1000);
   const good: TokenPayload = { k: 'c', m: `${job}.1`, j: job, t: 'acme', s: now, i: 0, u: 'https://shop.example/sale' };

@@ -12,7 +12,8 @@ test('compose mounts the Grafana provisioning, the dashboard and the Prometheus 
   for (const s of ['grafana', 'prometheus']) {
     for (const v of compose.services[s]!.volumes!) assert.ok(existsSync(join(INFRA, v.split(':')[0]!)), `${s}: ${v}`);
   }
-  const ds = parse(readFileSync(join(INFRA, 'grafana/provisioning/datasources/mailstream.yml'), 'utf8')) as { datasources: Array<{ uid: string; type: string }> };
+  const ds = parse(readFileSync(join(INFRA, 'grafana/provisioning/datasources/mailstream.yml'), 'utf8')) as
+    { datasources: Array<{ uid: string; type: string }> };
   const uids = new Set(ds.datasources.map((d) => d.uid));
   const dash = JSON.parse(readFileSync(join(INFRA, 'grafana/dashboards/mailstream.json'), 'utf8')) as {
     panels: Array<{ title: string; datasource: { uid: string } }> };

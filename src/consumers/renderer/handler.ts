@@ -60,7 +60,10 @@ function attachmentsOf(payload: Payload, maxBytes: number): Attachment[] | undef
   if (!list?.length) return undefined;
   if (payload.kind !== 'transactional') throw new MailstreamError('MS_ERR_VALIDATION', 'attachments are allowed for transactional messages only');
   const encoded = list.reduce((n, a) => n + Math.ceil(a.content.length / 3) * 4 * 78 / 76, 0);
-  if (encoded > maxBytes) throw new MailstreamError('MS_ERR_VALIDATION', `attachments are ${Math.round(encoded)} bytes encoded, over the message limit of ${maxBytes} bytes`);
+  if (encoded > maxBytes) {
+    throw new MailstreamError('MS_ERR_VALIDATION',
+      `attachments are ${Math.round(encoded)} bytes encoded, over the message limit of ${maxBytes} bytes`);
+  }
   return list;
 }
 
@@ -129,7 +132,8 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
           headerTo: r.headerTo });
         result.rendered.push({
           messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
-          rowNumber: r.rowNumber, mailFrom: payload.options.returnPath ?? verp(r.messageId, r.email) ?? m.mailFrom, rcptTo: r.email, domain, ipPool: payload.options.ipPool, raw: m.raw,
+          rowNumber: r.rowNumber, mailFrom: payload.options.returnPath ?? verp(r.messageId, r.email) ?? m.mailFrom, rcptTo: r.email,
+          domain, ipPool: payload.options.ipPool, raw: m.raw,
           acceptedAt: payload.acceptedAt, attempt: 0, notBefore: 0, sandbox: payload.options.sandbox,
           skipSuppression: payload.options.skipSuppression,
         });

@@ -20,7 +20,11 @@ export interface Hit { method: string; userAgent: string; ip: string; now: numbe
 export type MachineReason = 'head' | 'apple_mpp' | 'scanner_agent' | 'too_fast' | null;
 
 // security gateways and HTTP libraries that fetch every link of a message before (or instead of) the recipient
-const SCANNER = /barracuda|mimecast|proofpoint|messagelabs|symantec|forcepoint|trendmicro|bitdefender|sophos|fortinet|safelinks|cisco|ironport|zscaler|python-requests|python-urllib|curl\/|wget\/|go-http-client|java\/|okhttp|libwww|bot\b|spider|crawler|preview/i;
+const SCANNER = new RegExp([
+  'barracuda', 'mimecast', 'proofpoint', 'messagelabs', 'symantec', 'forcepoint', 'trendmicro', 'bitdefender', 'sophos', 'fortinet',
+  'safelinks', 'cisco', 'ironport', 'zscaler', 'python-requests', 'python-urllib', 'curl/', 'wget/', 'go-http-client', 'java/',
+  'okhttp', 'libwww', 'bot\\b', 'spider', 'crawler', 'preview',
+].join('|'), 'i');
 
 /** Judge an open or click: a HEAD, Apple Mail Privacy Protection's proxy, a scanner agent, or a hit too soon after send. */
 export function machineReason(hit: Hit, issuedAtS: number, windowS: number): MachineReason {

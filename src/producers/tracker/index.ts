@@ -21,7 +21,8 @@ export async function startTracker(cfg: Config, host = '127.0.0.1', spoolPath = 
   const spool = createSpool({ file: spoolPath, maxBytes: cfg.trackerSpoolMaxBytes, send: sender.send });
   liveSpools.set('tracker', spool);
   const app = createTrackerApp({
-    secret: cfg.trackingSecret, previousSecrets: cfg.trackingSecretsPrevious, ttlMs: cfg.trackingTokenTtlDays * 86_400_000, scannerWindowS: cfg.trackerScannerWindowS,
+    secret: cfg.trackingSecret, previousSecrets: cfg.trackingSecretsPrevious, ttlMs: cfg.trackingTokenTtlDays * 86_400_000,
+    scannerWindowS: cfg.trackerScannerWindowS,
     spool, now: Date.now,
   });
   const server = app.listen(cfg.trackerPort, host);

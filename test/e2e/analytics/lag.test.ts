@@ -9,7 +9,8 @@ import { waitFor } from '../../support/wait.js';
 const TEMPLATE = join(import.meta.dirname, '../../fixtures/welcome.mjml');
 const OTHERS = ['scheduler', 'splitter', 'renderer', 'sender', 'webhooks', 'breaker'];
 
-test('the event sink\'s offset and time lag (metrics and mailstream status) rise while it is stopped and fall to zero after it restarts', { timeout: 180000 }, async () => {
+test('the event sink\'s offset and time lag (metrics and mailstream status) rise while it is stopped and fall to zero after it restarts',
+  { timeout: 180000 }, async () => {
   const tag = Math.random().toString(36).slice(2, 8);
   const sink = await startSmtpSink();
   const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), LAG_SAMPLE_MS: '300' });

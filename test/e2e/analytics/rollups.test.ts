@@ -17,7 +17,8 @@ const TEMPLATE = join(import.meta.dirname, '../../fixtures/welcome.mjml');
 const SHAPING = join(import.meta.dirname, '../../fixtures/delivery/fast-retry.yaml');
 const MINUTE = 60_000;
 
-test('after a job with deliveries, deferrals and bounces, rollups and SLO tables hold exact counts and the metrics endpoints agree with the raw events', { timeout: 180000 }, async () => {
+test('after a job with deliveries, deferrals and bounces, rollups and SLO tables hold exact counts and the metrics endpoints agree with the raw events',
+  { timeout: 180000 }, async () => {
   const tag = Math.random().toString(36).slice(2, 8);
   const campaign = `rollup-${tag}`;
   // 6 delivered at once, 3 greylisted (deferred once, then delivered), 2 refused 550 (bounced)

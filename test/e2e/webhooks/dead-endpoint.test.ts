@@ -21,7 +21,8 @@ after(() => Promise.all([rx.close(), ch.close()]));
 const sp = bed.client(await bed.key(tenant));
 type View = { active: boolean; disabled_at?: string; disabled_reason?: string };
 
-test('a receiver answering 500 forever: backoff, dead-letter after the retry window, the webhook disabled with an event, then re-enabled', { timeout: 180000 }, async () => {
+test('a receiver answering 500 forever: backoff, dead-letter after the retry window, the webhook disabled with an event, then re-enabled',
+  { timeout: 180000 }, async () => {
   const made = await sp.webhooks.create({ name: 'broken', target: rx.url, events: ['delivery'] });
   const id = made.results.id;
   const testBatch = rx.hits[0]!.batchId;

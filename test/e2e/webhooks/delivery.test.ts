@@ -12,7 +12,8 @@ const [acme, globex] = [`acme-${tag()}`, `globex-${tag()}`];
 const [acmeRx, globexRx] = [await startReceiver(), await startReceiver()];
 after(() => Promise.all([acmeRx.close(), globexRx.close()]));
 
-test('a 10,000-recipient job: every batch is signed, exactly one injection and one delivery per recipient, nothing of another tenant', { timeout: 420000 }, async () => {
+test('a 10,000-recipient job: every batch is signed, exactly one injection and one delivery per recipient, nothing of another tenant',
+  { timeout: 420000 }, async () => {
   const a = bed.client(await bed.key(acme));
   const g = bed.client(await bed.key(globex));
   const made = await a.webhooks.create({ name: 'acme events', target: acmeRx.url, events: ['injection', 'delivery', 'bounce'] });

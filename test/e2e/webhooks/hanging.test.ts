@@ -14,7 +14,8 @@ const [stuckRx, healthyRx] = [await startReceiver(), await startReceiver()];
 after(() => Promise.all([stuckRx.close(), healthyRx.close()]));
 const sp = bed.client(await bed.key(tenant));
 
-test('an endpoint that accepts and never answers times out, is retried and gets everything later; a healthy webhook is not held up', { timeout: 240000 }, async () => {
+test('an endpoint that accepts and never answers times out, is retried and gets everything later; a healthy webhook is not held up',
+  { timeout: 240000 }, async () => {
   await sp.webhooks.create({ name: 'stuck', target: stuckRx.url, events: ['delivery'] });
   await sp.webhooks.create({ name: 'healthy', target: healthyRx.url, events: ['delivery'] });
   stuckRx.state.hang = true;

@@ -8,7 +8,8 @@ import { cli, isolatedPipeline, startWorker, stopWorker, type Worker } from '../
 import { startReceiver } from '../../support/webhook-receiver.js';
 import { waitFor } from '../../support/wait.js';
 
-test('the webhooks worker killed with SIGKILL mid-delivery loses nothing: a new one delivers every event (repeats allowed)', { timeout: 300000 }, async (t0) => {
+test('the webhooks worker killed with SIGKILL mid-delivery loses nothing: a new one delivers every event (repeats allowed)',
+  { timeout: 300000 }, async (t0) => {
   const sink = await startSmtpSink();
   const rx = await startReceiver({ delayMs: 100 });
   const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), API_PORT: '0', WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true',

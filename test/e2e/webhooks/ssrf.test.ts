@@ -14,9 +14,11 @@ const sp = bed.client(await bed.key(`acme-${tag()}`));
 const refusal = (p: Promise<unknown>) => p.then(() => 'created', (e: { statusCode: number; errors: Array<{ description: string }> }) =>
   `${e.statusCode} ${e.errors?.[0]?.description ?? ''}`);
 
-test('in production mode targets on loopback, private, link-local, metadata or unique-local addresses are refused, and no request reaches them', { timeout: 60000 }, async () => {
+test('in production mode targets on loopback, private, link-local, metadata or unique-local addresses are refused, and no request reaches them',
+  { timeout: 60000 }, async () => {
   // this host's own name resolves to a private address: refused at resolution, not by its spelling
-  const targets = [rx.url, `http://localhost:${rx.port}/hook`, `http://${hostname()}:${rx.port}/hook`, 'http://10.1.2.3/hook', 'http://192.168.0.10/hook', 'http://172.16.5.4/',
+  const targets = [rx.url, `http://localhost:${rx.port}/hook`, `http://${hostname()}:${rx.port}/hook`, 'http://10.1.2.3/hook',
+    'http://192.168.0.10/hook', 'http://172.16.5.4/',
     'http://169.254.169.254/latest/meta-data/', 'http://100.64.0.1/', 'http://[::1]/hook', 'http://[fd00:ec2::254]/',
     'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/', 'ftp://files.example/', 'http://user:pw@example.com/', 'file:///etc/passwd'];
   for (const target of targets) {

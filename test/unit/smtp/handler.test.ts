@@ -44,7 +44,8 @@ test('toRequest: bulk unless transactional, tracking only when asked, one recipi
   assert.deepEqual(r.recipients, [{ email: 'x@d.example' }, { email: 'y@d.example' }]);
   assert.equal(r.content.raw, message);
   assert.deepEqual([r.options.clickTracking, r.options.openTracking, r.options.returnPath], [true, false, 'bounce@b.example']);
-  const tx = toRequest({ tenant: 't1', mailFrom: '', rcptTo: ['x@d.example'], message, api: { options: { transactional: true } } }, 'j2') as Record<string, any>;
+  const tx = toRequest({ tenant: 't1', mailFrom: '', rcptTo: ['x@d.example'], message, api: { options: { transactional: true } } },
+    'j2') as Record<string, any>;
   assert.equal(tx.kind, 'transactional');
   assert.equal(tx.options.returnPath, null, 'the null sender names no return path');
 });

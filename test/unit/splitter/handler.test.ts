@@ -8,7 +8,8 @@ import { MailstreamError } from '../../../src/lib/errors.js';
 
 const job = (over: Partial<Job> = {}): Job => ({
   jobId: 'j1', acceptedAt: 1, kind: 'bulk', tenant: 't', campaignId: null,
-  content: { templateId: null, templateVersion: null, subject: 's', from: 'a@b.example', replyTo: null, mjml: null, html: 'h', text: null, headers: {}, attachments: [], engine: 'sparkpost', useDraft: false, rfc822: null, raw: null },
+  content: { templateId: null, templateVersion: null, subject: 's', from: 'a@b.example', replyTo: null, mjml: null, html: 'h', text: null,
+    headers: {}, attachments: [], engine: 'sparkpost', useDraft: false, rfc822: null, raw: null },
   audience: { format: 'csv', uri: 'x.csv', query: null, inline: null, emailField: 'email' }, globalData: '{}', metadata: '{}', payloadSize: 2,
   options: { openTracking: false, clickTracking: false, strict: false, ipPool: null, sandbox: false, skipSuppression: false, returnPath: null, inlineCss: false }, ...over,
 });
