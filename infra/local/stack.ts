@@ -1,5 +1,5 @@
 /**
- * The local stack without Docker: Kafka (KRaft), ClickHouse, MailDev and the schema registry as detached processes.
+ * The local stack without Docker: Kafka (KRaft), ClickHouse, MailDev and Apicurio Registry as detached processes.
  * CLI: `npx tsx infra/local/stack.ts up|down|status`. Data, logs and pid files live under `config().dataDir`.
  */
 import { pathToFileURL } from 'node:url';
@@ -12,7 +12,7 @@ import { isAlive, paths, runningPid, stopProcess, waitReady } from './proc.js';
 import { registry } from './registry/index.js';
 import { ensureTlsPair } from './tls.js';
 
-/** Start order: the registry stores its schemas in Kafka, so it comes after the broker. */
+/** Start order: Apicurio stores its schemas in Kafka (kafkasql), so it comes after the broker. */
 const components: Component[] = [kafka, clickhouse, maildev, registry];
 
 const say = (msg: string) => console.error(`[stack] ${msg}`);

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { kafkaBuildDir, kafkaLibsDir } from '../../infra/local/install.js';
+import { brokerJvmFlags, kafkaBuildDir } from '../../infra/local/install.js';
 import { render } from '../../infra/local/proc.js';
 import { waitFor } from './wait.js';
 
@@ -27,7 +27,7 @@ export async function startPrivateKafka() {
     HOST: '127.0.0.1', PORT: port, CONTROLLER_PORT: controllerPort, LOG_DIRS: join(dir, 'logs'), METADATA_DIR: join(dir, 'metadata'),
   }));
   const jvm = ['-Xms256m', '-Xmx384m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${join(kafkaBuildDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${dir}`, '-cp', `${kafkaLibsDir}/*`];
+    ...brokerJvmFlags(dir)];
   const id = randomBytes(16).toString('base64url');
   const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props], { encoding: 'utf8' });
   if (fmt.status !== 0) throw new Error(`storage format failed: ${fmt.stderr}`);

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { kafkaBuildDir, kafkaLibsDir } from '../../infra/local/install.js';
+import { brokerJvmFlags, kafkaBuildDir } from '../../infra/local/install.js';
 import { waitFor } from './wait.js';
 
 const freePort = () => new Promise<number>((resolve, reject) => {
@@ -64,7 +64,7 @@ export async function startSecureKafka(users: string[] = []) {
     'num.network.threads=3', 'num.io.threads=4', '',
   ].join('\n'));
   const jvm = ['-Xms256m', '-Xmx384m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${join(kafkaBuildDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${dir}`, '-cp', `${kafkaLibsDir}/*`];
+    ...brokerJvmFlags(dir)];
   const scram = [...creds.values()].flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`]);
   const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', props,
     ...scram], { encoding: 'utf8' });

@@ -1,11 +1,11 @@
-/** Local-stack component: Apache Kafka 3.9.1 as a single-node KRaft broker run straight from the Maven Central jars. */
+/** Local-stack component: Apache Kafka (version from pom.xml) as a single-node KRaft broker run straight from the Maven Central jars. */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { config } from '../../../src/config/index.js';
-import { kafkaBuildDir, kafkaLibsDir } from '../install.js';
+import { brokerJvmFlags, kafkaBuildDir } from '../install.js';
 import { paths, render, startDetached } from '../proc.js';
 import type { Component } from '../component.js';
 
@@ -45,8 +45,7 @@ function prepare(): string {
 function jvmBase(dir: string, heapMb: number): string[] {
   return [
     `-Xms${Math.min(heapMb, 512)}m`, `-Xmx${heapMb}m`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${join(kafkaBuildDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${dir}`,
-    '-cp', `${kafkaLibsDir}/*`,
+    ...brokerJvmFlags(dir),
   ];
 }
 
