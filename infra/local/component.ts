@@ -12,6 +12,8 @@ export interface Component {
   healthy(): Promise<boolean>;
   /** Prepare config/data and spawn the detached process; returns its pid. */
   start(): number | Promise<number>;
+  /** Settings applied through the running server once it is ready (idempotent; run on every `up`). */
+  configure?(): Promise<void>;
   /** The log worth quoting when start-up fails, if not the default stdout log. */
   logFile?(): string;
 }

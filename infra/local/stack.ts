@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { clickhouse } from './clickhouse/index.js';
 import type { Component } from './component.js';
 import { ensureInstalled } from './install.js';
-import { kafka } from './kafka/index.js';
+import { endpoint as kafkaEndpoint, kafka } from './kafka/index.js';
+import { secureEnv } from './kafka/secure.js';
 import { maildev } from './maildev.js';
 import { isAlive, paths, runningPid, stopProcess, waitReady } from './proc.js';
 import { registry } from './registry/index.js';
@@ -21,11 +22,15 @@ const say = (msg: string) => console.error(`[stack] ${msg}`);
 async function ensureComponent(c: Component): Promise<void> {
   const t0 = Date.now();
   const pid = runningPid(c.name);
-  if (await c.healthy()) { say(`${c.name}: already up${pid ? ` (pid ${pid})` : ' (not started by this stack)'}`); return; }
+  if (await c.healthy()) {
+    say(`${c.name}: already up${pid ? ` (pid ${pid})` : ' (not started by this stack)'}`);
+    await c.configure?.();
+    return;
+  }
   const logFile = c.logFile?.() ?? paths(c.name).logFile;
   if (pid !== undefined) {
     say(`${c.name}: pid ${pid} runs but is not ready yet; waiting`);
-    try { await waitReady(c.name, () => c.healthy(), c.readyTimeoutMs, pid, logFile); return; } catch (e) {
+    try { await waitReady(c.name, () => c.healthy(), c.readyTimeoutMs, pid, logFile); await c.configure?.(); return; } catch (e) {
       if (isAlive(pid)) throw e; // still running yet never ready: a real failure
       say(`${c.name}: pid ${pid} exited (it was stopping); starting it again`);
     }
@@ -33,6 +38,7 @@ async function ensureComponent(c: Component): Promise<void> {
   const newPid = await c.start();
   say(`${c.name}: started pid ${newPid}, waiting for readiness at ${c.address()}`);
   await waitReady(c.name, () => c.healthy(), c.readyTimeoutMs, newPid, logFile);
+  await c.configure?.();
   say(`${c.name}: ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }
 
@@ -67,15 +73,21 @@ function printTable(rows: Awaited<ReturnType<typeof stackStatus>>): void {
   for (const l of lines) console.log(l.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
-async function main(cmd: string | undefined): Promise<number> {
+async function main(cmd: string | undefined, arg?: string): Promise<number> {
   const t0 = Date.now();
   if (cmd === 'up') { await ensureStack(); say(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`); printTable(await stackStatus()); return 0; }
   if (cmd === 'down') { await stopStack(); say('down'); return 0; }
+  if (cmd === 'env') {
+    // how to point a process at the SASL_SSL listener as one component's user: `eval "$(... env renderer)"`
+    const { host, saslPort } = kafkaEndpoint();
+    for (const [k, v] of Object.entries(secureEnv(arg ?? 'admin', saslPort, host))) console.log(`export ${k}='${v}'`);
+    return 0;
+  }
   if (cmd === 'status') { const rows = await stackStatus(); printTable(rows); return rows.every((r) => r.healthy) ? 0 : 1; }
-  console.error('usage: npx tsx infra/local/stack.ts up|down|status');
+  console.error('usage: npx tsx infra/local/stack.ts up|down|status|env [component]');
   return 2;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv[2]).then((code) => process.exit(code), (e: unknown) => { console.error(`[stack] ${(e as Error).message}`); process.exit(1); });
+  main(process.argv[2], process.argv[3]).then((code) => process.exit(code), (e: unknown) => { console.error(`[stack] ${(e as Error).message}`); process.exit(1); });
 }

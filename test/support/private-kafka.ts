@@ -25,6 +25,7 @@ export async function startPrivateKafka() {
   const props = join(dir, 'server.properties');
   writeFileSync(props, render(readFileSync(join(kafkaBuildDir, 'server.properties.template'), 'utf8'), {
     HOST: '127.0.0.1', PORT: port, CONTROLLER_PORT: controllerPort, LOG_DIRS: join(dir, 'logs'), METADATA_DIR: join(dir, 'metadata'),
+    SASL_LISTENER: '', SECURE_PROPS: '',
   }));
   const jvm = ['-Xms256m', '-Xmx384m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
     ...brokerJvmFlags(dir)];
