@@ -35,9 +35,16 @@ function run(cmd: string, args: string[], cwd = repoRoot, env: NodeJS.ProcessEnv
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${r.status ?? r.signal}`);
 }
 
+/** Perl modules swaks needs for STARTTLS; apt's --no-install-recommends leaves them out. */
+const perlModules: Record<string, string> = { 'Net::SSLeay': 'libnet-ssleay-perl', 'IO::Socket::SSL': 'libio-socket-ssl-perl' };
+const hasPerlModule = (mod: string) => spawnSync('perl', [`-M${mod}`, '-e1'], { stdio: 'ignore' }).status === 0;
+
 /** apt-get the missing packages; the postfix preseed keeps its installer from asking questions. */
 function installDebPackages(): void {
-  const missing = Object.entries(debPackages).filter(([bin]) => !hasBinary(bin)).map(([, pkg]) => pkg);
+  const missing = [
+    ...Object.entries(debPackages).filter(([bin]) => !hasBinary(bin)).map(([, pkg]) => pkg),
+    ...Object.entries(perlModules).filter(([mod]) => !hasPerlModule(mod)).map(([, pkg]) => pkg),
+  ];
   if (!missing.length) return;
   if (!hasBinary('apt-get')) throw new Error(`missing ${missing.join(', ')} and no apt-get to install them`);
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];

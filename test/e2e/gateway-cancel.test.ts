@@ -24,6 +24,10 @@ test('DELETE /transmissions/{id} cancels a running 100,000-recipient job: those 
       content: { from: 'news@shop.example', subject: 'Hi {{first_name}}', text: 'Code {{code}}' } });
     const id = res.results.id;
     await waitFor('some deliveries', () => bed.sink.received.length >= 100, 120000, 50);
+    // cancel once the whole audience is split, so every recipient is in flight (a cancel mid-split stops reading rows)
+    const chSplit = createClickhouse(bed.cfg);
+    try { await waitFor('the audience split', async () => (await jobCounts(chSplit, id, tenant)).recipients === RECIPIENTS, 240000, 250); }
+    finally { await chSplit.close(); }
     await assert.rejects(other.delete({ uri: `transmissions/${id}` }), (err: { statusCode: number }) => err.statusCode === 404,
       'another tenant cannot cancel it');
     await sp.delete({ uri: `transmissions/${id}` });
