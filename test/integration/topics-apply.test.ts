@@ -38,9 +38,12 @@ test('topics apply leaves every topic at its configured partitions and configs (
 });
 
 test('the registry holds every value subject, BACKWARD compatible', async () => {
-  const res = await fetch(`${cfg.schemaRegistryUrl}/subjects`);
-  const subjects = await res.json() as string[];
-  for (const t of topics()) assert.ok(subjects.includes(t.subject), t.subject);
+  // subject by subject: Apicurio lists at most 1,000 subjects, and the shared registry holds every test's
+  for (const t of topics()) {
+    const versions = await fetch(`${cfg.schemaRegistryUrl}/subjects/${t.subject}/versions`);
+    assert.equal(versions.status, 200, t.subject);
+    assert.ok(((await versions.json()) as number[]).length >= 1, t.subject);
+  }
   const conf = await (await fetch(`${cfg.schemaRegistryUrl}/config/${topics()[0].subject}`)).json() as { compatibilityLevel: string };
   assert.equal(conf.compatibilityLevel, 'BACKWARD');
 });
