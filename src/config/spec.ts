@@ -51,6 +51,10 @@ export const specs = [
   v('kekFile', 'KEK_FILE', '', 'path',
     'Local provider: the KEK file, several keys by ID, the newest encrypts (empty: keys/kek.json under '
     + 'MAILSTREAM_DATA_DIR, created on first use); `mailstream kek rotate` adds a key', optStr),
+  v('erasureSecret', 'ERASURE_SECRET', 'dev-only-erasure-secret-change-me', 'secret',
+    'Installation secret of erased addresses in ClickHouse: HMAC-SHA-256 under a per-tenant key derived from it, so '
+    + 'they cannot be found by hashing a dictionary (set it in production; changing it breaks equality with earlier hashes)',
+    str),
   v('clickhouseCa', 'CLICKHOUSE_CA', '', 'path', 'PEM CA bundle for an https CLICKHOUSE_URL (empty: the system CAs)', optStr),
   v('deliveryMode', 'DELIVERY_MODE', 'relay', 'relay or direct',
     'relay: everything through the smarthost SMTP_RELAY_*; direct: to each domain\'s MX hosts', oneOf('relay', 'direct')),

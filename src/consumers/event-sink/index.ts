@@ -44,7 +44,8 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
         // an event of an erased job that was still on its way keeps no address (as `mailstream job --erase` leaves them)
         await insert('events', events.map((e) => {
           const row = toRow(e);
-          return deps.crypto?.isErased(row.tenant, row.job_id) ? { ...row, recipient: erasedRecipient(row.recipient) } : row;
+          return deps.crypto?.isErased(row.tenant, row.job_id)
+            ? { ...row, recipient: erasedRecipient(cfg.erasureSecret, row.tenant, row.recipient) } : row;
         }));
         watchdog?.seen(events.map((e) => e.jobId));
         // launch latencies after the events: a job's injected events are then in ClickHouse
