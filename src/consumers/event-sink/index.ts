@@ -15,6 +15,7 @@ import { deliveryLatency, inserted } from './metrics.js';
 import { startWatchdog } from './watchdog.js';
 import { loadShaping, resolveShaping } from '../../delivery/shaping.js';
 import { logger } from '../../lib/logger.js';
+import { STAGE_TOPICS } from '../../topics/components.js';
 
 /** The event sink stage. */
 export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickHouseClient) {
@@ -30,9 +31,7 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
   let watchdog: ReturnType<typeof startWatchdog> | undefined;
   const stage = createStage<Event>({
     name: 'event-sink',
-    input: 'events',
-    // only the watchdog's `stuck` events
-    outputs: ['events'],
+    ...STAGE_TOPICS['event-sink'],
     partitionsConcurrently: 3,
     maxBytesPerPartition: 8 << 20,
     consumer: { minBytes: 256 << 10, maxWaitTimeInMs: cfg.sinkFlushMs },
