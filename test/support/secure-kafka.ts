@@ -71,10 +71,10 @@ export async function startSecureKafka(users: string[] = []) {
   if (fmt.status !== 0) throw new Error(`storage format failed: ${fmt.stderr}`);
   const brokers = `127.0.0.1:${port}`;
   const caPem = readFileSync(ca, 'utf8');
-  /** A kafkajs client as `user` (or with no credentials). */
-  const client = (user?: string, clientId = 'secure-probe') => new kafkajs.Kafka({
+  /** A kafkajs client as `user` (or with no credentials); `retries` > 0 rides out a coordinator still loading. */
+  const client = (user?: string, clientId = 'secure-probe', retries = 0) => new kafkajs.Kafka({
     clientId, brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000,
-    retry: { retries: 0 }, ssl: { ca: [caPem] },
+    retry: { retries }, ssl: { ca: [caPem] },
     ...(user ? { sasl: { mechanism: 'scram-sha-512' as const, ...creds.get(user)! } } : {}),
   });
   const healthy = async () => {
@@ -94,6 +94,13 @@ export async function startSecureKafka(users: string[] = []) {
       KAFKA_BROKERS: brokers, KAFKA_SSL: 'true', KAFKA_SSL_CA: ca, KAFKA_SASL_MECHANISM: 'scram-sha-512',
       KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: creds.get(user)!.password,
     }),
+    /** A kcat (librdkafka) config file, mode 0600 in the broker's folder, connecting as `user`. */
+    kcatConfig(user: string): string {
+      const file = join(dir, `kcat-${user}.conf`);
+      writeFileSync(file, ['security.protocol=SASL_SSL', 'sasl.mechanisms=SCRAM-SHA-512', `sasl.username=${user}`,
+        `sasl.password=${creds.get(user)!.password}`, `ssl.ca.location=${ca}`, ''].join('\n'), { mode: 0o600 });
+      return file;
+    },
     passwords: () => [...creds.values()].map((u) => u.password),
     log: () => readFileSync(join(dir, 'kafka.log'), 'utf8'),
     async remove() {
