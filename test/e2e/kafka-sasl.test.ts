@@ -82,7 +82,7 @@ function kcatGroup(user: ComponentName, group: string, name: TopicName): Promise
 /** Consume `name` in `group` as `user`; resolves with the error that stops the consumer (or rejects after 30 s). */
 async function consumeError(user: ComponentName, group: string, name: TopicName): Promise<unknown> {
   // retries for a group coordinator still loading on the fresh broker; an authorization error is never retried
-  const consumer = kafka.client(user, 'secure-probe', 5).consumer({ groupId: group, retry: { retries: 0 } });
+  const consumer = kafka.client(user, 'secure-probe', 8).consumer({ groupId: group, retry: { retries: 0 } });
   try {
     await consumer.connect();
     const crashed = new Promise((resolve) => { consumer.on(consumer.events.CRASH, (e) => resolve(e.payload.error)); });
@@ -90,7 +90,8 @@ async function consumeError(user: ComponentName, group: string, name: TopicName)
       await consumer.subscribe({ topics: [topic(prefix, name).name], fromBeginning: true });
       await consumer.run({ eachMessage: async () => undefined });
     } catch (err) { return err; }
-    return await Promise.race([crashed, new Promise((_, reject) => setTimeout(() => reject(new Error(`${user} consumed ${name}`)), 30000))]);
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`${user} consumed ${name}`)), 30000));
+    return await Promise.race([crashed, timeout]);
   } finally { await consumer.disconnect().catch(() => undefined); }
 }
 
@@ -106,8 +107,9 @@ test('a client without credentials or with a wrong password is refused', async (
   const anon = kafka.client().admin();
   await assert.rejects(anon.connect().then(() => anon.listTopics()), 'a client without credentials is refused');
   await anon.disconnect().catch(() => undefined);
-  const bad = new kafkajs.Kafka({ clientId: 'bad', brokers: [kafka.brokers], logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 },
-    ssl: { ca: [readFileSync(kafka.ca, 'utf8')] }, sasl: { mechanism: 'scram-sha-512', username: 'renderer', password: 'not-it' } }).admin();
+  const bad = new kafkajs.Kafka({ clientId: 'bad', brokers: [kafka.brokers], logLevel: kafkajs.logLevel.NOTHING,
+    retry: { retries: 0 }, ssl: { ca: [readFileSync(kafka.ca, 'utf8')] },
+    sasl: { mechanism: 'scram-sha-512', username: 'renderer', password: 'not-it' } }).admin();
   await assert.rejects(bad.connect(), /SASL|authentication/i, 'a wrong password is refused');
   await bad.disconnect().catch(() => undefined);
 });
@@ -128,7 +130,8 @@ test('each component is refused on a topic and a consumer group outside its gran
     const admin = client.admin();
     await admin.connect();
     try {
-      await refused(admin.fetchTopicOffsets(topic(prefix, outside).name), 'TOPIC_AUTHORIZATION_FAILED', `${n} listing ${outside}`);
+      await refused(admin.fetchTopicOffsets(topic(prefix, outside).name), 'TOPIC_AUTHORIZATION_FAILED',
+        `${n} listing ${outside}`);
     } finally { await admin.disconnect(); }
     // a group of its own (a table's throw-away group, or a stage group before the stages run) on a topic it only writes
     const own = acl.groupPrefixes[0] ? `${prefix}${acl.groupPrefixes[0]}probe-${randomBytes(3).toString('hex')}`
@@ -150,13 +153,14 @@ test('each component is refused on a topic and a consumer group outside its gran
   await admin.connect();
   try {
     assert.ok((await admin.fetchTopicOffsets(topic(prefix, 'payloads').name)).length > 0, 'the renderer may read payloads');
-    await refused(admin.fetchTopicOffsets(topic(prefix, 'jobs').name), 'TOPIC_AUTHORIZATION_FAILED', 'the renderer listing jobs');
+    await refused(admin.fetchTopicOffsets(topic(prefix, 'jobs').name), 'TOPIC_AUTHORIZATION_FAILED',
+      'the renderer listing jobs');
   } finally { await admin.disconnect(); }
   const producer = r.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
   await producer.connect();
   try {
-    await refused(producer.send({ topic: topic(prefix, 'payloads').name, messages: [{ value: 'x' }] }), 'TOPIC_AUTHORIZATION_FAILED',
-      'the renderer writing payloads');
+    await refused(producer.send({ topic: topic(prefix, 'payloads').name, messages: [{ value: 'x' }] }),
+      'TOPIC_AUTHORIZATION_FAILED', 'the renderer writing payloads');
   } finally { await producer.disconnect(); }
 });
 
@@ -165,9 +169,14 @@ test('every stage in its own worker as its own user, the gateway, SMTP injection
   + 'every stage\'s lag', { timeout: 420000 }, async () => {
   const workers: Worker[] = [];
   cleanups.push(async () => { for (const w of workers) await stopWorker(w); });
-  workers.push(...await Promise.all(STAGES.map((s) => startWorker([s], { ...env, ...kafka.env(s) }))));
+  // two at a time (a worker's start is mostly CPU), each registered for the cleanup as soon as it runs
+  const queue = [...STAGES];
+  await Promise.all([0, 1].map(async () => {
+    for (let s = queue.shift(); s; s = queue.shift()) workers.push(await startWorker([s], { ...env, ...kafka.env(s) }));
+  }));
   for (const w of workers) {
-    await waitFor(`worker on ${w.port} to be ready`, async () => (await fetch(`http://127.0.0.1:${w.port}/readyz`)).ok, 90000, 500);
+    const ready = async () => (await fetch(`http://127.0.0.1:${w.port}/readyz`)).ok;
+    await waitFor(`worker on ${w.port} to be ready`, ready, 90000, 500);
   }
   const gateway = await startGateway(cfgAs('gateway'));
   cleanups.push(() => gateway.stop());
@@ -185,10 +194,11 @@ test('every stage in its own worker as its own user, the gateway, SMTP injection
   const t = randomBytes(3).toString('hex');
   const content = { from: 'news@shop.example', subject: 'Hi', text: 'Hello' };
   // through the schedules topic: the gateway holds it, the scheduler publishes it, the splitter splits it
-  const bulk = await sp.transmissions.send({ recipients: [1, 2, 3].map((i) => ({ address: `r${i}-${t}@dest.example` })), content,
+  const recipients = [1, 2, 3].map((i) => ({ address: `r${i}-${t}@dest.example` }));
+  const bulk = await sp.transmissions.send({ recipients, content,
     options: { start_time: new Date(Date.now() + 3000).toISOString(), open_tracking: false, click_tracking: false } });
-  const mail = nodemailer.createTransport({ host: '127.0.0.1', port: injector.port, secure: false, tls: { rejectUnauthorized: false },
-    auth: { user: 'SMTP_Injection', pass: key } });
+  const mail = nodemailer.createTransport({ host: '127.0.0.1', port: injector.port, secure: false,
+    tls: { rejectUnauthorized: false }, auth: { user: 'SMTP_Injection', pass: key } });
   const info = await mail.sendMail({ from: 'news@shop.example', to: `smtp-${t}@dest.example`, subject: `inj ${t}`, text: 'x' });
   mail.close();
   const injected = /queued as (\S+)/.exec(info.response)?.[1];
@@ -212,8 +222,8 @@ test('every stage in its own worker as its own user, the gateway, SMTP injection
   assert.equal(posted.status, 200);
   const mailto = signToken({ k: 'u', m: `${job}.m3`, j: job, t: tenant, s, r: `r3-${t}@dest.example` }, trackingSecret);
   const toInbound = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true });
-  await toInbound.sendMail({ from: `r3-${t}@dest.example`, to: 'unsubscribe@bounce.shop.example', subject: `unsubscribe-${mailto}`,
-    text: 'unsubscribe' });
+  await toInbound.sendMail({ from: `r3-${t}@dest.example`, to: 'unsubscribe@bounce.shop.example',
+    subject: `unsubscribe-${mailto}`, text: 'unsubscribe' });
   toInbound.close();
   await waitFor('the open and both unsubscribes in ClickHouse', async () => {
     const rows = await jobEvents(cfg, job, ['open', 'list_unsubscribe']);
