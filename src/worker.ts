@@ -15,6 +15,7 @@ import { MailstreamError } from './lib/errors.js';
 import { startLagMonitor } from './ops/lag.js';
 import { readiness } from './ops/ready.js';
 import { startTracing, stopTracing } from './ops/tracing.js';
+import { COMPONENTS } from './topics/components.js';
 
 /** Stage names a worker can run. */
 export const STAGES = ['scheduler', 'splitter', 'renderer', 'sender', 'event-sink', 'webhooks', 'breaker'] as const;
@@ -44,10 +45,10 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
   const rt = await connectRuntime(cfg, wanted.join('-'));
   const stages: Stage[] = [];
   const closers: Array<() => Promise<void> | void> = [];
-  // one job-control table per process: every stage but the event sink stops a cancelled job
+  // one job-control table per process, if a stage stops cancelled jobs (each stage's footprint says so)
   const { createJobControlTable } = await import('./streams/job-control.js');
-  const jobs = wanted.some((n) => n !== 'event-sink' && n !== 'webhooks')
-    ? await createJobControlTable(rt.kafka, rt.registry, rt.topicPrefix) : undefined;
+  const tables = new Set<string>(wanted.flatMap((n) => COMPONENTS[n as (typeof STAGES)[number]].tables));
+  const jobs = tables.has('job-control') ? await createJobControlTable(rt.kafka, rt.registry, rt.topicPrefix) : undefined;
   if (jobs) closers.push(jobs.stop);
   // each stage's modules load only when the process runs it
   if (wanted.includes('scheduler')) stages.push((await import('./consumers/scheduler/index.js')).createScheduler(rt, jobs!));

@@ -52,6 +52,16 @@ export const specs = [
   v('kekFile', 'KEK_FILE', '', 'path',
     'Local provider: the KEK file, several keys by ID, the newest encrypts (empty: keys/kek.json under '
     + 'MAILSTREAM_DATA_DIR, created on first use); `mailstream kek rotate` adds a key', optStr),
+  v('jobKeyRetentionDays', 'JOB_KEY_RETENTION_DAYS', '30', 'days',
+    'Age past which `mailstream kek prune` drops a job\'s data key (keep it above the dead-letter retention, 30 days); '
+    + 'jobs still waiting on the schedules topic keep theirs', int(1, 3650)),
+  v('erasedKeyRetentionDays', 'ERASED_KEY_RETENTION_DAYS', '180', 'days',
+    'Age past which `mailstream kek prune` drops an erased job\'s marker (keep it at TRACKING_TOKEN_TTL_DAYS: late '
+    + 'events of the job are hashed while it lives)', int(1, 3650)),
+  v('erasureSecret', 'ERASURE_SECRET', 'dev-only-erasure-secret-change-me', 'secret',
+    'Installation secret of erased addresses in ClickHouse: HMAC-SHA-256 under a per-tenant key derived from it, so '
+    + 'they cannot be found by hashing a dictionary (set it in production; changing it breaks equality with earlier hashes)',
+    str),
   v('clickhouseCa', 'CLICKHOUSE_CA', '', 'path', 'PEM CA bundle for an https CLICKHOUSE_URL (empty: the system CAs)', optStr),
   v('deliveryMode', 'DELIVERY_MODE', 'relay', 'relay or direct',
     'relay: everything through the smarthost SMTP_RELAY_*; direct: to each domain\'s MX hosts', oneOf('relay', 'direct')),

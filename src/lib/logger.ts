@@ -12,7 +12,7 @@ let root: Logger | undefined;
 
 /** Field names whose values are never logged, at the top level or one object down (pino redact paths). */
 const SECRET_FIELDS = ['password', 'pass', 'passwd', 'secret', 'apiKey', 'api_key', 'authorization', 'Authorization', 'cookie',
-  'token', 'privateKey', 'private_key', 'kek', 'dek', 'wrappedKey', 'sasl', 'trackingSecret', 'smtpRelayPass',
+  'token', 'privateKey', 'private_key', 'kek', 'dek', 'wrappedKey', 'sasl', 'trackingSecret', 'erasureSecret', 'smtpRelayPass',
   'clickhousePassword', 'schemaRegistryPassword', 'kafkaSaslPassword', 'kafkaSslKey', 'dkimKeys'];
 const REDACT_PATHS = [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`),
   '*.headers.authorization', '*.headers.cookie', 'req.headers.authorization', 'req.headers.cookie'];

@@ -1,7 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createClickhouse } from '../../src/clickhouse/client.js';
+import { erasedRecipient } from '../../src/clickhouse/erase.js';
 import { FINAL_TYPES, quote } from '../../src/clickhouse/queries.js';
 import { createKafka } from '../../src/lib/kafka.js';
 import { createJobProducer } from '../../src/producers/jobs.js';
@@ -9,6 +10,7 @@ import { connectRuntime } from '../../src/runtime.js';
 import { topic } from '../../src/topics/runtime.js';
 import type { TopicName } from '../../src/topics/index.js';
 import { writeCsv } from '../support/audience.js';
+import { noteSecret } from '../support/log-scan.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 import { isolatedPipeline, cli, startWorker, stopWorker, waitForJobDone } from '../support/pipeline.js';
 import { waitFor } from '../support/wait.js';
@@ -34,11 +36,14 @@ async function values(cfg: Parameters<typeof createKafka>[0] & { topicPrefix: st
 }
 
 test('a job erased midway: nothing more is sent, every recipient ends once, its records no longer open, ClickHouse keeps '
-  + 'only hashes of its addresses', { timeout: 300000 }, async () => {
+  + 'only keyed hashes of its addresses', { timeout: 300000 }, async () => {
   // a slow sink (~100 msg/s) so the job is still running when it is erased
   const sink = await startSmtpSink({ dataDelayMs: 40 });
   after(() => sink.close());
-  const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), SMTP_MAX_CONNECTIONS: '4', SENDER_CONCURRENCY: '64' });
+  const secret = `erasure-${randomBytes(12).toString('hex')}`;
+  noteSecret(secret);
+  const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), SMTP_MAX_CONNECTIONS: '4', SENDER_CONCURRENCY: '64',
+    ERASURE_SECRET: secret });
   const worker = await startWorker(['all'], env);
   const rt = await connectRuntime(cfg, 'test');
   const ch = createClickhouse(cfg);
@@ -85,6 +90,13 @@ test('a job erased midway: nothing more is sent, every recipient ends once, its 
   const stored = (await rs.json<{ recipient: string }>()).map((r) => r.recipient);
   assert.deepEqual(stored.filter((r) => r !== '' && !/^[0-9a-f]{64}$/.test(r)), [], 'every stored recipient is a hash');
   assert.ok(stored.length > 1, 'delivered recipients are kept, as hashes');
+  // keyed: each is the HMAC under the tenant's key (equality kept), none is an address's plain SHA-256 (a dictionary misses)
+  const sha = (a: string) => createHash('sha256').update(a).digest('hex');
+  const keyed = new Set(audience.rows.map((r) => erasedRecipient(secret, 'default', r.email)));
+  const plain = new Set(audience.rows.map((r) => sha(r.email)));
+  const hashes = stored.filter((r) => r !== '');
+  assert.deepEqual(hashes.filter((h) => !keyed.has(h)), [], 'every stored hash is a recipient\'s keyed hash');
+  assert.deepEqual(hashes.filter((h) => plain.has(h)), [], 'no stored hash is a plain SHA-256 of an address');
   const why = await ch.query({ query: `SELECT substring(reason, 1, 40) AS why, count() AS n FROM events
     WHERE job_id = ${quote(jobId)} AND type = 'cancelled' GROUP BY why`, format: 'JSONEachRow' });
   console.log(`erase: cancelled by ${JSON.stringify(await why.json())}`);

@@ -54,7 +54,16 @@ export async function startWorker(stages: string[], env: Record<string, string>)
   // the suite keeps every worker's log for the secrets scan (scripts/test.ts)
   const dir = logDir();
   if (dir) p.stdout!.pipe(createWriteStream(join(dir, `worker-${env.TOPIC_PREFIX ?? ''}${Date.now()}-${p.pid}.log`)));
-  await waitFor(`worker ${stages.join(' ')} to start`, () => { if (p.exitCode != null) throw new Error(`worker exited ${p.exitCode}: ${log.slice(-2000)}`); return /"worker running"/.test(log); }, 60000);
+  try {
+    await waitFor(`worker ${stages.join(' ')} to start`, () => {
+      if (p.exitCode != null) throw new Error(`worker exited ${p.exitCode}: ${log.slice(-2000)}`);
+      return /"worker running"/.test(log);
+    }, 60000);
+  } catch (err) {
+    // a worker that did not start is nobody's to stop: it would keep the test process alive
+    if (p.exitCode === null) p.kill('SIGKILL');
+    throw err;
+  }
   const port = Number(/"worker running"/.test(log) && /"port":(\d+)[^\n]*"worker running"/.exec(log)?.[1]);
   return Object.assign(p, { port });
 }

@@ -32,6 +32,11 @@ function makeCertificates(dir: string, storePass: string): { ca: string; keystor
   return { ca: join(dir, 'ca.pem'), keystore: join(dir, 'broker.p12') };
 }
 
+/** A KRaft cluster ID (16 random bytes, base64url) that does not start with "-", which the tool would take for an option. */
+function clusterId(): string {
+  for (;;) { const id = randomBytes(16).toString('base64url'); if (!id.startsWith('-')) return id; }
+}
+
 /** One SCRAM user of the test broker. */
 export interface ScramUser { username: string; password: string }
 
@@ -66,15 +71,15 @@ export async function startSecureKafka(users: string[] = []) {
   const jvm = ['-Xms256m', '-Xmx384m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
     ...brokerJvmFlags(dir)];
   const scram = [...creds.values()].flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`]);
-  const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', props,
+  const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props,
     ...scram], { encoding: 'utf8' });
   if (fmt.status !== 0) throw new Error(`storage format failed: ${fmt.stderr}`);
   const brokers = `127.0.0.1:${port}`;
   const caPem = readFileSync(ca, 'utf8');
-  /** A kafkajs client as `user` (or with no credentials). */
-  const client = (user?: string, clientId = 'secure-probe') => new kafkajs.Kafka({
+  /** A kafkajs client as `user` (or with no credentials); `retries` > 0 rides out a coordinator still loading. */
+  const client = (user?: string, clientId = 'secure-probe', retries = 0) => new kafkajs.Kafka({
     clientId, brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000,
-    retry: { retries: 0 }, ssl: { ca: [caPem] },
+    retry: { retries, initialRetryTime: 300 }, ssl: { ca: [caPem] },
     ...(user ? { sasl: { mechanism: 'scram-sha-512' as const, ...creds.get(user)! } } : {}),
   });
   const healthy = async () => {
@@ -85,8 +90,23 @@ export async function startSecureKafka(users: string[] = []) {
   const fd = openSync(join(dir, 'kafka.log'), 'a');
   const proc: ChildProcess = spawn('java', [...jvm, 'kafka.Kafka', props], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  try { await waitFor('the SASL_SSL broker to answer', healthy, 120000, 500); }
-  catch (err) { proc.kill('SIGKILL'); throw new Error(`${(err as Error).message}: ${readFileSync(join(dir, 'kafka.log'), 'utf8').slice(-1500)}`); }
+  // group coordinators: __consumer_offsets is made on the first group request, and each of its partitions must load
+  const coordinators = async () => {
+    const a = client('admin').admin();
+    try {
+      await a.connect();
+      await a.describeCluster(); // loads the broker pool the coordinator lookup draws from
+      await a.describeGroups(Array.from({ length: 40 }, (_, i) => `ready-${i}`));
+      return true;
+    } catch { return false; } finally { await a.disconnect().catch(() => undefined); }
+  };
+  try {
+    await waitFor('the SASL_SSL broker to answer', healthy, 120000, 500);
+    await waitFor('the SASL_SSL broker\'s group coordinators', coordinators, 60000, 500);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}: ${readFileSync(join(dir, 'kafka.log'), 'utf8').slice(-1500)}`);
+  }
   return {
     brokers, ca, client,
     /** The environment of a mailstream process connecting as `user`. */
@@ -94,6 +114,13 @@ export async function startSecureKafka(users: string[] = []) {
       KAFKA_BROKERS: brokers, KAFKA_SSL: 'true', KAFKA_SSL_CA: ca, KAFKA_SASL_MECHANISM: 'scram-sha-512',
       KAFKA_SASL_USERNAME: user, KAFKA_SASL_PASSWORD: creds.get(user)!.password,
     }),
+    /** A kcat (librdkafka) config file, mode 0600 in the broker's folder, connecting as `user`. */
+    kcatConfig(user: string): string {
+      const file = join(dir, `kcat-${user}.conf`);
+      writeFileSync(file, ['security.protocol=SASL_SSL', 'sasl.mechanisms=SCRAM-SHA-512', `sasl.username=${user}`,
+        `sasl.password=${creds.get(user)!.password}`, `ssl.ca.location=${ca}`, ''].join('\n'), { mode: 0o600 });
+      return file;
+    },
     passwords: () => [...creds.values()].map((u) => u.password),
     log: () => readFileSync(join(dir, 'kafka.log'), 'utf8'),
     async remove() {

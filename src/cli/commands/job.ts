@@ -40,7 +40,7 @@ export async function waitForJob(jobId: string, startedAt: number, timeoutMs: nu
 export function register(program: Command): void {
   program.command('job').argument('<id>', 'job ID').description("print a job's counts by event type, or cancel it")
     .option('--cancel', 'cancel the job: nothing more is sent, each recipient not yet sent ends cancelled')
-    .option('--erase', 'crypto-shred the job: cancel it, destroy its data key, hash its recipients in ClickHouse')
+    .option('--erase', 'crypto-shred the job: cancel it, destroy its data key, hash its recipients in ClickHouse (keyed)')
     .option('--tenant <tenant>', 'tenant that owns the job (with --cancel or --erase)', 'default')
     .option('--missing', 'list the recipients with no final state yet, oldest first (--json: one object a line)')
     .option('--json', 'with --missing: JSON lines')
@@ -93,7 +93,7 @@ async function erase(jobId: string, tenant: string): Promise<void> {
   try { await eraseJob(rt, tenant, jobId); } finally { await rt.close(); }
   const ch = createClickhouse(config());
   let done: boolean;
-  try { done = await hashJobRecipients(ch, jobId); } finally { await ch.close(); }
+  try { done = await hashJobRecipients(ch, config().erasureSecret, tenant, jobId); } finally { await ch.close(); }
   console.log(`job ${jobId} (tenant ${tenant}) erased: its data key is destroyed, so its records in Kafka no longer open; `
     + `what was not sent ends cancelled; recipients in ClickHouse are ${done ? 'hashed' : 'being hashed (mutation still running)'}`);
 }

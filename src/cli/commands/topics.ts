@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { config, type Config } from '../../config/index.js';
 import { createRegistry, registryAuthOf } from '../../lib/codec.js';
 import { createKafka } from '../../lib/kafka.js';
-import { applyComponentAcls, COMPONENT_ACLS } from '../../topics/acls.js';
+import { aclEntries, applyComponentAcls, COMPONENT_ACLS, formatAcl } from '../../topics/acls.js';
 import { applyTopics, type ApplyReport } from '../../topics/apply.js';
 import { resolveTopics } from '../../topics/runtime.js';
 
@@ -23,9 +23,14 @@ export function register(program: Command): void {
   });
   topics.command('acls').argument('<component>', Object.keys(COMPONENT_ACLS).join(', '))
     .requiredOption('--principal <p>', 'the Kafka principal the component connects as, e.g. User:renderer')
+    .option('--dry-run', 'print the bindings (one a line) instead of creating them; needs no broker')
     .description('grant a component only the topics and consumer groups it needs (broker with an authorizer)')
-    .action(async (component: string, o: { principal: string }) => {
+    .action(async (component: string, o: { principal: string; dryRun?: boolean }) => {
       const cfg = config();
+      if (o.dryRun) {
+        for (const e of aclEntries(cfg.topicPrefix, component, o.principal)) console.log(formatAcl(e));
+        return;
+      }
       const admin = createKafka(cfg, 'admin').admin();
       await admin.connect();
       try { console.log(`${await applyComponentAcls(admin, cfg.topicPrefix, component, o.principal)} ACLs for ${o.principal}`); }

@@ -1,6 +1,7 @@
 /** Circuit breaker wiring: events → sending-pauses + sending_paused events, one consumer group, in event order. */
 import type { Config } from '../../config/index.js';
 import type { Event } from '../../generated/types.js';
+import { STAGE_TOPICS } from '../../topics/components.js';
 import { createStage, type StageDeps } from '../shell/index.js';
 import { createBreaker } from './handler.js';
 
@@ -11,7 +12,7 @@ export function createBreakerStage(deps: StageDeps, cfg: Config) {
     hardBounceRate: cfg.breakerHardBounceRate,
   });
   return createStage<Event>({
-    name: 'breaker', input: 'events', outputs: ['sending-pauses', 'events'], partitionsConcurrently: 1,
+    name: 'breaker', ...STAGE_TOPICS.breaker, partitionsConcurrently: 1,
     strategy: { kind: 'batch', async handle(records) { return records.flatMap((r) => handle(r.value)); } },
   }, deps);
 }

@@ -15,6 +15,7 @@ import { deliveryLatency, inserted } from './metrics.js';
 import { startWatchdog } from './watchdog.js';
 import { loadShaping, resolveShaping } from '../../delivery/shaping.js';
 import { logger } from '../../lib/logger.js';
+import { STAGE_TOPICS } from '../../topics/components.js';
 
 /** The event sink stage. */
 export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickHouseClient) {
@@ -30,9 +31,7 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
   let watchdog: ReturnType<typeof startWatchdog> | undefined;
   const stage = createStage<Event>({
     name: 'event-sink',
-    input: 'events',
-    // only the watchdog's `stuck` events
-    outputs: ['events'],
+    ...STAGE_TOPICS['event-sink'],
     partitionsConcurrently: 3,
     maxBytesPerPartition: 8 << 20,
     consumer: { minBytes: 256 << 10, maxWaitTimeInMs: cfg.sinkFlushMs },
@@ -44,7 +43,8 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
         // an event of an erased job that was still on its way keeps no address (as `mailstream job --erase` leaves them)
         await insert('events', events.map((e) => {
           const row = toRow(e);
-          return deps.crypto?.isErased(row.tenant, row.job_id) ? { ...row, recipient: erasedRecipient(row.recipient) } : row;
+          return deps.crypto?.isErased(row.tenant, row.job_id)
+            ? { ...row, recipient: erasedRecipient(cfg.erasureSecret, row.tenant, row.recipient) } : row;
         }));
         watchdog?.seen(events.map((e) => e.jobId));
         // launch latencies after the events: a job's injected events are then in ClickHouse

@@ -11,6 +11,7 @@ import { loadDkimKeys, createDkimSigner } from '../../render/dkim.js';
 import type { JobControlTable } from '../../streams/job-control.js';
 import type { TemplateTable } from '../../streams/templates.js';
 import { makeEvent } from '../../schemas/events.js';
+import { STAGE_TOPICS } from '../../topics/components.js';
 import { createStage, type Output, type StageDeps, type Stage } from '../shell/index.js';
 import { createRenderHandler } from './handler.js';
 
@@ -29,9 +30,10 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
     now: Date.now,
     isCancelled: jobs.isCancelled,
   });
-  const lane = (name: string, input: 'payloads' | 'transactional', output: 'rendered' | 'rendered-priority', partitions: number) =>
-    createStage<Payload>({
-      name, input, outputs: [output, 'events'], partitionsConcurrently: partitions,
+  const lane = (name: 'renderer' | 'renderer-priority', partitions: number) => {
+    const [output] = STAGE_TOPICS[name].outputs;
+    return createStage<Payload>({
+      name, ...STAGE_TOPICS[name], partitionsConcurrently: partitions,
       strategy: {
         kind: 'each',
         // a payload renders into ~100 messages: produce and commit every payload, so memory stays at a few payloads
@@ -55,5 +57,6 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
         }, now),
       })),
     }, deps);
-  return [lane('renderer', 'payloads', 'rendered', 2), lane('renderer-priority', 'transactional', 'rendered-priority', 1)];
+  };
+  return [lane('renderer', 2), lane('renderer-priority', 1)];
 }

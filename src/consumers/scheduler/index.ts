@@ -10,6 +10,7 @@ import { createCodec } from '../../lib/codec.js';
 import { logger } from '../../lib/logger.js';
 import type { Runtime } from '../../runtime.js';
 import type { JobControlTable } from '../../streams/job-control.js';
+import { SCHEDULER_CONSUMER } from '../../topics/components.js';
 import { topic } from '../../topics/runtime.js';
 import type { Stage } from '../shell/index.js';
 import { dueEntries, nextWakeMs } from './handler.js';
@@ -17,8 +18,9 @@ import { dueEntries, nextWakeMs } from './handler.js';
 /** Build the scheduler; nothing connects until `start`. */
 export function createScheduler(rt: Runtime, jobs: JobControlTable): Stage {
   const log = logger({ stage: 'scheduler' });
-  const t = topic(rt.topicPrefix, 'schedules');
-  const consumer = rt.kafka.consumer({ groupId: `${rt.topicPrefix}scheduler`, maxWaitTimeInMs: 200, sessionTimeout: 30000 });
+  const t = topic(rt.topicPrefix, SCHEDULER_CONSUMER.input);
+  const consumer = rt.kafka.consumer({ groupId: `${rt.topicPrefix}${SCHEDULER_CONSUMER.group}`, maxWaitTimeInMs: 200,
+    sessionTimeout: 30000 });
   const held = new Map<string, ScheduledSend>();
   let joined = false;
   let stopping = false;

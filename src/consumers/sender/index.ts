@@ -12,16 +12,13 @@ import { followControl } from '../../streams/control.js';
 import { loadShaping, resolveShaping } from '../../delivery/index.js';
 import type { JobControlTable } from '../../streams/job-control.js';
 import { createSuppressionTable, type SuppressionTable } from '../../streams/suppressions.js';
-import type { TopicName } from '../../topics/index.js';
+import { STAGE_TOPICS } from '../../topics/components.js';
 import { createStage, type StageDeps, type Stage, type StageSpec } from '../shell/index.js';
 import { inSpan, tracingOn } from '../../ops/tracing.js';
 import { createSendHandler, failedEvent, type SuppressionSet } from './handler.js';
 import { createDirectTransport } from './direct.js';
 import { liveTransports } from './metrics.js';
 import { createRelayTransport, type SmtpTransport } from './transport.js';
-
-/** Topics every sender lane writes. */
-export const SENDER_OUTPUTS: TopicName[] = ['delivery-attempts', 'events', 'suppressions', 'retry'];
 
 /** The sender stages (rendered, rendered-priority, retry → delivery-attempts, events, suppressions, retry) and a close. */
 export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable, transport?: SmtpTransport):
@@ -77,9 +74,11 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
     },
   });
   const [bulk, priority] = [handler(smtp), handler(prioritySmtp)];
-  const lane = (spec: Pick<StageSpec<RenderedMessage>, 'name' | 'input' | 'partitionsConcurrently' | 'dueAt'>, handle = bulk): Stage => {
+  type Lane = Pick<StageSpec<RenderedMessage>, 'partitionsConcurrently' | 'dueAt'>
+    & { name: 'sender' | 'sender-priority' | 'sender-retry' };
+  const lane = (spec: Lane, handle = bulk): Stage => {
     const stage = createStage<RenderedMessage>({
-      ...spec, outputs: SENDER_OUTPUTS, maxBytesPerPartition: 4 << 20,
+      ...spec, ...STAGE_TOPICS[spec.name], maxBytesPerPartition: 4 << 20,
       strategy: {
         kind: 'parallel',
         // one in-memory queue per destination (the partition key: the domain, or its shard)
@@ -95,10 +94,10 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
   };
   return {
     stages: [
-      lane({ name: 'sender', input: 'rendered', partitionsConcurrently: 4 }),
-      lane({ name: 'sender-priority', input: 'rendered-priority', partitionsConcurrently: 2 }, priority),
+      lane({ name: 'sender', partitionsConcurrently: 4 }),
+      lane({ name: 'sender-priority', partitionsConcurrently: 2 }, priority),
       // a cancelled job's retries are due now, so the job reaches done without waiting out their backoff
-      lane({ name: 'sender-retry', input: 'retry', partitionsConcurrently: 6,
+      lane({ name: 'sender-retry', partitionsConcurrently: 6,
         dueAt: (r) => (jobs.isCancelled(r.value.tenant, r.value.jobId) ? 0 : r.value.notBefore) }),
     ],
     async close() {

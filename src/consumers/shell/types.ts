@@ -66,7 +66,7 @@ export interface StageSpec<In> {
   /** Input topic. */
   input: TopicName;
   /** Topics the handler may write to (dead-letter is always allowed). */
-  outputs: TopicName[];
+  outputs: readonly TopicName[];
   strategy: Strategy<In>;
   /**
    * The final events of a record's recipients when it is dead-lettered (a payload: each recipient; a rendered message:

@@ -6,6 +6,7 @@
 import type { Job } from '../../generated/types.js';
 import { makeEvent } from '../../schemas/events.js';
 import type { JobControlTable } from '../../streams/job-control.js';
+import { STAGE_TOPICS } from '../../topics/components.js';
 import { createStage, type StageDeps } from '../shell/index.js';
 import { readAudience } from './audience.js';
 import { splitJob } from './handler.js';
@@ -14,8 +15,7 @@ import { splitJob } from './handler.js';
 export function createSplitter(deps: StageDeps, jobs: JobControlTable) {
   return createStage<Job>({
     name: 'splitter',
-    input: 'jobs',
-    outputs: ['payloads', 'events'],
+    ...STAGE_TOPICS.splitter,
     partitionsConcurrently: 3,
     strategy: {
       kind: 'each',

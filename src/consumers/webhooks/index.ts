@@ -10,6 +10,7 @@ import type { Event, WebhookBatch } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { logger } from '../../lib/logger.js';
 import type { WebhookTable } from '../../streams/webhooks.js';
+import { STAGE_TOPICS } from '../../topics/components.js';
 import { createStage, type Stage, type StageDeps } from '../shell/index.js';
 import { createDeliverer } from './deliver.js';
 import { batchesOf, RETRY_TIERS } from './handler.js';
@@ -17,7 +18,7 @@ import { batchesOf, RETRY_TIERS } from './handler.js';
 /** The webhooks stages: batching, first attempts, retries. */
 export function createWebhookStages(deps: StageDeps, cfg: Config, webhooks: WebhookTable): Stage[] {
   const batcher = createStage<Event>({
-    name: 'webhooks', input: 'events', outputs: ['webhook-batches'], partitionsConcurrently: 3,
+    name: 'webhooks', ...STAGE_TOPICS.webhooks, partitionsConcurrently: 3,
     maxBytesPerPartition: 4 << 20, consumer: { minBytes: 256 << 10, maxWaitTimeInMs: cfg.webhooksBatchWaitMs },
     strategy: {
       kind: 'batch',
@@ -31,14 +32,15 @@ export function createWebhookStages(deps: StageDeps, cfg: Config, webhooks: Webh
     },
   }, deps);
   const deliverer = createDeliverer(cfg, webhooks, logger({ stage: 'webhooks-delivery' }));
-  const retries = RETRY_TIERS.map((t) => t.topic);
-  const lane = (name: string, input: 'webhook-batches' | (typeof retries)[number], due: boolean) => createStage<WebhookBatch>({
-    name, input, outputs: [...retries, 'events', 'webhooks'], partitionsConcurrently: 6,
+  type Lane = 'webhooks-delivery' | 'webhooks-retry' | 'webhooks-retry-minutes' | 'webhooks-retry-hours';
+  const lane = (name: Lane, due: boolean) => createStage<WebhookBatch>({
+    name, ...STAGE_TOPICS[name], partitionsConcurrently: 6,
     failed: (r, reason, at) => deliverer.failed(r, reason, at),
     ...(due ? { dueAt: (r) => r.value.notBefore } : {}),
     strategy: { kind: 'parallel', handle: (r) => deliverer.handle(r), queueOf: (r) => r.key ?? '',
       maxPerQueue: cfg.webhooksConcurrency * 4, maxInFlight: 1000 },
   }, deps);
-  return [batcher, lane('webhooks-delivery', 'webhook-batches', false),
-    ...retries.map((t) => lane(t.replace('webhook-', 'webhooks-'), t, true))];
+  // one retry lane per tier, named after its topic
+  return [batcher, lane('webhooks-delivery', false),
+    ...RETRY_TIERS.map((t) => lane(t.topic.replace('webhook-', 'webhooks-') as Lane, true))];
 }
