@@ -21,37 +21,42 @@ const CLS = new Uint8Array(256).fill(1);
 for (let c = 33; c <= 126; c++) CLS[c] = 0;
 CLS[61] = 1; CLS[32] = 2; CLS[9] = 2; CLS[10] = 3; CLS[13] = 3;
 const HEXC = Buffer.from('0123456789ABCDEF', 'latin1');
-// Scratch output for the QP loop, reused: the result is copied out once.
-let scratch = Buffer.allocUnsafe(1 << 16);
+// Scratch output for `quotedPrintable`, reused: the result is copied out once.
+let qpScratch = Buffer.allocUnsafe(1 << 16);
 
 /** Quoted-printable (RFC 2045) of UTF-8 bytes, soft breaks at 76; CRLF, LF and CR all become CRLF. */
 export function quotedPrintable(buf: Buffer): Buffer {
-  const n = buf.length;
-  const need = Math.ceil(n * 3 * 1.05) + 16;
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
-  const out = scratch;
-  let o = 0, col = 0;
-  for (let i = 0; i < n; i++) {
-    const c = buf[i];
-    let k = CLS[c];
-    if (k === 0) {
+  const need = Math.ceil(buf.length * 3 * 1.05) + 16;
+  if (qpScratch.length < need) qpScratch = Buffer.allocUnsafe(need);
+  return Buffer.from(qpScratch.subarray(0, qpInto(buf, 0, buf.length, qpScratch, 0)));
+}
+
+/** Quoted-printable of `src[from, to)` written at `out[o]`; returns the end offset. */
+function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number): number {
+  let col = 0;
+  let i = from;
+  while (i < to) {
+    // a run of literal bytes up to the soft-break column, the common case: one table lookup per byte
+    let lim = i + 75 - col;
+    if (lim > to) lim = to;
+    const start = i;
+    while (i < lim) { const c = src[i]; if (CLS[c] !== 0) break; out[o++] = c; i++; }
+    col += i - start;
+    if (i >= to) break;
+    const c = src[i];
+    const k = CLS[c];
+    if (k === 0) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; continue; } // column 75: soft break
+    i++;
+    if (k === 3) { out[o++] = 13; out[o++] = 10; col = 0; if (c === 13 && i < to && src[i] === 10) i++; continue; }
+    if (k === 2 && i < to && CLS[src[i]] !== 3) {
       if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
       out[o++] = c; col++;
       continue;
     }
-    if (k === 3) { out[o++] = 13; out[o++] = 10; col = 0; if (c === 13 && buf[i + 1] === 10) i++; continue; }
-    if (k === 2) {
-      if (i + 1 < n && CLS[buf[i + 1]] !== 3) {
-        if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
-        out[o++] = c; col++;
-        continue;
-      }
-      k = 1;
-    }
     if (col > 72) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
     out[o++] = 61; out[o++] = HEXC[c >> 4]; out[o++] = HEXC[c & 15]; col += 3;
   }
-  return Buffer.from(out.subarray(0, o));
+  return o;
 }
 
 /** Reusable bytes for a message's encoded parts; a part encoded into it stays valid until `at` is reset to 0. */
@@ -63,65 +68,6 @@ export const createScratch = (size = 1 << 17): Scratch => ({ buf: Buffer.allocUn
 // a part needing more room moves to a fresh buffer: views of parts written before keep the old one alive
 function reserve(s: Scratch, n: number): void {
   if (s.at + n > s.buf.length) { s.buf = Buffer.allocUnsafe(Math.max(n, s.buf.length * 2)); s.at = 0; }
-}
-
-/**
- * `quotedPrintable(Buffer.from(text, 'utf8'))` straight from the string, into `s`, without the UTF-8 copy; null (and
- * nothing kept) once the text's extra UTF-8 bytes pass half its length, where base64 is the smaller encoding.
- */
-function quotedPrintableText(text: string, s: Scratch): Buffer | null {
-  const n = text.length;
-  const limit = n / 2;
-  reserve(s, Math.ceil(n * 9 * 1.05) + 16); // 3 UTF-8 bytes per UTF-16 unit, 3 characters per byte, soft breaks
-  const out = s.buf;
-  const start = s.at;
-  let o = start, col = 0, extra = 0;
-  for (let i = 0; i < n; i++) {
-    let c = text.charCodeAt(i);
-    if (c < 128) {
-      let k = CLS[c];
-      if (k === 0) {
-        if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
-        out[o++] = c; col++;
-        continue;
-      }
-      if (k === 3) { out[o++] = 13; out[o++] = 10; col = 0; if (c === 13 && text.charCodeAt(i + 1) === 10) i++; continue; }
-      if (k === 2) {
-        const d = i + 1 < n ? text.charCodeAt(i + 1) : 10;
-        if (d !== 10 && d !== 13) {
-          if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
-          out[o++] = c; col++;
-          continue;
-        }
-      }
-      if (col > 72) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
-      out[o++] = 61; out[o++] = HEXC[c >> 4]; out[o++] = HEXC[c & 15]; col += 3;
-      continue;
-    }
-    // UTF-8 as Buffer.from writes it (a lone surrogate becomes U+FFFD), every byte escaped
-    let len = 3, b0: number, b1: number, b2 = 0, b3 = 0;
-    if (c < 0x800) { len = 2; b0 = 0xc0 | (c >> 6); b1 = 0x80 | (c & 63); } else {
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const d = text.charCodeAt(i + 1);
-        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-          i++;
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          len = 4;
-        } else c = 0xfffd;
-      }
-      if (len === 4) { b0 = 0xf0 | (c >> 18); b1 = 0x80 | ((c >> 12) & 63); b2 = 0x80 | ((c >> 6) & 63); b3 = 0x80 | (c & 63); }
-      else { b0 = 0xe0 | (c >> 12); b1 = 0x80 | ((c >> 6) & 63); b2 = 0x80 | (c & 63); }
-    }
-    extra += len === 4 ? 2 : len - 1;
-    if (extra > limit) return null;
-    for (let j = 0; j < len; j++) {
-      const b = j === 0 ? b0 : j === 1 ? b1 : j === 2 ? b2 : b3;
-      if (col > 72) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
-      out[o++] = 61; out[o++] = HEXC[b >> 4]; out[o++] = HEXC[b & 15]; col += 3;
-    }
-  }
-  s.at = o;
-  return out.subarray(start, o);
 }
 
 /** True when an ASCII string has no NUL and no line over 998 octets. */
@@ -151,8 +97,18 @@ export function encodePart(text: string, avoid: string, scratch: Scratch): Encod
     const body = text.includes('\r') ? crlf(text) : text.replace(/\n/g, '\r\n');
     if (!body.includes(avoid)) return { cte: '7bit', body };
   }
+  // the UTF-8 bytes and their QP both go into the scratch: no per-part allocation, and the QP is never copied
+  const n = text.length;
+  reserve(scratch, n * 3 + Math.ceil(n * 9 * 1.05) + 16);
+  const buf = scratch.buf;
+  const from = scratch.at;
+  const to = from + buf.write(text, from, 'utf8');
   // extra UTF-8 bytes measure how much is non-ASCII: mostly non-ASCII text is smaller in base64
-  const qp = quotedPrintableText(text, scratch);
-  if (qp) return { cte: 'quoted-printable', body: qp };
-  return { cte: 'base64', body: base64Lines(Buffer.from(crlf(text), 'utf8')) };
+  if (to - from - n <= n / 2) {
+    const end = qpInto(buf, from, to, buf, to);
+    scratch.at = end;
+    return { cte: 'quoted-printable', body: buf.subarray(to, end) };
+  }
+  const lines = crlf(text);
+  return { cte: 'base64', body: base64Lines(lines === text ? buf.subarray(from, to) : Buffer.from(lines, 'utf8')) };
 }
