@@ -82,9 +82,6 @@ function sevenBitSafe(s: string): boolean {
   }
 }
 
-// not 7bit: NUL or any non-ASCII character
-const NOT_7BIT = /[^\x01-\x7f]/;
-
 /** A text part's Content-Transfer-Encoding and body: a latin1 string (7bit, base64) or bytes (QP, a view into a scratch). */
 export interface EncodedPart { cte: '7bit' | 'quoted-printable' | 'base64'; body: string | Buffer }
 
@@ -93,16 +90,17 @@ export interface EncodedPart { cte: '7bit' | 'quoted-printable' | 'base64'; body
  * view into `scratch`: copy it out before the scratch is reused.
  */
 export function encodePart(text: string, avoid: string, scratch: Scratch): EncodedPart {
-  if (!NOT_7BIT.test(text) && sevenBitSafe(text)) {
-    const body = text.includes('\r') ? crlf(text) : text.replace(/\n/g, '\r\n');
-    if (!body.includes(avoid)) return { cte: '7bit', body };
-  }
   // the UTF-8 bytes and their QP both go into the scratch: no per-part allocation, and the QP is never copied
   const n = text.length;
   reserve(scratch, n * 3 + Math.ceil(n * 9 * 1.05) + 16);
   const buf = scratch.buf;
   const from = scratch.at;
   const to = from + buf.write(text, from, 'utf8');
+  // as many bytes as characters: ASCII (the write told us, no scan of the text), 7bit when no NUL and no long line
+  if (to - from === n && buf.subarray(from, to).indexOf(0) < 0 && sevenBitSafe(text)) {
+    const body = text.includes('\r') ? crlf(text) : text.replace(/\n/g, '\r\n');
+    if (!body.includes(avoid)) return { cte: '7bit', body };
+  }
   // extra UTF-8 bytes measure how much is non-ASCII: mostly non-ASCII text is smaller in base64
   if (to - from - n <= n / 2) {
     const end = qpInto(buf, from, to, buf, to);
