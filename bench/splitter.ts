@@ -3,7 +3,8 @@
  * peak RSS (VmHWM) and the resident set sampled during the split, so growth with rows shows. The split's end and count
  * come from the worker's `job split` log line, not from ClickHouse, so no event sink has to keep up.
  * SPLITTER_AUDIENCE=<csv> uses that file; else an N-row file is written under BENCH_TMP (default the OS temp dir) and
- * deleted afterwards. The stack must be running (never started here); the run's topics are dropped at the end.
+ * deleted afterwards. SPLITTER_NODE_OPTIONS=<V8 flags> runs the worker with them (e.g. --max-semi-space-size=4).
+ * The stack must be running (never started here); the run's topics are dropped at the end.
  */
 import { createWriteStream, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -43,7 +44,9 @@ export async function benchSplitter(rows = 1_000_000): Promise<Record<string, un
   const audience = given ?? join(process.env.BENCH_TMP ?? tmpdir(), `mailstream-audience-${rows}-${process.pid}.csv`);
   if (!given) await writeCsv(rows, audience);
   const { cfg, env } = await prepareOnRunningStack({});
-  const splitter = await spawnWorker(['splitter'], env);
+  const flags = process.env.SPLITTER_NODE_OPTIONS;
+  const splitter = await spawnWorker(['splitter'],
+    flags ? { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flags}`.trim() } : env);
   const rt = await connectRuntime(cfg, 'bench');
   let done: { recipients: number; invalid: number; payloads: number; ms: number } | undefined;
   let jobId = '';
@@ -70,7 +73,7 @@ export async function benchSplitter(rows = 1_000_000): Promise<Record<string, un
       await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = done.ms / 1000;
-    const result = { rows: done.recipients + done.invalid, seconds: +seconds.toFixed(1), rowsPerSec: Math.round(done.recipients / seconds),
+    const result = { nodeOptions: flags ?? null, rows: done.recipients + done.invalid, seconds: +seconds.toFixed(1), rowsPerSec: Math.round(done.recipients / seconds),
       payloads: done.payloads, idleRssMb: idle.rss, splitterPeakRssMb: rssOf(pid).hwm, rssSamplesMb: samples };
     console.log(JSON.stringify(result));
     return result;
