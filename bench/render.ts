@@ -2,8 +2,8 @@
  * Renderer throughput on one core: the marketing MJML fixture (header, hero, 3 products, buttons, footer,
  * ~10 substitutions) with click and open tracking, for a few seconds each: the SparkPost engine and Eta on the
  * same template in both languages with the same data (no DKIM), then SparkPost with RSA-2048 and Ed25519.
- * RENDER_BASELINE=<another checkout> (e.g. /work/main) runs that checkout's renderer in alternating turns with this one,
- * so every figure has a same-run baseline and a ratio. Rates are per wall second and per CPU second of this process.
+ * RENDER_BASELINE=<another checkout> (e.g. /work/main) runs that checkout's renderer in alternating turns with this
+ * one, so every figure has a same-run baseline and a ratio. Rates are per wall second and per CPU second of this process.
  * Run: `npx tsx bench/render.ts [seconds]`, or `runRenderBench()` from `npm run bench -- render`.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -21,12 +21,13 @@ export interface RenderBenchOptions {
   /** Seconds per variant (default 5). */ seconds?: number;
   /** Recipients per payload (default 100). */ batch?: number;
   /** Print a table (default true). */ print?: boolean;
-  /** Another checkout whose renderer runs alongside as the baseline (default: RENDER_BASELINE, else none). */ baseline?: string;
+  /** Another checkout whose renderer runs alongside as the baseline (default: RENDER_BASELINE). */ baseline?: string;
 }
 
 /** Figures for one variant. */
 export interface VariantFigures {
-  messagesPerSecond: number; messagesPerCpuSecond: number; messages: number; avgBytes: number; signShare: number; mimeShare: number;
+  messagesPerSecond: number; messagesPerCpuSecond: number; messages: number; avgBytes: number;
+  signShare: number; mimeShare: number;
   /** The same variant rendered by the baseline checkout, in the same run. */
   baseline?: VariantFigures;
 }
@@ -87,8 +88,8 @@ function timed(signer: DkimSigner | undefined): { dkim?: DkimSigner; ms: () => n
 }
 
 /** One engine and signer under test, with its running totals. */
-interface Runner { engine: TemplateEngine; t: ReturnType<typeof timed>; handle: ReturnType<Impl['createRenderHandler']>; payloads: Payload[];
-  messages: number; bytes: number; elapsed: number; cpu: number; seq: number; impl: Impl;
+interface Runner { engine: TemplateEngine; t: ReturnType<typeof timed>; handle: ReturnType<Impl['createRenderHandler']>;
+  payloads: Payload[]; messages: number; bytes: number; elapsed: number; cpu: number; seq: number; impl: Impl;
   sample: { html: string; text: string; headers: string } | null }
 
 async function runner(engine: TemplateEngine, signer: DkimSigner | undefined, batch: number, impl: Impl): Promise<Runner> {
@@ -162,7 +163,9 @@ export async function runRenderBench(opts: RenderBenchOptions = {}): Promise<Ren
     const impls = base ? [CURRENT, base] : [CURRENT];
     const runners: Runner[] = [];
     for (const [engine, key] of variants) {
-      for (const impl of impls) runners.push(await runner(engine, key ? impl.createDkimSigner([key]) : undefined, batch, impl));
+      for (const impl of impls) {
+        runners.push(await runner(engine, key ? impl.createDkimSigner([key]) : undefined, batch, impl));
+      }
     }
     const figures = await interleave(runners, seconds);
     return variants.map((_, i) => (base ? { ...figures[2 * i], baseline: figures[2 * i + 1] } : figures[i]));
@@ -176,10 +179,13 @@ export async function runRenderBench(opts: RenderBenchOptions = {}): Promise<Ren
 }
 
 function printFigures(result: RenderBenchResult, batch: number, seconds: number, baselineRoot: string | undefined): void {
-  console.log(`render bench: marketing.mjml, click+open tracking, ${batch} recipients/payload, ${seconds}s per variant, one core`);
+  console.log(`render bench: marketing.mjml, click+open tracking, ${batch} recipients/payload, ${seconds}s per variant,`
+    + ' one core');
   console.log('  sparkpost and eta: the same template in each language, same data, no DKIM, run in alternating turns;'
     + ' rsa and ed25519: sparkpost, signed');
-  if (baselineRoot) console.log(`  baseline: ${baselineRoot}, its renderer in alternating turns with this one; ratio = this / baseline`);
+  if (baselineRoot) {
+    console.log(`  baseline: ${baselineRoot}, its renderer in alternating turns with this one; ratio = this / baseline`);
+  }
   const line = (f: VariantFigures): string => `${String(f.messagesPerSecond).padStart(6)} msg/s ${String(f.messagesPerCpuSecond)
     .padStart(6)} msg/cpu-s  ${f.avgBytes} B/msg  MIME ${(f.mimeShare * 100).toFixed(1)}%  signing ${(f.signShare * 100).toFixed(1)}%`;
   for (const [name, f] of Object.entries(result)) {
