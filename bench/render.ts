@@ -186,8 +186,9 @@ function printFigures(result: RenderBenchResult, batch: number, seconds: number,
   if (baselineRoot) {
     console.log(`  baseline: ${baselineRoot}, its renderer in alternating turns with this one; ratio = this / baseline`);
   }
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   const line = (f: VariantFigures): string => `${String(f.messagesPerSecond).padStart(6)} msg/s ${String(f.messagesPerCpuSecond)
-    .padStart(6)} msg/cpu-s  ${f.avgBytes} B/msg  MIME ${(f.mimeShare * 100).toFixed(1)}%  signing ${(f.signShare * 100).toFixed(1)}%`;
+    .padStart(6)} msg/cpu-s  ${f.avgBytes} B/msg  MIME ${pct(f.mimeShare)}  signing ${pct(f.signShare)}`;
   for (const [name, f] of Object.entries(result)) {
     console.log(`  ${name.padEnd(9)}${line(f)}`);
     if (!f.baseline) continue;

@@ -73,7 +73,8 @@ export async function benchSplitter(rows = 1_000_000): Promise<Record<string, un
       await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = done.ms / 1000;
-    const result = { nodeOptions: flags ?? null, rows: done.recipients + done.invalid, seconds: +seconds.toFixed(1), rowsPerSec: Math.round(done.recipients / seconds),
+    const result = { nodeOptions: flags ?? null, rows: done.recipients + done.invalid, seconds: +seconds.toFixed(1),
+      rowsPerSec: Math.round(done.recipients / seconds),
       payloads: done.payloads, idleRssMb: idle.rss, splitterPeakRssMb: rssOf(pid).hwm, rssSamplesMb: samples };
     console.log(JSON.stringify(result));
     return result;
