@@ -2,24 +2,52 @@
  * Renderer throughput on one core: the marketing MJML fixture (header, hero, 3 products, buttons, footer,
  * ~10 substitutions) with click and open tracking, for a few seconds each: the SparkPost engine and Eta on the
  * same template in both languages with the same data (no DKIM), then SparkPost with RSA-2048 and Ed25519.
+ * RENDER_BASELINE=<another checkout> (e.g. /work/main) runs that checkout's renderer in alternating turns with this
+ * one, so every figure has a same-run baseline and a ratio. Rates are per wall second and per CPU second of this process.
  * Run: `npx tsx bench/render.ts [seconds]`, or `runRenderBench()` from `npm run bench -- render`.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Payload, TemplateEngine } from '../src/generated/types.js';
-import { createRenderHandler, type RenderDeps } from '../src/consumers/renderer/handler.js';
-import { createDkimSigner, type DkimKey, type DkimSigner } from '../src/render/dkim.js';
-import { buildMime } from '../src/render/mime.js';
+import * as handlerModule from '../src/consumers/renderer/handler.js';
+import type { RenderDeps } from '../src/consumers/renderer/handler.js';
+import * as dkimModule from '../src/render/dkim.js';
+import type { DkimKey, DkimSigner } from '../src/render/dkim.js';
+import * as mimeModule from '../src/render/mime.js';
 
 /** Benchmark options. */
-export interface RenderBenchOptions { /** Seconds per variant (default 5). */ seconds?: number; /** Recipients per payload (default 100). */ batch?: number; /** Print a table (default true). */ print?: boolean }
+export interface RenderBenchOptions {
+  /** Seconds per variant (default 5). */ seconds?: number;
+  /** Recipients per payload (default 100). */ batch?: number;
+  /** Print a table (default true). */ print?: boolean;
+  /** Another checkout whose renderer runs alongside as the baseline (default: RENDER_BASELINE). */ baseline?: string;
+}
 
 /** Figures for one variant. */
-export interface VariantFigures { messagesPerSecond: number; messages: number; avgBytes: number; signShare: number; mimeShare: number }
+export interface VariantFigures {
+  messagesPerSecond: number; messagesPerCpuSecond: number; messages: number; avgBytes: number;
+  signShare: number; mimeShare: number;
+  /** The same variant rendered by the baseline checkout, in the same run. */
+  baseline?: VariantFigures;
+}
 
 /** All figures. */
 export interface RenderBenchResult { sparkpost: VariantFigures; eta: VariantFigures; rsa: VariantFigures; ed25519: VariantFigures }
+
+/** The renderer modules under test: this checkout's, or the baseline's. */
+interface Impl {
+  createRenderHandler: typeof handlerModule.createRenderHandler; createDkimSigner: typeof dkimModule.createDkimSigner;
+  buildMime: typeof mimeModule.buildMime;
+}
+const CURRENT: Impl = { ...handlerModule, ...dkimModule, ...mimeModule };
+
+async function loadImpl(root: string): Promise<Impl> {
+  const at = (p: string) => new URL(p, `file://${root.replace(/\/+$/, '')}/`).href;
+  const [h, d, m] = await Promise.all([import(at('src/consumers/renderer/handler.ts')), import(at('src/render/dkim.ts')),
+    import(at('src/render/mime.ts'))]);
+  return { createRenderHandler: h.createRenderHandler, createDkimSigner: d.createDkimSigner, buildMime: m.buildMime };
+}
 
 const FIXTURES: Record<TemplateEngine, string> = {
   sparkpost: fileURLToPath(new URL('./fixtures/marketing.mjml', import.meta.url)),
@@ -60,18 +88,19 @@ function timed(signer: DkimSigner | undefined): { dkim?: DkimSigner; ms: () => n
 }
 
 /** One engine and signer under test, with its running totals. */
-interface Runner { engine: TemplateEngine; t: ReturnType<typeof timed>; handle: ReturnType<typeof createRenderHandler>; payloads: Payload[];
-  messages: number; bytes: number; elapsed: number; seq: number; sample: { html: string; text: string; headers: string } | null }
+interface Runner { engine: TemplateEngine; t: ReturnType<typeof timed>; handle: ReturnType<Impl['createRenderHandler']>;
+  payloads: Payload[]; messages: number; bytes: number; elapsed: number; cpu: number; seq: number; impl: Impl;
+  sample: { html: string; text: string; headers: string } | null }
 
-async function runner(engine: TemplateEngine, signer: DkimSigner | undefined, batch: number): Promise<Runner> {
+async function runner(engine: TemplateEngine, signer: DkimSigner | undefined, batch: number, impl: Impl): Promise<Runner> {
   const t = timed(signer);
   const deps: RenderDeps = { templates: { get: () => undefined }, dkim: t.dkim, tracking: { baseUrl: 'https://t.shop.example', secret: 'bench-secret' },
     unsubscribe: { baseUrl: 'https://u.shop.example', mailtoDomain: 'u.shop.example' }, maxMessageBytes: 10_000_000, now: Date.now };
-  const handle = createRenderHandler(deps);
+  const handle = impl.createRenderHandler(deps);
   const payloads = Array.from({ length: 20 }, (_, i) => payload(batch, i, engine));
   const warm = await handle(payloads[0]); // warm-up: compiles MJML and the template once
   if (warm.events.length) throw new Error(`bench template does not render (${engine}): ${warm.events[0].reason}`);
-  return { engine, t, handle, payloads, messages: 0, bytes: 0, elapsed: 0, seq: 0, sample: null };
+  return { engine, t, handle, payloads, messages: 0, bytes: 0, elapsed: 0, cpu: 0, seq: 0, impl, sample: null };
 }
 
 /** Run the runners in turns of a quarter second for `seconds` each, so a load change on the machine hits them alike. */
@@ -80,6 +109,7 @@ async function interleave(runners: Runner[], seconds: number): Promise<VariantFi
   while (runners.some((r) => r.elapsed < seconds * 1000)) {
     for (const r of runners) {
       const start = performance.now();
+      const cpu = process.cpuUsage();
       while (performance.now() - start < 250) {
         const res = await r.handle(r.payloads[r.seq++ % r.payloads.length]);
         r.messages += res.rendered.length;
@@ -87,11 +117,14 @@ async function interleave(runners: Runner[], seconds: number): Promise<VariantFi
         if (!r.sample && res.rendered[0]) r.sample = sampleParts(res.rendered[0].raw);
       }
       r.elapsed += performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      r.cpu += (used.user + used.system) / 1000;
     }
   }
-  return runners.map((r, i) => ({ messagesPerSecond: Math.round(r.messages / (r.elapsed / 1000)), messages: r.messages,
+  return runners.map((r, i) => ({ messagesPerSecond: Math.round(r.messages / (r.elapsed / 1000)),
+    messagesPerCpuSecond: Math.round(r.messages / (r.cpu / 1000)), messages: r.messages,
     avgBytes: Math.round(r.bytes / Math.max(1, r.messages)), signShare: round((r.t.ms() - signBase[i]) / r.elapsed),
-    mimeShare: r.sample ? round((mimeCostMs(r.sample) * r.messages) / r.elapsed) : 0 }));
+    mimeShare: r.sample ? round((mimeCostMs(r.impl, r.sample) * r.messages) / r.elapsed) : 0 }));
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
@@ -107,33 +140,63 @@ function sampleParts(raw: Buffer): { html: string; text: string; headers: string
 }
 
 /** Mean ms to build the MIME (encode and assemble) of one message. */
-function mimeCostMs(p: { html: string; text: string; headers: string }): number {
+function mimeCostMs(impl: Impl, p: { html: string; text: string; headers: string }): number {
   const n = 2000;
   const t = performance.now();
-  for (let i = 0; i < n; i++) buildMime({ headers: p.headers, html: p.html, text: p.text, seed: `m${i}` });
+  for (let i = 0; i < n; i++) impl.buildMime({ headers: p.headers, html: p.html, text: p.text, seed: `m${i}` });
   return (performance.now() - t) / n;
 }
 
 const pem = (k: import('node:crypto').KeyObject): string => k.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-/** Run every variant and return (and by default print) messages/second and time shares. */
+/** Run every variant (each beside its baseline when there is one) and return (and by default print) the figures. */
 export async function runRenderBench(opts: RenderBenchOptions = {}): Promise<RenderBenchResult> {
   const seconds = opts.seconds ?? 5, batch = opts.batch ?? 100;
-  const rsaKey: DkimKey = { domain: 'shop.example', selector: 'r1', algorithm: 'rsa-sha256', privateKeyPem: pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey) };
-  const edKey: DkimKey = { domain: 'shop.example', selector: 'e1', algorithm: 'ed25519-sha256', privateKeyPem: pem(generateKeyPairSync('ed25519').privateKey) };
-  const [sparkpost, eta] = await interleave([await runner('sparkpost', undefined, batch), await runner('eta', undefined, batch)], seconds);
-  const [rsa] = await interleave([await runner('sparkpost', createDkimSigner([rsaKey]), batch)], seconds);
-  const [ed25519] = await interleave([await runner('sparkpost', createDkimSigner([edKey]), batch)], seconds);
-  const result: RenderBenchResult = { sparkpost, eta, rsa, ed25519 };
-  if (opts.print !== false) {
-    console.log(`render bench: marketing.mjml, click+open tracking, ${batch} recipients/payload, ${seconds}s per variant, one core`);
-    console.log('  sparkpost and eta: the same template in each language, same data, no DKIM, run in alternating turns;'
-      + ' rsa and ed25519: sparkpost, signed');
-    for (const [name, f] of Object.entries(result)) {
-      console.log(`  ${name.padEnd(8)} ${String(f.messagesPerSecond).padStart(6)} msg/s  ${f.avgBytes} B/msg  MIME ${(f.mimeShare * 100).toFixed(1)}%  signing ${(f.signShare * 100).toFixed(1)}%`);
+  const baselineRoot = opts.baseline ?? process.env.RENDER_BASELINE;
+  const base = baselineRoot ? await loadImpl(baselineRoot) : null;
+  const rsaKey: DkimKey = { domain: 'shop.example', selector: 'r1', algorithm: 'rsa-sha256',
+    privateKeyPem: pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey) };
+  const edKey: DkimKey = { domain: 'shop.example', selector: 'e1', algorithm: 'ed25519-sha256',
+    privateKeyPem: pem(generateKeyPairSync('ed25519').privateKey) };
+  // the variants of one group run in alternating turns: current (and baseline) of each
+  const group = async (variants: Array<[TemplateEngine, DkimKey | null]>): Promise<VariantFigures[]> => {
+    const impls = base ? [CURRENT, base] : [CURRENT];
+    const runners: Runner[] = [];
+    for (const [engine, key] of variants) {
+      for (const impl of impls) {
+        runners.push(await runner(engine, key ? impl.createDkimSigner([key]) : undefined, batch, impl));
+      }
     }
-  }
+    const figures = await interleave(runners, seconds);
+    return variants.map((_, i) => (base ? { ...figures[2 * i], baseline: figures[2 * i + 1] } : figures[i]));
+  };
+  const [sparkpost, eta] = await group([['sparkpost', null], ['eta', null]]);
+  const [rsa] = await group([['sparkpost', rsaKey]]);
+  const [ed25519] = await group([['sparkpost', edKey]]);
+  const result: RenderBenchResult = { sparkpost, eta, rsa, ed25519 };
+  if (opts.print !== false) printFigures(result, batch, seconds, baselineRoot);
   return result;
+}
+
+function printFigures(result: RenderBenchResult, batch: number, seconds: number, baselineRoot: string | undefined): void {
+  console.log(`render bench: marketing.mjml, click+open tracking, ${batch} recipients/payload, ${seconds}s per variant,`
+    + ' one core');
+  console.log('  sparkpost and eta: the same template in each language, same data, no DKIM, run in alternating turns;'
+    + ' rsa and ed25519: sparkpost, signed');
+  if (baselineRoot) {
+    console.log(`  baseline: ${baselineRoot}, its renderer in alternating turns with this one; ratio = this / baseline`);
+  }
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  const line = (f: VariantFigures): string => `${String(f.messagesPerSecond).padStart(6)} msg/s ${String(f.messagesPerCpuSecond)
+    .padStart(6)} msg/cpu-s  ${f.avgBytes} B/msg  MIME ${pct(f.mimeShare)}  signing ${pct(f.signShare)}`;
+  for (const [name, f] of Object.entries(result)) {
+    console.log(`  ${name.padEnd(9)}${line(f)}`);
+    if (!f.baseline) continue;
+    const b = f.baseline;
+    console.log(`  ${'baseline'.padEnd(9)}${line(b)}`);
+    console.log(`  ${'ratio'.padEnd(9)}${(f.messagesPerSecond / b.messagesPerSecond).toFixed(2).padStart(6)}x wall  `
+      + `${(f.messagesPerCpuSecond / b.messagesPerCpuSecond).toFixed(2)}x cpu`);
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await runRenderBench({ seconds: Number(process.argv[2] ?? 5) });

@@ -35,11 +35,9 @@ function bodyHash(body: Buffer): string {
   let end = body.length;
   while (end >= 2 && body[end - 1] === 10 && body[end - 2] === 13) end -= 2;
   const h = createHash('sha256');
-  let clean = true;
-  for (let i = 0; i < end; i++) {
-    const c = body[i];
-    if (c === 9 || (c === 32 && (body[i + 1] === 32 || body[i + 1] === 9 || body[i + 1] === 13 || i + 1 === end))) { clean = false; break; }
-  }
+  // canonical already when it has no tab, no double space and no space before CR or at the end (native searches)
+  const b = body.subarray(0, end);
+  const clean = b.indexOf(9) < 0 && b.indexOf('  ', 0, 'latin1') < 0 && b.indexOf(' \r', 0, 'latin1') < 0 && b[end - 1] !== 32;
   if (!clean) return h.update(relaxedBody(body.toString('latin1')), 'latin1').digest('base64');
   if (end > 0) h.update(body.subarray(0, end)).update('\r\n');
   return h.digest('base64');

@@ -4,9 +4,6 @@
  * and no line exceeds 76 characters (QP, base64) or 998 octets (7bit).
  */
 
-/** An encoded body and its Content-Transfer-Encoding. */
-export interface Encoded { cte: '7bit' | 'quoted-printable' | 'base64'; body: Buffer }
-
 /** Normalise line ends to CRLF. */
 export const crlf = (s: string): string => (/\r(?!\n)|(?<!\r)\n/.test(s) ? s.replace(/\r\n|\r|\n/g, '\r\n') : s);
 
@@ -24,57 +21,92 @@ const CLS = new Uint8Array(256).fill(1);
 for (let c = 33; c <= 126; c++) CLS[c] = 0;
 CLS[61] = 1; CLS[32] = 2; CLS[9] = 2; CLS[10] = 3; CLS[13] = 3;
 const HEXC = Buffer.from('0123456789ABCDEF', 'latin1');
-// Scratch output for the QP loop, reused: the result is copied out once.
-let scratch = Buffer.allocUnsafe(1 << 16);
+// Scratch output for `quotedPrintable`, reused: the result is copied out once.
+let qpScratch = Buffer.allocUnsafe(1 << 16);
 
 /** Quoted-printable (RFC 2045) of UTF-8 bytes, soft breaks at 76; CRLF, LF and CR all become CRLF. */
 export function quotedPrintable(buf: Buffer): Buffer {
-  const n = buf.length;
-  const need = Math.ceil(n * 3 * 1.05) + 16;
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
-  const out = scratch;
-  let o = 0, col = 0;
-  for (let i = 0; i < n; i++) {
-    const c = buf[i];
-    let k = CLS[c];
-    if (k === 0) {
+  const need = Math.ceil(buf.length * 3 * 1.05) + 16;
+  if (qpScratch.length < need) qpScratch = Buffer.allocUnsafe(need);
+  return Buffer.from(qpScratch.subarray(0, qpInto(buf, 0, buf.length, qpScratch, 0)));
+}
+
+/** Quoted-printable of `src[from, to)` written at `out[o]`; returns the end offset. */
+function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number): number {
+  let col = 0;
+  let i = from;
+  while (i < to) {
+    // a run of literal bytes up to the soft-break column, the common case: one table lookup per byte
+    let lim = i + 75 - col;
+    if (lim > to) lim = to;
+    const start = i;
+    while (i < lim) { const c = src[i]; if (CLS[c] !== 0) break; out[o++] = c; i++; }
+    col += i - start;
+    if (i >= to) break;
+    const c = src[i];
+    const k = CLS[c];
+    if (k === 0) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; continue; } // column 75: soft break
+    i++;
+    if (k === 3) { out[o++] = 13; out[o++] = 10; col = 0; if (c === 13 && i < to && src[i] === 10) i++; continue; }
+    if (k === 2 && i < to && CLS[src[i]] !== 3) {
       if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
       out[o++] = c; col++;
       continue;
     }
-    if (k === 3) { out[o++] = 13; out[o++] = 10; col = 0; if (c === 13 && buf[i + 1] === 10) i++; continue; }
-    if (k === 2) {
-      if (i + 1 < n && CLS[buf[i + 1]] !== 3) {
-        if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
-        out[o++] = c; col++;
-        continue;
-      }
-      k = 1;
-    }
     if (col > 72) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
     out[o++] = 61; out[o++] = HEXC[c >> 4]; out[o++] = HEXC[c & 15]; col += 3;
   }
-  return Buffer.from(out.subarray(0, o));
+  return o;
+}
+
+/** Reusable bytes for a message's encoded parts; a part encoded into it stays valid until `at` is reset to 0. */
+export interface Scratch { buf: Buffer; at: number }
+
+/** A scratch area of `size` bytes to start with (it grows, keeping what was written). */
+export const createScratch = (size = 1 << 17): Scratch => ({ buf: Buffer.allocUnsafe(size), at: 0 });
+
+// a part needing more room moves to a fresh buffer: views of parts written before keep the old one alive
+function reserve(s: Scratch, n: number): void {
+  if (s.at + n > s.buf.length) { s.buf = Buffer.allocUnsafe(Math.max(n, s.buf.length * 2)); s.at = 0; }
 }
 
 /** True when an ASCII string has no NUL and no line over 998 octets. */
 function sevenBitSafe(s: string): boolean {
+  if (s.length <= 998) return true;
   let start = 0;
-  for (let i = 0, n = s.length; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 10) { if (i - start > 998) return false; start = i + 1; } else if (c === 0) return false;
+  for (;;) {
+    const nl = s.indexOf('\n', start);
+    if (nl < 0) return s.length - start <= 998;
+    if (nl - start > 998) return false;
+    start = nl + 1;
   }
-  return s.length - start <= 998;
 }
 
-/** Pick and apply the lightest safe encoding for a text part; `avoid` must not appear in 7bit output. */
-export function encodeText(text: string, avoid: string): Encoded {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes === text.length && sevenBitSafe(text)) {
+/** A text part's Content-Transfer-Encoding and body: a latin1 string (7bit, base64) or bytes (QP, a view into a scratch). */
+export interface EncodedPart { cte: '7bit' | 'quoted-printable' | 'base64'; body: string | Buffer }
+
+/**
+ * Pick and apply the lightest safe encoding for a text part; `avoid` must not appear in 7bit output. A QP body is a
+ * view into `scratch`: copy it out before the scratch is reused.
+ */
+export function encodePart(text: string, avoid: string, scratch: Scratch): EncodedPart {
+  // the UTF-8 bytes and their QP both go into the scratch: no per-part allocation, and the QP is never copied
+  const n = text.length;
+  reserve(scratch, n * 3 + Math.ceil(n * 9 * 1.05) + 16);
+  const buf = scratch.buf;
+  const from = scratch.at;
+  const to = from + buf.write(text, from, 'utf8');
+  // as many bytes as characters: ASCII (the write told us, no scan of the text), 7bit when no NUL and no long line
+  if (to - from === n && buf.subarray(from, to).indexOf(0) < 0 && sevenBitSafe(text)) {
     const body = text.includes('\r') ? crlf(text) : text.replace(/\n/g, '\r\n');
-    if (!body.includes(avoid)) return { cte: '7bit', body: Buffer.from(body, 'latin1') };
+    if (!body.includes(avoid)) return { cte: '7bit', body };
   }
   // extra UTF-8 bytes measure how much is non-ASCII: mostly non-ASCII text is smaller in base64
-  if (bytes - text.length > text.length / 2) return { cte: 'base64', body: Buffer.from(base64Lines(Buffer.from(crlf(text), 'utf8')), 'latin1') };
-  return { cte: 'quoted-printable', body: quotedPrintable(Buffer.from(text, 'utf8')) };
+  if (to - from - n <= n / 2) {
+    const end = qpInto(buf, from, to, buf, to);
+    scratch.at = end;
+    return { cte: 'quoted-printable', body: buf.subarray(to, end) };
+  }
+  const lines = crlf(text);
+  return { cte: 'base64', body: base64Lines(lines === text ? buf.subarray(from, to) : Buffer.from(lines, 'utf8')) };
 }

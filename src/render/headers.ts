@@ -56,7 +56,12 @@ export function headerLine(name: string, value: string): string {
   return (line.length > 78 ? foldLines(line, 76) : line) + '\r\n';
 }
 
+// every message of a payload has the same date: format it once
+let lastMs = NaN;
+let lastDate = '';
+
 /** RFC 5322 date-time from ms since the epoch, in UTC. */
 export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
+  if (ms !== lastMs) { lastDate = new Date(ms).toUTCString().replace(/GMT$/, '+0000'); lastMs = ms; }
+  return lastDate;
 }

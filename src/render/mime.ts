@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MailstreamError } from '../lib/errors.js';
-import { base64Lines, encodeText } from './encode.js';
+import { base64Lines, createScratch, encodePart } from './encode.js';
 
 /** A file to attach; with `cid` it is an inline part referenced from the HTML as `cid:<cid>`. */
 export interface Attachment { filename: string; contentType: string; content: Buffer; cid?: string | null }
@@ -21,10 +21,16 @@ export interface MimeInput {
   seed: string;
 }
 
-interface Entity { head: string; body: Buffer[] }
+/** A body piece: ASCII text, or bytes (possibly a view into the scratch). */
+type Chunk = string | Buffer;
+interface Entity { head: string; body: Chunk[] }
+
+// the encoded parts of the message being built; copied once into the message, then reused by the next one
+let scratch = createScratch();
+const SCRATCH_KEEP = 1 << 22;
 
 function leaf(type: string, content: string, avoid: string): Entity {
-  const enc = encodeText(content, avoid);
+  const enc = encodePart(content, avoid, scratch);
   return { head: `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: ${enc.cte}\r\n`, body: [enc.body] };
 }
 
@@ -39,22 +45,31 @@ function fileEntity(a: Attachment): Entity {
   const disp = a.cid ? 'inline' : 'attachment';
   const head = `Content-Type: ${a.contentType}; ${param('name', a.filename)}\r\nContent-Transfer-Encoding: base64\r\n`
     + `Content-Disposition: ${disp}; ${param('filename', a.filename)}\r\n${a.cid ? `Content-ID: <${a.cid}>\r\n` : ''}`;
-  return { head, body: [Buffer.from(base64Lines(a.content), 'latin1')] };
+  return { head, body: [base64Lines(a.content)] };
 }
 
 function multipart(type: string, boundary: string, parts: Entity[]): Entity {
-  const body: Buffer[] = [];
+  const body: Chunk[] = [];
   let sep = `--${boundary}\r\n`;
   for (const p of parts) {
-    body.push(Buffer.from(`${sep}${p.head}\r\n`, 'latin1'), ...p.body);
+    body.push(`${sep}${p.head}\r\n`, ...p.body);
     sep = `\r\n--${boundary}\r\n`;
   }
-  body.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'));
+  body.push(`\r\n--${boundary}--\r\n`);
   return { head: `Content-Type: multipart/${type}; boundary="${boundary}"\r\n`, body };
 }
 
 /** Build the complete RFC 5322 message (CRLF line ends) as a Buffer. */
 export function buildMime(input: MimeInput): Buffer {
+  scratch.at = 0;
+  try {
+    return assemble(input);
+  } finally {
+    if (scratch.buf.length > SCRATCH_KEEP) scratch = createScratch(); // one huge message does not pin its size
+  }
+}
+
+function assemble(input: MimeInput): Buffer {
   const tag = createHash('sha1').update(input.seed).digest('hex').slice(0, 16);
   const b = (n: number): string => `=_ms_${tag}_${n}`;
   const prefix = `=_ms_${tag}`;
@@ -69,5 +84,11 @@ export function buildMime(input: MimeInput): Buffer {
   if (inline.length) root = multipart('related', b(2), [root, ...inline.map(fileEntity)]);
   if (attached.length) root = multipart('mixed', b(3), [root, ...attached.map(fileEntity)]);
   const head = `${input.headers}MIME-Version: 1.0\r\n${root.head}\r\n`;
-  return Buffer.concat([Buffer.from(head, 'utf8'), ...root.body]);
+  // one allocation and one copy of every piece: the header block as UTF-8, the rest ASCII (latin1) or bytes
+  let size = Buffer.byteLength(head, 'utf8');
+  for (const c of root.body) size += c.length;
+  const out = Buffer.allocUnsafe(size);
+  let o = out.write(head, 0, 'utf8');
+  for (const c of root.body) o += typeof c === 'string' ? out.write(c, o, 'latin1') : c.copy(out, o);
+  return out;
 }

@@ -41,9 +41,23 @@ export interface VerifyOptions { now?: number; ttlMs?: number }
 
 const MAX_TOKEN = 8192;
 
-/** The per-tenant signing key derived from the deployment secret. */
+// every token of a message (a dozen per marketing mail) needs the same derived key: derive it once per secret and tenant
+const keys = new Map<string, Map<string, Buffer>>();
+const MAX_KEYS = 1024;
+
+/** The per-tenant signing key derived from the deployment secret (cached: callers must not modify it). */
 export function tenantKey(secret: string, tenant: string): Buffer {
-  return createHmac('sha256', secret).update(`tenant:${tenant}`).digest();
+  let bySecret = keys.get(secret);
+  if (!bySecret) keys.set(secret, (bySecret = new Map()));
+  let key = bySecret.get(tenant);
+  if (!key) {
+    key = createHmac('sha256', secret).update(`tenant:${tenant}`).digest();
+    // a verified token names its tenant: a long made-up one is derived, never kept
+    if (tenant.length > 256) return key;
+    if (bySecret.size >= MAX_KEYS) bySecret.delete(bySecret.keys().next().value as string);
+    bySecret.set(tenant, key);
+  }
+  return key;
 }
 
 function mac(key: Buffer, body: string): Buffer {

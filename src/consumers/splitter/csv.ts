@@ -76,6 +76,19 @@ export async function* readCsvLines(input: Readable): AsyncGenerator<AudienceRow
     lineNo++;
     const text = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (!held.length && !text.trim()) continue;
+    // the usual line, no quote and nothing held, is one record: parsed here, without a generator per line
+    if (header && !held.length && !text.includes('"')) {
+      rowNumber++;
+      const fields = text.split(',');
+      if (fields.length !== header.length) {
+        yield { rowNumber, error: `malformed CSV row at line ${lineNo}: ${fields.length} fields, header has ${header.length}` };
+        continue;
+      }
+      const row: Record<string, string> = {};
+      for (let k = 0; k < header.length; k++) row[header[k]] = fields[k].trim();
+      yield { rowNumber, row };
+      continue;
+    }
     yield* feed({ line: lineNo, text });
   }
   yield* feed(null);

@@ -22,3 +22,14 @@ test('malformed rows are reported with their line and cost no other row', async 
   assert.deepEqual(r.filter((x) => 'error' in x).map((x) => ('error' in x ? x.error.match(/line \d+/)![0] : '')), ['line 3', 'line 5', 'line 6']);
   assert.deepEqual(r.map((x) => x.rowNumber), [1, 2, 3, 4, 5, 6]);
 });
+
+test('a line without quotes reads as parseCsvRecord reads it: fields trimmed, empty ones kept, row numbers in order', async () => {
+  const lines = [' a@x.example , One ,', 'b@x.example,,', 'c@x.example, "q" ,z', 'd@x.example,  ,  last  '];
+  const r = await rows(`email,name,tag\r\n${lines.join('\r\n')}\r\n`);
+  const want = lines.map((l, i) => {
+    const p = parseCsvRecord(l);
+    return 'fields' in p ? { rowNumber: i + 1, row: { email: p.fields[0], name: p.fields[1], tag: p.fields[2] } }
+      : { rowNumber: i + 1, error: `malformed CSV row at line ${i + 2}: ${'error' in p ? p.error : 'unclosed quote'}` };
+  });
+  assert.deepEqual(r.map((x) => ('raw' in x ? { rowNumber: x.rowNumber, error: x.error } : x)), want);
+});

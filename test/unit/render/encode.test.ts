@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createScratch, crlf, encodePart, quotedPrintable } from '../../../src/render/encode.js';
+
+// a small deterministic PRNG, so a failure names a reproducible case
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => { x = (x * 1103515245 + 12345) % 2 ** 31; return x / 2 ** 31; };
+}
+
+const PIECES = ['a', 'Z', ' ', '\t', '\r', '\n', '\r\n', '=', '£', '—', '😀', '\ud800', '\udc00', '~', '\x00', '\x7f', 'é', '\x0b', '語'];
+const decodeQp = (qp: string): string =>
+  Buffer.from(qp.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
+    .toString('utf8');
+
+test('a text part encodes to the bytes of the UTF-8 reference encoders, whatever its characters', () => {
+  const next = rng(16);
+  const scratch = createScratch(64); // small, so the scratch grows during the run
+  for (let k = 0; k < 5000; k++) {
+    const len = Math.floor(next() * 400);
+    const plain = next();
+    let text = '';
+    for (let i = 0; i < len; i++) text += next() < plain ? 'x' : PIECES[Math.floor(next() * PIECES.length)];
+    const enc = encodePart(text, '=_ms_avoid', scratch);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    const body = typeof enc.body === 'string' ? enc.body : enc.body.toString('latin1');
+    if (enc.cte === '7bit') {
+      assert.equal(bytes, text.length, JSON.stringify(text));
+      assert.equal(body, crlf(text));
+    } else if (enc.cte === 'base64') {
+      assert.ok(bytes - text.length > text.length / 2, JSON.stringify(text));
+      assert.equal(Buffer.from(body, 'base64').toString('utf8'), Buffer.from(crlf(text), 'utf8').toString('utf8'));
+    } else {
+      assert.ok(bytes - text.length <= text.length / 2, JSON.stringify(text));
+      assert.equal(body, quotedPrintable(Buffer.from(text, 'utf8')).toString('latin1'), JSON.stringify(text));
+    }
+  }
+});
+
+test('quoted-printable from text keeps lines at 76 and round-trips non-ASCII, "=" and trailing white space', () => {
+  const src = `a=b ${'é'.repeat(20)} ${'x'.repeat(200)} end \nnext\tline\t ${'😀'.repeat(5)} £`;
+  const enc = encodePart(src, '=_ms_x', createScratch());
+  assert.equal(enc.cte, 'quoted-printable');
+  const qp = enc.body.toString('latin1');
+  assert.ok(qp.split('\r\n').every((l) => l.length <= 76));
+  assert.equal(decodeQp(qp), src.replace(/\n/g, '\r\n'));
+});
+
+test('ASCII text with a line over 998 octets or the boundary prefix in it is not sent as 7bit', () => {
+  assert.equal(encodePart(`${'x'.repeat(999)}\nshort`, '=_ms_x', createScratch()).cte, 'quoted-printable');
+  assert.equal(encodePart(`${'x'.repeat(998)}\nshort`, '=_ms_x', createScratch()).cte, '7bit');
+  assert.equal(encodePart('see =_ms_x here', '=_ms_x', createScratch()).cte, 'quoted-printable');
+});
