@@ -19,7 +19,13 @@ export async function prepare(extra: Record<string, string>): Promise<{ cfg: Con
   if (!process.env.BENCH_SHARED_STACK) await ensureStack();
   const env = { TOPIC_PREFIX: `bench${randomBytes(3).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', ...extra };
   const cfg = loadConfig({ ...process.env, ...env });
-  await topicsApply(cfg);
+  // a broker still propagating the metadata of topics just created answers UNKNOWN_TOPIC_OR_PARTITION for a moment
+  for (let n = 1; ; n++) {
+    try { await topicsApply(cfg); break; } catch (err) {
+      if (n >= 3 || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
   await migrate(cfg);
   return { cfg, env };
 }
