@@ -1,7 +1,7 @@
 /**
  * A scripted SMTP server on a loopback port, for the client's edge cases a real MTA will not produce on demand:
  * each command line gets the reply `answer` returns (several lines for a multi-line reply) or the connection drops;
- * the content after a 354 is collected up to the `.` line. It records every command with the index of the socket
+ * the content after a 354 is collected up to the `.` line. It records every command (and each ending `.`) with the index of the socket
  * chunk it arrived in, so a test can tell pipelined commands (one chunk) from lock-step ones.
  */
 import net from 'node:net';
@@ -49,6 +49,7 @@ export async function startScriptedSmtp(script: Script = {}) {
         buf = buf.slice(nl + 2);
         if (content) {
           if (line !== '.') { content.push(line.startsWith('..') ? line.slice(1) : line); continue; }
+          seen.push({ line, session, chunk });
           const text = content.join('\r\n');
           content = null;
           messages.push(text);

@@ -1,9 +1,9 @@
 /**
  * A pool of persistent SMTP sessions to one host: messages wait in one FIFO, a free session takes the next, and a
  * new session opens (through the connection gate, then `beforeConnect`) while there are more waiting than free
- * sessions, up to `maxConnections`. A session retires (QUIT) after `maxMessages` transactions or on its idle
- * timeout. A failed open fails the message that asked for it; a reused session that drops before any reply to a
- * transaction (the server closed it while idle) gives its message one more try on a fresh session.
+ * sessions, up to `maxConnections`; past that a pipelining session takes a second message, sent with the first's
+ * content. A session retires (QUIT) after `maxMessages` messages or on its idle timeout. A failed open fails the
+ * message that asked for it; a message none of whose commands got a reply gets one more try on a fresh session.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -16,56 +16,69 @@ export interface Sent { reply: Reply; tls: boolean }
 
 interface Job { mailFrom: string; rcptTo: string; raw: Buffer; retried: boolean; resolve(s: Sent): void; reject(e: SmtpError): void }
 
+/** An open session and what it carries: sends in flight, sends given to it so far. */
+interface Slot { s: Session; busy: number; given: number; gone: boolean }
+
 /** A session pool for `opts` behind `gate`. */
 export function createSessionPool(opts: RelayOptions, gate: ConnectionGate) {
   const queue: Job[] = [];
-  const idle: Session[] = [];
+  const slots = new Set<Slot>();
   let live = 0; // sessions open or opening, not retired
   let closed = false;
   const label = opts.label ?? opts.host;
 
+  const usable = (x: Slot, busy: number) => x.busy === busy && !x.gone && !x.s.closed && x.given < opts.maxMessages;
+  const find = (busy: number): Slot | undefined => { for (const x of slots) if (usable(x, busy)) return x; return undefined; };
+  const retire = (x: Slot): void => { if (x.gone) return; x.gone = true; slots.delete(x); live--; };
+
+  // an idle session first, then a new one, then a second send on a pipelining session (its envelope rides with the first's content)
   const pump = (): void => {
     while (queue.length) {
-      const s = idle.pop();
-      if (s) { if (s.closed) live--; else run(s, queue.shift()!); continue; }
-      if (live >= opts.maxConnections) return;
-      live++;
-      void open(queue.shift()!);
+      let x = find(0);
+      if (!x && live < opts.maxConnections) { live++; void open(queue.shift()!); continue; }
+      x ??= [...slots].find((y) => y.s.pipelining && usable(y, 1));
+      if (!x) return;
+      run(x, queue.shift()!);
     }
   };
 
-  const run = (s: Session, job: Job): void => {
-    s.send(job.mailFrom, job.rcptTo, job.raw).then(
-      (reply) => job.resolve({ reply, tls: s.tls }),
+  const run = (x: Slot, job: Job): void => {
+    x.busy++;
+    x.given++;
+    x.s.send(job.mailFrom, job.rcptTo, job.raw).then(
+      (reply) => job.resolve({ reply, tls: x.s.tls }),
       (err: SmtpError) => {
-        // the server closed a reused session while it sat idle: nothing of this message reached it
-        if (err.beforeReply && s.transactions > 0 && !job.retried && !closed) { job.retried = true; queue.unshift(job); }
+        // no command of this message got a reply (a reused session the server closed while idle, or the second of a
+        // pipelined pair when the connection dropped): nothing of it reached the server, so it gets one more session
+        if (err.beforeReply && !job.retried && !closed) { job.retried = true; queue.unshift(job); }
         else job.reject(err);
       },
     ).finally(() => {
-      if (s.closed) { live--; pump(); return; }
-      if (s.transactions >= opts.maxMessages || closed) { s.quit(); live--; pump(); return; }
-      const next = queue.shift();
-      if (next) run(s, next); else idle.push(s);
+      x.busy--;
+      if (x.s.closed) retire(x);
+      else if (x.busy === 0 && (x.given >= opts.maxMessages || closed)) { x.s.quit(); retire(x); }
+      pump();
     });
   };
 
   const open = async (job: Job): Promise<void> => {
-    let s: Session;
+    let slot: Slot;
     try {
-      s = await connect();
+      const s = await connect(() => { if (slot) retire(slot); pump(); });
+      slot = { s, busy: 0, given: 0, gone: false };
     } catch (err) {
       live--;
       job.reject(err as SmtpError);
       pump();
       return;
     }
-    // a session that dies while idle leaves the idle list
-    if (closed) { s.quit(); live--; job.reject(new SmtpError('Connection pool was closed', 'ECONNECTION')); return; }
-    run(s, job);
+    slots.add(slot);
+    if (closed) { slot.s.quit(); retire(slot); job.reject(new SmtpError('Connection pool was closed', 'ECONNECTION')); return; }
+    run(slot, job);
+    pump();
   };
 
-  const connect = async (): Promise<Session> => {
+  const connect = async (onClosed: () => void): Promise<Session> => {
     if (opts.hostDown?.()) {
       throw new SmtpError(`${label} gave no SMTP reply to a recent connection`, 'EHOSTDOWN', undefined, 'CONN', 'skipped');
     }
@@ -83,10 +96,7 @@ export function createSessionPool(opts: RelayOptions, gate: ConnectionGate) {
     socket.once('close', () => {
       gate.release();
       // after the session's own close handler has marked it closed
-      setImmediate(() => {
-        const at = idle.findIndex((x) => x.closed);
-        if (at >= 0) { idle.splice(at, 1); live--; pump(); }
-      });
+      setImmediate(onClosed);
     });
     return openSession({
       socket, secure: opts.secure ?? false, servername: label, name: opts.name ?? 'localhost', requireTLS: opts.requireTLS ?? false,
@@ -117,10 +127,10 @@ export function createSessionPool(opts: RelayOptions, gate: ConnectionGate) {
       if (closed) return Promise.reject(new SmtpError('Connection pool was closed', 'ECONNECTION'));
       return new Promise((resolve, reject) => { queue.push({ mailFrom, rcptTo, raw, retried: false, resolve, reject }); pump(); });
     },
-    /** QUIT every idle session, the busy ones after their transaction; fail what still waits. */
+    /** QUIT every idle session, the busy ones after their sends; fail what still waits. */
     close(): void {
       closed = true;
-      for (const s of idle.splice(0)) { s.quit(); live--; }
+      for (const x of [...slots]) if (x.busy === 0) { x.s.quit(); retire(x); }
       for (const j of queue.splice(0)) j.reject(new SmtpError('Connection pool was closed', 'ECONNECTION'));
     },
   };

@@ -2,7 +2,8 @@
  * One SMTP client session (RFC 5321) on a connected socket: greeting, EHLO (HELO when refused), STARTTLS when
  * offered (required by `requireTLS`), AUTH PLAIN or LOGIN, then transactions of one sender and one recipient.
  * With PIPELINING (RFC 2920) a transaction's RSET, MAIL, RCPT and DATA go in one write and the content follows the
- * 354, so a message costs two round trips; the first failed reply of the group decides the outcome. Errors carry
+ * 354, with the next transaction's commands in the same write, so a busy session costs one write and one round trip
+ * per message; the first failed reply of a group decides its outcome. Errors carry
  * nodemailer's codes (the transport's classification reads them) and `noSession` when the host gave no SMTP reply
  * or refused the session.
  */
@@ -37,8 +38,13 @@ export interface Session {
   readonly tls: boolean;
   /** Transactions that reached the end of DATA. */
   readonly transactions: number;
-  /** One message to one recipient; resolves with the reply to the end of DATA (2xx), rejects with an SmtpError. */
+  /**
+   * One message to one recipient; resolves with the reply to the end of DATA (2xx), rejects with an SmtpError.
+   * Sends queue in order; a second one waiting while the first's content goes out is pipelined with it.
+   */
   send(mailFrom: string, rcptTo: string, raw: Buffer): Promise<Reply>;
+  /** The server offers PIPELINING: a second send in flight saves a round trip. */
+  readonly pipelining: boolean;
   /** QUIT and close; a failed send's error or an idle close. */
   quit(): void;
   /** True once the session can take no more transactions. */
@@ -55,7 +61,6 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   let pending: Pending[] = [];
   let dead: SmtpError | null = null;
   let replied = 0;
-  let txnReplies = 0;
   let transactions = 0;
   let needRset = false;
 
@@ -69,7 +74,6 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   };
   const onReply = (r: Reply): void => {
     replied++;
-    txnReplies++;
     const p = pending.shift();
     // an unsolicited reply is a server closing the session (e.g. 421 on its idle timeout)
     if (p) p.resolve(r); else fail(new SmtpError(replyText(r), 'EPROTOCOL', r));
@@ -78,10 +82,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const onData = (chunk: Buffer): void => {
     try { read(chunk); } catch (e) { fail(new SmtpError((e as Error).message, 'EPROTOCOL')); }
   };
-  const onError = (e: NodeJS.ErrnoException): void =>
-    fail(new SmtpError(e.message, e.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'ECONNECTION', undefined, undefined, undefined, !txnReplies));
-  const onClose = (): void =>
-    fail(new SmtpError('Connection closed unexpectedly', 'ECONNECTION', undefined, undefined, undefined, !txnReplies));
+  const onError = (e: NodeJS.ErrnoException): void => fail(new SmtpError(e.message, e.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'ECONNECTION'));
+  const onClose = (): void => fail(new SmtpError('Connection closed unexpectedly', 'ECONNECTION'));
   const onTimeout = (): void => {
     if (pending.length) fail(new SmtpError(`Timeout: no reply in ${opts.socketTimeoutMs} ms`, 'ETIMEDOUT'));
     else quit();
@@ -146,49 +148,87 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     const pipelining = ext.has('PIPELINING');
     const sizeOk = ext.has('SIZE');
     const utf8 = ext.has('SMTPUTF8');
+    type Outcome = Reply | SmtpError;
+    interface Txn { mailFrom: string; rcptTo: string; raw: Buffer; resolve(r: Reply): void; reject(e: SmtpError): void;
+      lines?: string[]; replies?: Promise<Outcome[]> }
+    const txns: Txn[] = [];
+    let driving = false;
+
+    const linesOf = (t: Txn, rset: boolean): string[] => {
+      const params = `${sizeOk ? ` SIZE=${t.raw.length}` : ''}${utf8 && /[^\x00-\x7f]/.test(t.mailFrom + t.rcptTo) ? ' SMTPUTF8' : ''}`;
+      return [...(rset ? ['RSET'] : []), `MAIL FROM:<${t.mailFrom}>${params}`, `RCPT TO:<${t.rcptTo}>`, 'DATA'];
+    };
+    // the replies are awaited before the write, so they pair with the commands in order
+    const writeEnvelope = (t: Txn, rset: boolean): void => {
+      t.lines = linesOf(t, rset);
+      const all = t.lines.map(() => expect().catch((e: SmtpError) => e));
+      if (!dead) socket.write(`${t.lines.join('\r\n')}\r\n`);
+      t.replies = Promise.all(all);
+    };
+    const lockStep = async (t: Txn): Promise<Outcome[]> => {
+      t.lines = linesOf(t, needRset);
+      const replies: Outcome[] = [];
+      for (const line of t.lines) {
+        const r = await command(line).catch((e: SmtpError) => e);
+        replies.push(r);
+        if (r instanceof SmtpError || !(r.code === 354 || isOk(r.code))) break;
+      }
+      return replies;
+    };
+    // the first failed reply of the envelope, or null when DATA got its 354
+    const envelopeError = async (t: Txn, replies: Outcome[]): Promise<SmtpError | null> => {
+      const last = t.lines!.length - 1;
+      for (let i = 0; i < replies.length; i++) {
+        const r = replies[i]!;
+        if (r instanceof SmtpError) {
+          // no reply at all to this transaction: nothing of it reached the server
+          return replies.every((x) => x instanceof SmtpError) ? new SmtpError(r.message, r.code, undefined, r.command, r.noSession, true) : r;
+        }
+        if (i === last ? r.code === 354 : isOk(r.code)) continue;
+        // a 354 after a failed RCPT (a lax server): end the empty content so the session stays in step
+        const data = replies[last];
+        if (i < last && data && !(data instanceof SmtpError) && data.code === 354) await command('.').catch(() => undefined);
+        const name = t.lines![i]!.split(/[ :]/)[0]!;
+        return new SmtpError(replyText(r), i === last ? 'EMESSAGE' : 'EENVELOPE', r, name === 'RCPT' ? 'RCPT TO' : name === 'MAIL' ? 'MAIL FROM' : name);
+      }
+      return null;
+    };
+    // one transaction at a time; with PIPELINING the next one's envelope rides in the same write as this one's content
+    const drive = async (): Promise<void> => {
+      driving = true;
+      while (txns.length) {
+        const t = txns[0]!;
+        if (!t.replies && pipelining) writeEnvelope(t, needRset);
+        const failed = await envelopeError(t, await (t.replies ?? lockStep(t)));
+        if (failed) { needRset = true; txns.shift(); t.reject(failed); continue; }
+        const [body, tail] = dataChunks(t.raw);
+        const final = expect().catch((e: SmtpError) => e);
+        const next = pipelining ? txns[1] : undefined;
+        socket.cork(); socket.write(body); socket.write(tail);
+        // after the end of the content the server is ready for a new transaction whatever its reply: no RSET
+        if (next && !dead) writeEnvelope(next, false);
+        socket.uncork();
+        const r = await final;
+        txns.shift();
+        if (r instanceof SmtpError) { t.reject(r); continue; }
+        transactions++;
+        needRset = false;
+        if (isOk(r.code)) t.resolve(r); else t.reject(new SmtpError(replyText(r), 'EMESSAGE', r, 'DATA'));
+      }
+      driving = false;
+    };
     return {
       get tls() { return secure; },
       get transactions() { return transactions; },
       get closed() { return dead !== null; },
+      pipelining,
       quit,
-      async send(mailFrom, rcptTo, raw) {
-        if (dead) throw dead;
-        const params = `${sizeOk ? ` SIZE=${raw.length}` : ''}${utf8 && /[^\x00-\x7f]/.test(mailFrom + rcptTo) ? ' SMTPUTF8' : ''}`;
-        const lines = [...(needRset ? ['RSET'] : []), `MAIL FROM:<${mailFrom}>${params}`, `RCPT TO:<${rcptTo}>`, 'DATA'];
-        needRset = true;
-        txnReplies = 0;
-        const replies: Array<Reply | SmtpError> = [];
-        if (pipelining) {
-          const all = lines.map(() => expect().catch((e: SmtpError) => e));
-          if (!dead) socket.write(`${lines.join('\r\n')}\r\n`);
-          replies.push(...await Promise.all(all));
-        } else {
-          for (const line of lines) {
-            const r = await command(line).catch((e: SmtpError) => e);
-            replies.push(r);
-            if (r instanceof SmtpError || !(r.code === 354 || isOk(r.code))) break;
-          }
-        }
-        const last = lines.length - 1;
-        for (let i = 0; i < replies.length; i++) {
-          const r = replies[i]!;
-          if (r instanceof SmtpError) throw r;
-          const ok = i === last ? r.code === 354 : isOk(r.code);
-          if (ok) continue;
-          // a 354 after a failed RCPT (a lax server): end the empty content so the session stays in step
-          const data = replies[last];
-          if (i < last && data && !(data instanceof SmtpError) && data.code === 354) await command('.').catch(() => undefined);
-          const name = lines[i]!.split(/[ :]/)[0]!;
-          throw new SmtpError(replyText(r), i === last ? 'EMESSAGE' : 'EENVELOPE', r, name === 'RCPT' ? 'RCPT TO' : name === 'MAIL' ? 'MAIL FROM' : name);
-        }
-        const [body, tail] = dataChunks(raw);
-        const final = expect();
-        socket.cork(); socket.write(body); socket.write(tail); socket.uncork();
-        const r = await final;
-        transactions++;
-        needRset = false;
-        if (!isOk(r.code)) throw new SmtpError(replyText(r), 'EMESSAGE', r, 'DATA');
-        return r;
+      send(mailFrom, rcptTo, raw) {
+        if (dead) return Promise.reject(dead);
+        return new Promise<Reply>((resolve, reject) => {
+          txns.push({ mailFrom, rcptTo, raw, resolve, reject });
+          if (!driving) void drive();
+        });
       },
     };
   } catch (err) {

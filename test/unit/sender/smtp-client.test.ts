@@ -33,7 +33,7 @@ test('without PIPELINING the commands go one at a time, and the reply to each de
   const bad = await t.send('a@s.test', 'no@x.test', raw(1));
   assert.deepEqual([bad.ok, bad.code, bad.enhancedCode, bad.response], [false, 550, '5.1.1', '550 5.1.1 no such user']);
   assert.equal((await t.send('a@s.test', 'yes@x.test', raw(2))).ok, true);
-  const cmds = srv.seen.filter((s) => !/^EHLO/.test(s.line));
+  const cmds = srv.seen.filter((s) => !/^EHLO|^\.$/.test(s.line));
   assert.equal(new Set(cmds.map((s) => s.chunk)).size, cmds.length, 'every command in its own chunk');
   // the failed transaction is reset before the next one; SIZE is declared when offered
   assert.deepEqual(cmds.map((s) => s.line.split(' ')[0]), ['MAIL', 'RCPT', 'RSET', 'MAIL', 'RCPT', 'DATA']);
@@ -105,6 +105,35 @@ test('a connection dropped after the content, with no reply, is a network deferr
   assert.deepEqual([dropped.ok, dropped.code, dropped.network, dropped.noSession], [false, null, true, undefined]);
   assert.match(dropped.response, /closed/i);
   assert.equal((await t.send('a@s.test', 'u@x.test', raw(3))).ok, true);
+  assert.equal(srv.sessions(), 2);
+});
+
+test('with messages waiting, the next envelope goes in the same write as the content; a rejected one is reset', async () => {
+  const srv = await startScriptedSmtp({ answer: (l) => (/^RCPT TO:<bad@/.test(l) ? '550 5.1.1 no such user'
+    : l === 'DATA' && srv.seen.at(-2)?.line.includes('bad@') ? '554 5.5.1 no valid recipients' : undefined) });
+  after(() => srv.close());
+  const t = relay(srv.port, { maxConnections: 1 });
+  const out = await Promise.all(['a', 'b', 'bad', 'c', 'd'].map((u) => t.send('a@s.test', `${u}@x.test`, raw(u))));
+  assert.deepEqual(out.map((o) => o.code), [250, 250, 550, 250, 250]);
+  assert.equal(srv.sessions(), 1);
+  const lines = srv.seen.filter((s) => !/^(EHLO|QUIT)/.test(s.line));
+  // '.' of a, then MAIL/RCPT/DATA of b in the same chunk
+  const dotA = lines.findIndex((s) => s.line === '.');
+  assert.deepEqual(lines.slice(dotA, dotA + 4).map((s) => s.line.split(/[ :]/)[0]), ['.', 'MAIL', 'RCPT', 'DATA']);
+  assert.equal(new Set(lines.slice(dotA, dotA + 4).map((s) => s.chunk)).size, 1, JSON.stringify(lines));
+  // after the rejected recipient, the next transaction starts with RSET
+  const bad = lines.findIndex((s) => s.line.includes('bad@'));
+  assert.deepEqual(lines.slice(bad + 2, bad + 4).map((s) => s.line.split(/[ :]/)[0]), ['RSET', 'MAIL']);
+  assert.deepEqual(srv.messages.map((m) => m.split('\r\n')[0]), ['Subject: ma', 'Subject: mb', 'Subject: mc', 'Subject: md']);
+});
+
+test('when the connection drops after a content with the next envelope already sent, that next message gets a new session', async () => {
+  const srv = await startScriptedSmtp({ answer: (l, ctx) => (l === '.' && ctx.content?.includes('drop') ? 'drop' : undefined) });
+  after(() => srv.close());
+  const t = relay(srv.port, { maxConnections: 1 });
+  const [first, second] = await Promise.all([t.send('a@s.test', 'u@x.test', raw('drop')), t.send('a@s.test', 'v@x.test', raw(2))]);
+  assert.deepEqual([first.ok, first.network], [false, true]);
+  assert.equal(second.ok, true, second.response);
   assert.equal(srv.sessions(), 2);
 });
 
