@@ -11,6 +11,9 @@ import { openSession, SmtpError, type Session } from '../../delivery/smtp/sessio
 import type { Reply } from '../../delivery/smtp/reply.js';
 import type { ConnectionGate, RelayOptions } from './transport.js';
 
+/** How long a closed socket's gate slot stays held, so the remote's count of our connections never passes the cap (ms). */
+const RELEASE_GRACE_MS = 50;
+
 /** What a sent message resolves with: the final reply and whether TLS carried it. */
 export interface Sent { reply: Reply; tls: boolean }
 
@@ -94,7 +97,8 @@ export function createSessionPool(opts: RelayOptions, gate: ConnectionGate) {
       throw e instanceof SmtpError ? e : new SmtpError((e as Error).message, 'ECONNECTION', undefined, 'CONN', 'host');
     }
     socket.once('close', () => {
-      gate.release();
+      // the server counts the old connection until it has read our close: a replacement opened at once overlaps it
+      setTimeout(() => gate.release(), RELEASE_GRACE_MS);
       // after the session's own close handler has marked it closed
       setImmediate(onClosed);
     });
