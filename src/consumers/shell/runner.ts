@@ -21,8 +21,6 @@ import type { InputRecord, Output, StageContext, StageSpec } from './types.js';
 
 /** A fetched record: raw, and decoded or with the error that kept it from decoding. */
 export type Fetched<In> = RawRecord & { record?: InputRecord<In>; error?: unknown };
-/** A fetched record, or a thunk that decodes it: only records that are dispatched get decoded (not the rest of a batch). */
-export type LazyFetched<In> = Fetched<In> | (() => Fetched<In> | Promise<Fetched<In>>);
 
 /** What the runner uses of a kafkajs batch payload. */
 export interface BatchHandle {
@@ -177,7 +175,7 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
      * Take a fetched batch. Batch and per-record strategies resolve once its units are settled, produced and committed;
      * the parallel strategy returns at once (records finish in the background).
      */
-    async dispatch(payload: BatchHandle, fetched: LazyFetched<In>[], ctx: StageContext): Promise<void> {
+    async dispatch(payload: BatchHandle, fetched: Fetched<In>[], ctx: StageContext): Promise<void> {
       const { partition } = payload.batch;
       if (stopping) return;
       if (pauser.isPaused(partition)) { pauser.reassert(partition); return; }
@@ -189,11 +187,8 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
       const units: Fetched<In>[][] = [];
       const batchUnit: Fetched<In>[] = [];
       let held = false;
-      for (const item of fetched) {
+      for (const f of fetched) {
         if (stopping) return;
-        let got = typeof item === 'function' ? item() : item;
-        if (got instanceof Promise) got = await got;
-        const f = got;
         const due = f.record && spec.dueAt ? spec.dueAt(f.record) : 0;
         if (due > now()) { pauser.pause(partition, f.offset, { untilMs: due, now: now() }); held = true; break; }
         let queue = '';

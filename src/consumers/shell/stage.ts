@@ -11,7 +11,7 @@ import type { TopicName } from '../../topics/index.js';
 import { SEALED_TOPICS } from '../../streams/job-keys.js';
 import { createEmit } from './emit.js';
 import { DEFAULT_RETRY } from './policy.js';
-import { createRunner, type Fetched, type LazyFetched } from './runner.js';
+import { createRunner, type Fetched } from './runner.js';
 import type { Stage, StageContext, StageDeps, StageSpec } from './types.js';
 
 /** Build a stage from its definition; nothing connects until `start`. */
@@ -32,18 +32,19 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
   let crashed = false;
   const ctx: StageContext = { log, heartbeat: async () => undefined, isStopping: () => stopping, emit };
 
-  // one thunk per record: a batch cut short by a pause (seeked back, fetched again) decodes only what was dispatched
-  const decode = (batch: EachBatchPayload['batch'], codec: Codec<In>): LazyFetched<In>[] =>
-    batch.messages.filter((m) => m.value).map((m) => () => {
-      const raw = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value! };
-      const ok = (value: In): Fetched<In> => ({ ...raw,
-        record: { value, key: m.key?.toString() ?? null, partition: batch.partition, offset: m.offset, headers: m.headers } });
-      const bad = (error: unknown): Fetched<In> => ({ ...raw, error });
+  const decode = async (batch: EachBatchPayload['batch'], codec: Codec<In>): Promise<Fetched<In>[]> => {
+    const out: Fetched<In>[] = [];
+    for (const m of batch.messages) {
+      if (!m.value) continue; // tombstones carry nothing to process
+      const raw = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value };
       try {
-        const value = deps.crypto ? deps.crypto.open(m.value!).then((v) => codec.decode(v)) : codec.decode(m.value!);
-        return value instanceof Promise ? value.then(ok, bad) : ok(value);
-      } catch (error) { return bad(error); }
-    });
+        const value = await codec.decode(deps.crypto ? await deps.crypto.open(m.value) : m.value);
+        const key = m.key?.toString() ?? null;
+        out.push({ ...raw, record: { value, key, partition: batch.partition, offset: m.offset, headers: m.headers } });
+      } catch (error) { out.push({ ...raw, error }); }
+    }
+    return out;
+  };
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     runner.assigned((e.payload.memberAssignment[input.name] ?? []) as number[]);
@@ -77,7 +78,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
         autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: spec.partitionsConcurrently ?? 1,
         eachBatch: async (payload) => {
           if (!payload.batch.messages.length) return;
-          await runner.dispatch(payload, decode(payload.batch, codec), ctx);
+          await runner.dispatch(payload, await decode(payload.batch, codec), ctx);
         },
       });
       log.info({ topic: input.name, groupId }, 'stage started');
