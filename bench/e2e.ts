@@ -1,18 +1,32 @@
 /**
  * End-to-end benchmark: one bulk job (default 100,000 recipients, a realistic MJML template with ~10
- * substitutions) through every stage on the local stack into Postfix's smtp-sink, measured from job
- * accepted to SMTP 250 to counted in ClickHouse; with the smtp-source baseline on the same sink.
+ * substitutions, open and click tracking) through every stage on the local stack into Postfix's smtp-sink,
+ * measured from job accepted to SMTP 250 to counted in ClickHouse; with the smtp-source baseline on the same
+ * sink in the same run. `npm run bench` runs it with DKIM off and with Ed25519 DKIM on and prints one table.
  */
-import { statSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClickhouse } from '../src/clickhouse/client.js';
 import { jobCounts } from '../src/clickhouse/queries.js';
 import { createJobProducer } from '../src/producers/jobs.js';
 import { connectRuntime } from '../src/runtime.js';
+import { topic } from '../src/topics/runtime.js';
 import { startPostfixSink, runSmtpSource } from './postfix.js';
-import { marketingJob, writeBenchAudience, peakRssMb, prepare, spawnWorker, stageRates } from './support.js';
+import { cpuMs, marketingJob, writeBenchAudience, peakRssMb, prepare, spawnWorker, stageRates } from './support.js';
 
-/** Run the end-to-end benchmark and print its figures; `extra` is more worker environment (e.g. ENCRYPTION). */
-export async function benchE2E(recipients = 100000, extra: Record<string, string> = {}): Promise<Record<string, unknown>> {
+/** Figures of one end-to-end run. */
+export type E2EResult = {
+  recipients: number; delivered: number; seconds: number; endToEndMsgPerSec: number;
+  stageMsgPerSec: { splitter: number; renderer: number; sender: number };
+  latencyMs: { p50: number; p99: number };
+  /** Per worker process (named by its stages), and summed over all of them. */
+  cpuMsPerDelivered: Record<string, number>; peakRssMb: Record<string, number>;
+  smtpSourceMsgPerSec: number; audienceBytes: number;
+};
+
+/** Run the end-to-end benchmark once and print its figures; `extra` is more worker environment (e.g. ENCRYPTION). */
+export async function benchE2E(recipients = 100000, extra: Record<string, string> = {}): Promise<E2EResult> {
   const port = 2525;
   const sink = await startPostfixSink(port);
   const { cfg, env } = await prepare({ SMTP_RELAY_PORT: String(port), SMTP_MAX_CONNECTIONS: '16', SENDER_CONCURRENCY: '256', ...extra });
@@ -22,35 +36,87 @@ export async function benchE2E(recipients = 100000, extra: Record<string, string
   const audience = await writeBenchAudience(recipients, 'jsonl');
   const rt = await connectRuntime(cfg, 'bench');
   const ch = createClickhouse(cfg);
+  const admin = rt.kafka.admin();
+  await admin.connect();
   try {
     const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto);
+    const cpu0 = workers.map((w) => cpuMs(w.proc.pid!));
     const started = Date.now();
     const { jobId } = await jobs.sendBulk(marketingJob(audience));
+    // the renderer's rate: from its first record on `rendered` to its N-th (the topic of this fresh prefix holds only this job)
+    const rendered = topic(rt.topicPrefix, 'rendered').name;
+    let firstRendered = 0;
+    let lastRendered = 0;
     let counts = await jobCounts(ch, jobId);
     // the benchmark is only meaningful when the mail is actually delivered
     while (!counts.done) {
       await new Promise((r) => setTimeout(r, 250));
+      if (!lastRendered) {
+        const n = (await admin.fetchTopicOffsets(rendered)).reduce((s, p) => s + Number(p.high), 0);
+        if (n > 0 && !firstRendered) firstRendered = Date.now();
+        if (n >= recipients) lastRendered = Date.now();
+      }
       counts = await jobCounts(ch, jobId);
       if (Date.now() - started > 30 * 60000) throw new Error('bench job did not finish in 30 minutes');
     }
     const seconds = (Date.now() - started) / 1000;
-    if ((counts.byType.delivered ?? 0) < recipients) console.error(`WARNING: only ${counts.byType.delivered ?? 0} of ${recipients} delivered: ${JSON.stringify(counts.byType)}`);
+    const delivered = counts.byType.delivered ?? 0;
+    if (delivered < recipients) console.error(`WARNING: only ${delivered} of ${recipients} delivered: ${JSON.stringify(counts.byType)}`);
+    const cpu = workers.map((w, i) => (cpuMs(w.proc.pid!) - cpu0[i]!) / Math.max(1, delivered));
     const lat = await (await ch.query({ query: `SELECT quantilesExact(0.5, 0.99)(latency_ms) AS q FROM events WHERE job_id = '${jobId}' AND type = 'delivered'`, format: 'JSONEachRow' })).json<{ q: number[] }>();
     const rates = await stageRates(ch, jobId);
-    const rss = Object.fromEntries(workers.map((w) => [w.name, peakRssMb(w.proc.pid!)]));
-    const delivered = counts.byType.delivered ?? 0;
-    const size = statSync(audience).size;
+    const renderer = lastRendered ? Math.round(recipients / Math.max(0.25, (lastRendered - firstRendered) / 1000)) : 0;
     const sourceRate = runSmtpSource(port, 20000, 16, 4000);
-    const result = {
+    const result: E2EResult = {
       recipients, delivered, seconds: +seconds.toFixed(1), endToEndMsgPerSec: Math.round(delivered / seconds),
-      stageMsgPerSec: rates, latencyMs: { p50: Number(lat[0]?.q[0]), p99: Number(lat[0]?.q[1]) }, peakRssMb: rss,
-      smtpSourceMsgPerSec: Math.round(sourceRate), senderToSmtpSourceRatio: +(rates.sender / sourceRate).toFixed(2), audienceBytes: size,
+      stageMsgPerSec: { splitter: rates.splitter, renderer, sender: rates.sender },
+      latencyMs: { p50: Number(lat[0]?.q[0]), p99: Number(lat[0]?.q[1]) },
+      cpuMsPerDelivered: { ...Object.fromEntries(workers.map((w, i) => [w.name, +cpu[i]!.toFixed(3)])), total: +cpu.reduce((s, x) => s + x, 0).toFixed(3) },
+      peakRssMb: Object.fromEntries(workers.map((w) => [w.name, peakRssMb(w.proc.pid!)])),
+      smtpSourceMsgPerSec: Math.round(sourceRate), audienceBytes: statSync(audience).size,
     };
-    console.log(JSON.stringify(result, null, 2));
+    console.error(JSON.stringify({ env: extra, ...result }));
     return result;
   } finally {
+    await admin.disconnect();
     await ch.close(); await rt.close();
     for (const w of workers) w.proc.kill('SIGTERM');
     sink.kill();
   }
+}
+
+/** An Ed25519 DKIM key for the benchmark's From domain, as a DKIM_KEYS entry. */
+function ed25519Key(): string {
+  const dir = join(import.meta.dirname, '..', '.data', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'dkim-ed25519.pem');
+  writeFileSync(path, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  return `shop.example:bench:ed25519:${path}`;
+}
+
+/** `npm run bench`: DKIM off, then Ed25519 DKIM on; one table of both runs with their same-run smtp-source ratios. */
+export async function benchE2EReport(recipients = 100000): Promise<void> {
+  const runs: Array<[string, E2EResult]> = [
+    ['dkim off', await benchE2E(recipients)],
+    ['dkim ed25519', await benchE2E(recipients, { DKIM_KEYS: ed25519Key() })],
+  ];
+  console.log(formatTable(recipients, runs));
+}
+
+/** One row per figure, one column per run; every rate also as a ratio of that run's smtp-source rate. */
+export function formatTable(recipients: number, runs: Array<[string, E2EResult]>): string {
+  const rows: string[][] = [];
+  const add = (label: string, f: (r: E2EResult) => string) => rows.push([label, ...runs.map(([, r]) => f(r))]);
+  const rate = (v: number, r: E2EResult) => `${v} (${(v / r.smtpSourceMsgPerSec).toFixed(2)}x)`;
+  add('smtp-source msg/s (baseline)', (r) => String(r.smtpSourceMsgPerSec));
+  add('end to end msg/s (x smtp-source)', (r) => rate(r.endToEndMsgPerSec, r));
+  for (const s of ['splitter', 'renderer', 'sender'] as const) add(`  ${s} stage msg/s`, (r) => rate(r.stageMsgPerSec[s], r));
+  add('delivered / seconds', (r) => `${r.delivered} / ${r.seconds}`);
+  add('latency p50 / p99 ms', (r) => `${r.latencyMs.p50} / ${r.latencyMs.p99}`);
+  for (const p of Object.keys(runs[0]![1].cpuMsPerDelivered)) add(`CPU ms/delivered ${p}`, (r) => String(r.cpuMsPerDelivered[p]));
+  for (const p of Object.keys(runs[0]![1].peakRssMb)) add(`peak RSS MB ${p}`, (r) => String(r.peakRssMb[p]));
+  const widths = [0, ...runs.map((_, i) => i + 1)].map((c) => Math.max(...[['', ...runs.map(([n]) => n)], ...rows].map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[0]!))).join('  ');
+  return [`end to end, ${recipients} recipients, marketing MJML, open+click tracking, into smtp-sink`,
+    line(['', ...runs.map(([n]) => n)]), ...rows.map(line)].join('\n');
 }

@@ -1,5 +1,5 @@
 /** Shared benchmark plumbing: an isolated pipeline, worker processes, audiences, per-stage rates, peak RSS. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,10 +15,17 @@ const ROOT = join(import.meta.dirname, '..');
 
 /** Bring the stack up and apply a fresh topic prefix; returns the config and env for workers. */
 export async function prepare(extra: Record<string, string>): Promise<{ cfg: Config; env: Record<string, string> }> {
-  await ensureStack();
+  // BENCH_SHARED_STACK=1: the stack is someone else's (a shared machine); use it as it is, never start it
+  if (!process.env.BENCH_SHARED_STACK) await ensureStack();
   const env = { TOPIC_PREFIX: `bench${randomBytes(3).toString('hex')}.`, HTTP_PORT: '0', LOG_LEVEL: 'warn', ...extra };
   const cfg = loadConfig({ ...process.env, ...env });
-  await topicsApply(cfg);
+  // a broker still propagating the metadata of topics just created answers UNKNOWN_TOPIC_OR_PARTITION for a moment
+  for (let n = 1; ; n++) {
+    try { await topicsApply(cfg); break; } catch (err) {
+      if (n >= 3 || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
   await migrate(cfg);
   return { cfg, env };
 }
@@ -62,6 +69,18 @@ export async function stageRates(ch: ClickHouseClient, jobId: string): Promise<{
   const rows = await rs.json<{ type: string; n: string; s: number }>();
   const rate = (t: string) => { const r = rows.find((x) => x.type === t); return r ? Math.round(Number(r.n) / Math.max(0.001, Number(r.s))) : 0; };
   return { splitter: rate('injected'), sender: rate('delivered') };
+}
+
+const TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100);
+
+/** CPU time (user + system) a live process has used so far, in ms, from /proc/<pid>/stat; -1 once it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the command name (which may hold spaces): utime and stime are the 14th and 15th fields
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_MS;
+  } catch { return -1; }
 }
 
 /** Peak resident set of a live process (VmHWM), in MiB. */

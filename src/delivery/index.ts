@@ -6,7 +6,7 @@
  *  2. Queue key = `${binding}->${site}` (scopeOf), `#<shard>` appended for a domain with `shards: K` (shards.ts);
  *     pickBinding(pool of the job's ipPool or default_pool) → egress binding (skips suspended / warm-up capped).
  *  3. resolveShaping({domain, mxHost: hosts[0], binding}) → limits (1/K of them for a sharded domain).
- *  4. One connection gate per queue (adaptive.current().maxConnections) and one nodemailer pool per MX host behind
+ *  4. One connection gate per queue (adaptive.current().maxConnections) and one SMTP session pool per MX host behind
  *     it (maxMessagesPerConnection, binding.source, binding.ehlo, requireTLS); hosts are tried in priority order,
  *     the next only when one gave no SMTP reply (sender/mx-hosts.ts).
  *  5. Before each send: a FIFO token queue on `msg:${key}` at current.maxMessageRate and, per new connection,

@@ -1,13 +1,6 @@
 /** Builds the one flat event record (schemas/event.avsc); every stage reports through `makeEvent`. */
 import type { Event, EventType } from '../generated/types.js';
 
-const EMPTY: Omit<Event, 'eventId' | 'type' | 'ts' | 'jobId'> = {
-  messageId: null, tenant: null, campaignId: null, recipient: null, domain: null, rowNumber: null, count: null,
-  attempt: null, binding: null, mxHost: null, smtpCode: null, enhancedCode: null, response: null, bounceClass: null,
-  bounceCategory: null, reason: null, templateId: null, templateVersion: null, url: null, latencyMs: null, kind: null,
-  sendingDomain: null, detail: null,
-};
-
 /** Fields a caller may set on an event. */
 export type EventFields = Partial<Omit<Event, 'type' | 'jobId'>> & { jobId: string };
 
@@ -15,8 +8,17 @@ export type EventFields = Partial<Omit<Event, 'type' | 'jobId'>> & { jobId: stri
  * An event with every optional field defaulted to null. The ID is deterministic
  * (`<messageId or jobId[:row]>:<type>[:attempt]`) so replays de-duplicate.
  */
-export function makeEvent(type: EventType, fields: EventFields, now = Date.now()): Event {
-  const subject = fields.messageId ?? (fields.rowNumber != null ? `${fields.jobId}:row${fields.rowNumber}` : fields.jobId);
-  const eventId = fields.eventId ?? `${subject}:${type}${fields.attempt != null ? `:${fields.attempt}` : ''}`;
-  return { ...EMPTY, ...fields, eventId, type, ts: fields.ts ?? now };
+export function makeEvent(type: EventType, f: EventFields, now = Date.now()): Event {
+  const subject = f.messageId ?? (f.rowNumber != null ? `${f.jobId}:row${f.rowNumber}` : f.jobId);
+  const eventId = f.eventId ?? `${subject}:${type}${f.attempt != null ? `:${f.attempt}` : ''}`;
+  // one literal of fixed shape: spreading a defaults object and the fields cost V8 tens of microseconds per event
+  return {
+    eventId, type, ts: f.ts ?? now, jobId: f.jobId, messageId: f.messageId ?? null, tenant: f.tenant ?? null,
+    campaignId: f.campaignId ?? null, recipient: f.recipient ?? null, domain: f.domain ?? null, rowNumber: f.rowNumber ?? null,
+    count: f.count ?? null, attempt: f.attempt ?? null, binding: f.binding ?? null, mxHost: f.mxHost ?? null,
+    smtpCode: f.smtpCode ?? null, enhancedCode: f.enhancedCode ?? null, response: f.response ?? null,
+    bounceClass: f.bounceClass ?? null, bounceCategory: f.bounceCategory ?? null, reason: f.reason ?? null,
+    templateId: f.templateId ?? null, templateVersion: f.templateVersion ?? null, url: f.url ?? null,
+    latencyMs: f.latencyMs ?? null, kind: f.kind ?? null, sendingDomain: f.sendingDomain ?? null, detail: f.detail ?? null,
+  };
 }

@@ -43,9 +43,10 @@ export function outcomeOf(o: SmtpOutcome): AttemptOutcome {
   return 'failed';
 }
 
+const sendingDomainOf = (msg: RenderedMessage) => msg.mailFrom.slice(msg.mailFrom.lastIndexOf('@') + 1).toLowerCase() || null;
 const baseFields = (msg: RenderedMessage) => ({
   jobId: msg.jobId, messageId: msg.messageId, tenant: msg.tenant, campaignId: msg.campaignId, recipient: msg.rcptTo,
-  domain: msg.domain, rowNumber: msg.rowNumber, kind: msg.kind, sendingDomain: msg.mailFrom.split('@').pop()!.toLowerCase() || null,
+  domain: msg.domain, rowNumber: msg.rowNumber, kind: msg.kind, sendingDomain: sendingDomainOf(msg),
 });
 
 /** The event for a message refused before any SMTP because its address is suppressed. */
@@ -110,8 +111,11 @@ export function outputsOf(msg: RenderedMessage, res: SmtpOutcome, at: {
     smtpCode: res.code, enhancedCode: res.enhancedCode, response: res.response.slice(0, 1000),
   };
   const bounce = outcome === 'bounced' ? classifyBounce({ code: res.code, enhancedCode: res.enhancedCode, response: res.response }) : null;
+  // the fields written out, not spread from baseFields: this runs once per message
   const event = makeEvent(outcome as EventType, {
-    ...baseFields(msg), attempt: attemptNo, binding, mxHost: res.mxHost,
+    jobId: msg.jobId, messageId: msg.messageId, tenant: msg.tenant, campaignId: msg.campaignId, recipient: msg.rcptTo,
+    domain: msg.domain, rowNumber: msg.rowNumber, kind: msg.kind, sendingDomain: sendingDomainOf(msg),
+    attempt: attemptNo, binding, mxHost: res.mxHost,
     smtpCode: res.code, enhancedCode: res.enhancedCode, response: attempt.response,
     bounceClass: bounce?.bounceClass ?? null, bounceCategory: bounce?.category ?? null,
     reason: res.reason ?? null, latencyMs: outcome === 'delivered' ? finished - msg.acceptedAt : null,

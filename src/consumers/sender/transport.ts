@@ -1,13 +1,14 @@
 /**
- * SMTP transport to a relay (smarthost) or one MX host: a nodemailer pool of persistent connections with TCP_NODELAY
- * on every socket — without it Nagle's algorithm and delayed ACKs cap a connection near 20 messages/s. Its sockets
+ * SMTP transport to a relay (smarthost) or one MX host: a pool of persistent, pipelining SMTP sessions (pool.ts,
+ * delivery/smtp/) with TCP_NODELAY on every socket, and the classification of their replies into outcomes. Its sockets
  * pass a connection gate, which the pools of every MX host of one queue may share. An outcome says `noSession`
  * when the host gave no SMTP reply or refused the session (421 before any transaction), or when no connection was
  * tried (no free slot, host known down), so another MX host may be tried.
  */
-import net from 'node:net';
-import nodemailer from 'nodemailer';
 import type { Event } from '../../generated/types.js';
+import { replyText } from '../../delivery/smtp/reply.js';
+import type { SmtpError } from '../../delivery/smtp/session.js';
+import { createSessionPool } from './pool.js';
 
 /** Outcome of one SMTP transaction. */
 export interface SmtpOutcome {
@@ -65,17 +66,12 @@ export interface RelayOptions {
   connectTimeoutMs?: number;
 }
 
-/** At most `max` open sockets: nodemailer opens a connection's replacement before the retired one has closed. */
+/** At most `max` open sockets: a pool opens a retired session's replacement before the old socket has closed. */
 export interface ConnectionGate {
   /** Take a slot; rejects (code ESLOT, noSession 'skipped') when none frees up within `waitMs`. */
   acquire(waitMs?: number): Promise<void>;
   release(): void;
 }
-
-type NoSession = NonNullable<SmtpOutcome['noSession']>;
-type Tagged = Error & { code?: string; noSession?: NoSession };
-/** Mark an error as "no SMTP session": the host gave no reply ('host') or no connection was tried ('skipped'). */
-const noSessionError = (err: Tagged, code?: string, kind: NoSession = 'host'): Tagged => Object.assign(err, { noSession: err.noSession ?? kind }, code ? { code } : {});
 
 /** A connection gate of `max` slots, granted in order of request. */
 export function createConnectionGate(max: number): ConnectionGate {
@@ -91,7 +87,7 @@ export function createConnectionGate(max: number): ConnectionGate {
           const timer = Number.isFinite(left) ? setTimeout(() => { const i = waiters.indexOf(wake); if (i >= 0) waiters.splice(i, 1); resolve(false); }, Math.max(0, left)) : undefined;
           waiters.push(wake);
         });
-        if (!woken) throw noSessionError(new Error(`no free connection slot within ${waitMs} ms (all ${max} held)`), 'ESLOT', 'skipped');
+        if (!woken) throw Object.assign(new Error(`no free connection slot within ${waitMs} ms (all ${max} held)`), { code: 'ESLOT', noSession: 'skipped' as const });
       }
       open++;
     },
@@ -100,62 +96,33 @@ export function createConnectionGate(max: number): ConnectionGate {
 }
 
 const ENHANCED = /^\s*\d{3}[ -]?([245]\.\d{1,3}\.\d{1,3})\b/;
-const SETUP = new Set(['EHLO', 'HELO', 'LHLO']);
+const SETUP = new Set(['CONN', 'EHLO', 'HELO']);
 
 /** A pooled transport to the relay in `opts`. */
 export function createRelayTransport(opts: RelayOptions): SmtpTransport {
-  const transporter = nodemailer.createTransport({
-    pool: true, host: opts.host, port: opts.port, secure: opts.secure ?? false, requireTLS: opts.requireTLS ?? false,
-    maxConnections: opts.maxConnections, maxMessages: opts.maxMessages, name: opts.name,
-    auth: opts.user ? { user: opts.user, pass: opts.pass ?? '' } : undefined,
-    tls: { rejectUnauthorized: false },
-    connectionTimeout: 15000, greetingTimeout: 15000, socketTimeout: 60000,
-    getSocket: (_o: unknown, cb: (err: Error | null, s?: { connection: net.Socket }) => void) => {
-      if (opts.hostDown?.()) { cb(noSessionError(new Error(`${mxHost} gave no SMTP reply to a recent connection`), 'EHOSTDOWN', 'skipped')); return; }
-      gate.acquire(opts.slotWaitMs).then(
-        () => Promise.resolve(opts.beforeConnect?.()).then(() => connect(cb), (err: Error) => { gate.release(); cb(err); }),
-        (err: Error) => cb(err));
-    },
-  } as never);
-  const gate = opts.gate ?? createConnectionGate(opts.maxConnections);
-  const connect = (cb: (err: Error | null, s?: { connection: net.Socket }) => void) => {
-    const socket = net.connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
-    socket.once('close', () => gate.release());
-    socket.setNoDelay(true);
-    // nodemailer's connectionTimeout does not cover a socket handed to it
-    const ms = opts.connectTimeoutMs ?? 15_000;
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect ETIMEDOUT ${opts.host}:${opts.port} after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      // an error or a close before the server sent a byte is no SMTP reply (bytesRead: a 'data' listener here would lose the greeting)
-      socket.on('error', (err: Tagged) => { if (!socket.bytesRead) noSessionError(err); });
-      socket.once('end', () => { if (!socket.bytesRead) socket.destroy(noSessionError(new Error(`${opts.host}:${opts.port} closed the connection before the greeting`), 'ECONNRESET')); });
-      cb(null, { connection: socket });
-    });
-    socket.once('error', (err: Tagged) => { clearTimeout(timer); cb(noSessionError(err)); });
-  };
+  const pool = createSessionPool(opts, opts.gate ?? createConnectionGate(opts.maxConnections));
   const mxHost = opts.label ?? opts.host;
   return {
     async send(mailFrom, rcptTo, raw) {
       try {
-        const info = await transporter.sendMail({ envelope: { from: mailFrom, to: [rcptTo] }, raw });
-        const response = String(info.response ?? '250');
-        return { ok: true, code: Number(response.slice(0, 3)) || 250, enhancedCode: ENHANCED.exec(response)?.[1] ?? null, response, mxHost, tls: Boolean(opts.secure || opts.requireTLS) };
+        const { reply, tls } = await pool.send(mailFrom, rcptTo, raw);
+        const response = replyText(reply);
+        return { ok: true, code: reply.code, enhancedCode: ENHANCED.exec(response)?.[1] ?? null, response, mxHost, tls };
       } catch (err) {
-        const e = err as { responseCode?: number; response?: string; message: string; code?: string; command?: string; timeoutType?: string; noSession?: NoSession };
+        const e = err as SmtpError;
         const response = e.response ?? e.message;
         if (opts.requireTLS && e.code === 'ETLS') {
           // our policy refused to send in clear: the remote rejected nothing, so defer (never bounce or suppress), like Postfix's 4.7.4
           const reason = `MS_ERR_TLS_REQUIRED: STARTTLS required by shaping but not negotiated with ${mxHost} (${e.message})`;
           return { ok: false, code: null, enhancedCode: null, response, mxHost, tls: false, network: true, reason };
         }
-        // nodemailer: a 421 greeting fails 'CONN' with EPROTOCOL, a 421 to EHLO/HELO fails that command
-        const refused = e.responseCode === 421 && (SETUP.has(e.command ?? '') || (e.command === 'CONN' && e.code === 'EPROTOCOL'));
-        const noSession = e.noSession ?? (e.timeoutType === 'GREETING_TIMEOUT' || e.timeoutType === 'CONNECT_TIMEOUT' || refused ? 'host' : undefined);
-        return { ok: false, code: e.responseCode ?? null, enhancedCode: ENHANCED.exec(response)?.[1] ?? null, response, mxHost, tls: false, network: !e.responseCode, ...(noSession ? { noSession } : {}) };
+        // a 421 to the greeting or to EHLO/HELO refuses the session, not the message
+        const noSession = e.noSession ?? (e.responseCode === 421 && SETUP.has(e.command ?? '') ? 'host' : undefined);
+        const code = e.responseCode ?? null;
+        return { ok: false, code, enhancedCode: ENHANCED.exec(response)?.[1] ?? null, response, mxHost, tls: false, network: code == null,
+          ...(noSession ? { noSession } : {}) };
       }
     },
-    close: () => transporter.close(),
+    close: () => pool.close(),
   };
 }

@@ -154,8 +154,10 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
   };
 
   // Flushes until everything finished is produced and committed, or the work is no longer ours.
-  const settleFlush = async (alive: () => boolean): Promise<void> => {
+  const settleFlush = async (alive: () => boolean, heartbeat: () => Promise<void>): Promise<void> => {
     for (let n = 1; !(await flush()); n++) {
+      // a member the group dropped (a commit refused) learns it from its heartbeat, so the batch ends and kafkajs rejoins
+      await heartbeat().catch(() => undefined);
       if (stopping || !alive()) return;
       await sleep(backoff(n, policy));
     }
@@ -211,7 +213,7 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
       if (batchUnit.length) units.push(batchUnit);
       const concurrency = strategy.kind === 'each' ? strategy.concurrency : 1;
       await mapLimit(units, concurrency, (u) => settle(u, unitCtx, alive));
-      await settleFlush(alive);
+      await settleFlush(alive, unitCtx.heartbeat);
     },
     /** Start the periodic flush. */
     start(): void { ticker = setInterval(() => { void flush(); }, opts.progressMs ?? 200); },

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReplyReader, extensionsOf, type Reply } from '../../../src/delivery/smtp/reply.js';
+import { dataChunks } from '../../../src/delivery/smtp/data.js';
+
+test('replies are gathered whole across chunk boundaries, multi-line ones included, in order', () => {
+  const got: Reply[] = [];
+  const read = createReplyReader((r) => got.push(r));
+  for (const c of ['250-mx.test hi\r\n250-PIPE', 'LINING\r\n250-SIZE 1000\r', '\n250 8BITMIME\r\n55', '0 5.1.1 no\r\n354 go\n']) read(Buffer.from(c));
+  assert.deepEqual(got.map((r) => r.code), [250, 550, 354]);
+  assert.deepEqual(got[0]!.lines, ['250-mx.test hi', '250-PIPELINING', '250-SIZE 1000', '250 8BITMIME']);
+  assert.deepEqual([...extensionsOf(got[0]!)], [['PIPELINING', ''], ['SIZE', '1000'], ['8BITMIME', '']]);
+  assert.throws(() => read(Buffer.alloc(70 * 1024, 0x41)), /longer than/);
+});
+
+test('clean CRLF content is written as it is (no copy); dots are stuffed and bare LFs made CRLF otherwise', () => {
+  const clean = Buffer.from('Subject: a\r\n\r\nbody\r\n');
+  const [body, tail] = dataChunks(clean);
+  assert.equal(body, clean);
+  assert.equal(tail.toString(), '.\r\n');
+  const [stuffed, t2] = dataChunks(Buffer.from('.a\r\nb\n.c\r\nd'));
+  assert.equal(stuffed.toString(), '..a\r\nb\r\n..c\r\nd');
+  assert.equal(t2.toString(), '\r\n.\r\n');
+});
