@@ -12,6 +12,7 @@ import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { loadConfig, specs } from '../../src/config/index.js';
+import { COMPONENT_ACLS } from '../../src/topics/acls.js';
 import { resolveTopics } from '../../src/topics/runtime.js';
 import { STAGES } from '../../src/worker.js';
 
@@ -48,6 +49,9 @@ test('every stage and door runs with probes, resources and the shared ConfigMap 
     assert.ok(c.resources?.requests?.cpu && c.resources?.limits?.memory, `${d.metadata.name}: resources`);
     assert.deepEqual(c.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name), ['mailstream-config', 'mailstream-secrets']);
     if (c.args[0] === 'worker') assert.deepEqual(c.readinessProbe.httpGet.path, '/readyz');
+    // its own Kafka user: a component with ACLs, or `priority`, which holds the renderer's and the sender's
+    const user = (c.env as Array<{ name: string; value?: string }>).find((e) => e.name === 'KAFKA_SASL_USERNAME')?.value;
+    assert.ok(user && (user in COMPONENT_ACLS || user === 'priority'), `${d.metadata.name}: Kafka user ${user}`);
   }
   const cm = of('ConfigMap')[0]!.data as Record<string, string>;
   const known = new Set(specs.map((s) => s.env));
