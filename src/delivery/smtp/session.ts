@@ -143,7 +143,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       } else if (opts.requireTLS) throw new SmtpError(`STARTTLS refused: ${replyText(r)}`, 'ETLS', r, 'STARTTLS');
     }
     if (opts.requireTLS && !secure) throw new SmtpError('STARTTLS is required but the server does not offer it', 'ETLS');
-    if (opts.auth) await authenticate(command, ext.get('AUTH') ?? '', opts.auth);
+    // as nodemailer: credentials are used where the server offers AUTH (a relay without it takes the mail unauthenticated)
+    if (opts.auth && ext.has('AUTH')) await authenticate(command, ext.get('AUTH') ?? '', opts.auth);
 
     const pipelining = ext.has('PIPELINING');
     const sizeOk = ext.has('SIZE');
@@ -248,7 +249,7 @@ function upgrade(plain: net.Socket, servername: string): Promise<net.Socket> {
   });
 }
 
-/** AUTH PLAIN when offered (or nothing is listed), else LOGIN; rejects EAUTH with the server's reply. */
+/** AUTH PLAIN when offered (or the list is empty), else LOGIN; rejects EAUTH with the server's reply. */
 async function authenticate(command: (line: string) => Promise<Reply>, offered: string, auth: { user: string; pass: string }):
   Promise<void> {
   const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
