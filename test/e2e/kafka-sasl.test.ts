@@ -78,6 +78,14 @@ async function refused(p: Promise<unknown>, type: string, what: string): Promise
  * credentials kafkajs and the Java client use.
  */
 function javaGroup(user: ComponentName, group: string, name: TopicName): Promise<string> {
+  // one JVM at a time: twelve starting together on two cores outlast the consumer's timeout
+  const run = javaQueue.then(() => javaGroupNow(user, group, name));
+  javaQueue = run.then(() => undefined, () => undefined);
+  return run;
+}
+let javaQueue: Promise<unknown> = Promise.resolve();
+
+function javaGroupNow(user: ComponentName, group: string, name: TopicName): Promise<string> {
   const env = kafka.env(user);
   const dir = mkdtempSync(join(tmpdir(), 'mailstream-console-'));
   const conf = join(dir, 'consumer.properties');
@@ -88,8 +96,8 @@ function javaGroup(user: ComponentName, group: string, name: TopicName): Promise
   return new Promise((resolve) => {
     execFile('java', ['-Xmx128m', ...brokerJvmFlags(dir), 'org.apache.kafka.tools.consumer.ConsoleConsumer',
       '--bootstrap-server', kafka.brokers, '--topic', topic(prefix, name).name, '--group', group,
-      '--consumer.config', conf, '--timeout-ms', '15000', '--max-messages', '1'],
-    { timeout: 60000 }, (_err, stdout, stderr) => { rmSync(dir, { recursive: true, force: true }); resolve(`${stdout}${stderr}`); });
+      '--consumer.config', conf, '--timeout-ms', '30000', '--max-messages', '1'],
+    { timeout: 90000 }, (_err, stdout, stderr) => { rmSync(dir, { recursive: true, force: true }); resolve(`${stdout}${stderr}`); });
   });
 }
 
