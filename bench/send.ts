@@ -99,7 +99,8 @@ export async function benchSend(messages = 50000): Promise<Record<string, unknow
   const dns = await startDns({ zones: { 'bench.example': { mx: [{ exchange: 'mx.bench.example', priority: 10 }] }, 'mx.bench.example': { a: ['127.0.0.1'] } } });
   try {
     // 16 connections, as smtp-source's 16 sessions; SENDER_CONCURRENCY at its default (1000)
-    const relay = await run(messages, { SMTP_RELAY_PORT: String(port), SMTP_MAX_CONNECTIONS: '16' }, Array.from({ length: 50 }, (_, i) => `bench${i}.example`));
+    const domains = Array.from({ length: 50 }, (_, i) => `bench${i}.example`);
+    const relay = await run(messages, { SMTP_RELAY_PORT: String(port), SMTP_MAX_CONNECTIONS: '16' }, domains);
     const sourceRate = runSmtpSource(port, 20000, 16, SIZE);
 
     // shaped: direct mode, one destination limited to `rate`/s; ~10 s of traffic
@@ -115,7 +116,8 @@ export async function benchSend(messages = 50000): Promise<Record<string, unknow
       'default_pool: default', '',
     ].join('\n'));
     const shapedN = Math.min(messages, rate * 10);
-    const shaped = await run(shapedN, { DELIVERY_MODE: 'direct', DNS_SERVERS: dns.server, SMTP_PORT: String(port), SHAPING_FILE: shaping }, ['bench.example']);
+    const direct = { DELIVERY_MODE: 'direct', DNS_SERVERS: dns.server, SMTP_PORT: String(port), SHAPING_FILE: shaping };
+    const shaped = await run(shapedN, direct, ['bench.example']);
 
     const result = {
       messages, messageBytes: SIZE,

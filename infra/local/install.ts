@@ -1,5 +1,6 @@
 /** Installs what the local stack needs, and only what is missing: Debian packages, the Kafka jars, a JDK check. */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasBinary, repoRoot } from './proc.js';
@@ -10,6 +11,11 @@ export const kafkaBuildDir = join(repoRoot, 'infra/local/kafka');
 export const kafkaVersion = /<kafka\.version>([^<]+)</.exec(readFileSync(join(kafkaBuildDir, 'pom.xml'), 'utf8'))![1]!;
 /** Where `mvn dependency:copy-dependencies` puts the broker's jars: one folder per version, so an upgrade refetches. */
 export const kafkaLibsDir = join(kafkaBuildDir, `target/kafka-${kafkaVersion}`);
+/** A KRaft cluster ID (16 random bytes, base64url) that does not start with "-", which the storage tool would take for an option. */
+export function kraftClusterId(): string {
+  for (;;) { const id = randomBytes(16).toString('base64url'); if (!id.startsWith('-')) return id; }
+}
+
 /** JVM flags every broker this project starts shares: log4j2 config, log folder and class path. */
 export function brokerJvmFlags(logDir: string): string[] {
   return [`-Dlog4j2.configurationFile=${join(kafkaBuildDir, 'log4j2.properties')}`, `-Dkafka.logs.dir=${logDir}`, '-cp', `${kafkaLibsDir}/*`];

@@ -89,5 +89,6 @@ async function main(cmd: string | undefined, arg?: string): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv[2], process.argv[3]).then((code) => process.exit(code), (e: unknown) => { console.error(`[stack] ${(e as Error).message}`); process.exit(1); });
+  main(process.argv[2], process.argv[3]).then((code) => process.exit(code),
+    (e: unknown) => { console.error(`[stack] ${(e as Error).message}`); process.exit(1); });
 }

@@ -3,13 +3,12 @@
  * started from the same jars and server.properties template as the local stack, stopped and restarted by the test.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { brokerJvmFlags, kafkaBuildDir } from '../../infra/local/install.js';
+import { brokerJvmFlags, kafkaBuildDir, kraftClusterId } from '../../infra/local/install.js';
 import { render } from '../../infra/local/proc.js';
 import { waitFor } from './wait.js';
 
@@ -29,7 +28,7 @@ export async function startPrivateKafka() {
   }));
   const jvm = ['-Xms256m', '-Xmx384m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
     ...brokerJvmFlags(dir)];
-  const id = randomBytes(16).toString('base64url');
+  const id = kraftClusterId();
   const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props], { encoding: 'utf8' });
   if (fmt.status !== 0) throw new Error(`storage format failed: ${fmt.stderr}`);
   const brokers = `127.0.0.1:${port}`;

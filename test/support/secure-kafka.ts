@@ -4,38 +4,21 @@
  * the super user). Its own free ports and temporary folder, from the same jars as the local stack; never the shared
  * broker.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { brokerJvmFlags, kafkaBuildDir } from '../../infra/local/install.js';
+import { brokerJvmFlags, kafkaBuildDir, kraftClusterId } from '../../infra/local/install.js';
+import { makeBrokerCertificates } from '../../infra/local/kafka/secure.js';
 import { waitFor } from './wait.js';
 
 const freePort = () => new Promise<number>((resolve, reject) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
   s.once('error', reject);
 });
-
-/** A CA and a certificate for 127.0.0.1/localhost signed by it, as PEM files and a PKCS#12 keystore. */
-function makeCertificates(dir: string, storePass: string): { ca: string; keystore: string } {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mailstream test CA');
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'broker.key', '-out', 'broker.csr', '-subj', '/CN=localhost');
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  ssl('x509', '-req', '-in', 'broker.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'broker.pem', '-days', '2',
-    '-extfile', 'san.ext');
-  ssl('pkcs12', '-export', '-in', 'broker.pem', '-inkey', 'broker.key', '-certfile', 'ca.pem', '-out', 'broker.p12',
-    '-passout', `pass:${storePass}`, '-name', 'broker');
-  return { ca: join(dir, 'ca.pem'), keystore: join(dir, 'broker.p12') };
-}
-
-/** A KRaft cluster ID (16 random bytes, base64url) that does not start with "-", which the tool would take for an option. */
-function clusterId(): string {
-  for (;;) { const id = randomBytes(16).toString('base64url'); if (!id.startsWith('-')) return id; }
-}
 
 /** One SCRAM user of the test broker. */
 export interface ScramUser { username: string; password: string }
@@ -45,7 +28,7 @@ export async function startSecureKafka(users: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'mailstream-kafka-sasl-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
   const storePass = randomBytes(12).toString('hex');
-  const { ca, keystore } = makeCertificates(dir, storePass);
+  const { ca, keystore } = makeBrokerCertificates(dir, storePass, 2);
   const creds = new Map<string, ScramUser>(['admin', ...users].map((u) => [u, { username: u, password: `${u}-${randomBytes(9).toString('hex')}` }]));
   const admin = creds.get('admin')!;
   const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`;
@@ -71,7 +54,7 @@ export async function startSecureKafka(users: string[] = []) {
   const jvm = ['-Xms256m', '-Xmx384m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
     ...brokerJvmFlags(dir)];
   const scram = [...creds.values()].flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`]);
-  const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props,
+  const fmt = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', kraftClusterId(), '-c', props,
     ...scram], { encoding: 'utf8' });
   if (fmt.status !== 0) throw new Error(`storage format failed: ${fmt.stderr}`);
   const brokers = `127.0.0.1:${port}`;

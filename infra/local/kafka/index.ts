@@ -1,11 +1,10 @@
 /** Local-stack component: Apache Kafka (version from pom.xml) as a single-node KRaft broker run straight from the Maven Central jars. */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { config } from '../../../src/config/index.js';
-import { brokerJvmFlags, kafkaBuildDir } from '../install.js';
+import { brokerJvmFlags, kafkaBuildDir, kraftClusterId } from '../install.js';
 import { paths, render, startDetached } from '../proc.js';
 import { ensureSecureState, markRegistered, scramFormatArgs, secureBrokerProps } from './secure.js';
 import type { Component } from '../component.js';
@@ -23,7 +22,7 @@ export function endpoint(): { host: string; port: number; controllerPort: number
 /** The cluster id is made once and kept, because formatted storage is bound to it. */
 function clusterId(dir: string): string {
   const file = join(dir, 'cluster-id');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(16).toString('base64url') + '\n');
+  if (!existsSync(file)) writeFileSync(file, kraftClusterId() + '\n');
   return readFileSync(file, 'utf8').trim();
 }
 

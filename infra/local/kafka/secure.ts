@@ -26,19 +26,24 @@ export function stackUsers(): string[] {
   return ['admin', ...Object.keys(COMPONENT_ACLS)];
 }
 
-/** CA, broker certificate (127.0.0.1 and localhost) and keystore, made once; the CA lives ten years, like the SMTP pair. */
-function ensureCertificates(dir: string, storePass: string): void {
-  const p = securePaths();
-  if (existsSync(p.ca) && existsSync(p.keystore)) return;
+/** A CA and a certificate for 127.0.0.1/localhost signed by it in `dir` (PEM files and a PKCS#12 keystore). */
+export function makeBrokerCertificates(dir: string, storePass: string, days: number): { ca: string; keystore: string } {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650',
-    '-subj', '/CN=mailstream local stack CA');
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', String(days),
+    '-subj', '/CN=mailstream local CA');
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'broker.key', '-out', 'broker.csr', '-subj', '/CN=localhost');
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   ssl('x509', '-req', '-in', 'broker.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'broker.pem',
-    '-days', '3650', '-extfile', 'san.ext');
+    '-days', String(days), '-extfile', 'san.ext');
   ssl('pkcs12', '-export', '-in', 'broker.pem', '-inkey', 'broker.key', '-certfile', 'ca.pem', '-out', 'broker.p12',
     '-passout', `pass:${storePass}`, '-name', 'broker');
+  return { ca: join(dir, 'ca.pem'), keystore: join(dir, 'broker.p12') };
+}
+
+/** The stack's pair, made once; the CA lives ten years, like the SMTP pair. */
+function ensureCertificates(dir: string, storePass: string): void {
+  const p = securePaths();
+  if (!existsSync(p.ca) || !existsSync(p.keystore)) makeBrokerCertificates(dir, storePass, 3650);
 }
 
 /** The kept state (keystore password, SCRAM passwords), with a password for every user not yet given one. */

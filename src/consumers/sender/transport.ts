@@ -87,7 +87,10 @@ export function createConnectionGate(max: number): ConnectionGate {
           const timer = Number.isFinite(left) ? setTimeout(() => { const i = waiters.indexOf(wake); if (i >= 0) waiters.splice(i, 1); resolve(false); }, Math.max(0, left)) : undefined;
           waiters.push(wake);
         });
-        if (!woken) throw Object.assign(new Error(`no free connection slot within ${waitMs} ms (all ${max} held)`), { code: 'ESLOT', noSession: 'skipped' as const });
+        if (!woken) {
+          throw Object.assign(new Error(`no free connection slot within ${waitMs} ms (all ${max} held)`),
+            { code: 'ESLOT', noSession: 'skipped' as const });
+        }
       }
       open++;
     },
