@@ -40,14 +40,25 @@ export async function createCodec<T>(registry: SchemaRegistry, topic: CodecTopic
   }
   const own = topic.type;
   const resolvers = new Map<number, avro.Resolver | null>([[id, null]]);
-  const header = Buffer.alloc(5);
-  header.writeInt32BE(id, 1);
+  // one copy per record: avsc writes after the wire header into a scratch buffer that grows to the largest record
+  let scratch = Buffer.alloc(0);
+  const sized = (n: number): Buffer => {
+    scratch = Buffer.allocUnsafe(Math.max(n, 2 * scratch.length, 16384));
+    scratch[0] = 0;
+    scratch.writeInt32BE(id, 1);
+    return scratch;
+  };
+  sized(0);
   const decodeWith = (buf: Buffer, writerId: number): T => {
     const resolver = resolvers.get(writerId);
     return (resolver ? own.fromBuffer(buf.subarray(5), resolver, true) : own.fromBuffer(buf.subarray(5))) as T;
   };
   return {
-    encode: (value) => Buffer.concat([header, own.toBuffer(value)]),
+    encode(value) {
+      let end = own.encode(value, scratch, 5);
+      if (end < 0) end = own.encode(value, sized(scratch.length - end), 5);
+      return Buffer.from(scratch.subarray(0, end));
+    },
     decode(buf) {
       if (buf.length < 5 || buf[0] !== 0) throw new MailstreamError('MS_ERR_AVRO_DECODE', 'not in the Confluent wire format (magic byte 0 + schema ID)');
       const writerId = buf.readInt32BE(1);
