@@ -41,7 +41,13 @@ if (needsStack) {
 }
 // every worker's log is kept here, and scanned for the tests' secrets after the suite
 const logs = process.env.MAILSTREAM_TEST_LOG_DIR || mkdtempSync(join(tmpdir(), 'mailstream-test-logs-'));
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { cwd: root, stdio: 'inherit',
+// TAP as before, and each file's time as it ends (test/support/file-times.ts)
+const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout',
+  '--test-reporter=./test/support/file-times.ts', '--test-reporter-destination=stdout'];
+// no test waits forever: a stuck one fails after ten minutes instead of eating CI's whole budget
+const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...reporters, ...files];
+const res = spawnSync(process.execPath, args, {
+  cwd: root, stdio: 'inherit',
   env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', MAILSTREAM_TEST_LOG_DIR: logs } });
 const { scanLogs } = await import('../test/support/log-scan.js');
 const leaks = scanLogs(logs);
