@@ -33,10 +33,27 @@ export async function startDns(opts: { port?: number; zones: Record<string, Zone
       send(res);
     },
   });
-  const server = dns2.createServer({ udp: true, ...handler(false) });
-  await server.listen({ udp: { port: opts.port ?? 0, address: '127.0.0.1' } });
-  const port = (server.addresses().udp as { port: number }).port;
-  const tcp = opts.tcp ? dns2.createServer({ tcp: true, ...handler(true) }) : null;
-  await tcp?.listen({ tcp: { port, address: '127.0.0.1' } });
-  return { port, server: `127.0.0.1:${port}`, queries, setZone, close: () => Promise.all([server.close(), tcp?.close()]).then(() => undefined) };
+  // the TCP port must match the UDP one, and may be taken (by a client socket's local port): try another one then
+  for (let attempt = 1; ; attempt++) {
+    const server = dns2.createServer({ udp: true, ...handler(false) });
+    const tcp = opts.tcp ? dns2.createServer({ tcp: true, ...handler(true) }) : null;
+    const close = () => Promise.all([server.close(), tcp?.close()]).then(() => undefined, () => undefined);
+    try {
+      await listen(server, { udp: { port: opts.port ?? 0, address: '127.0.0.1' } });
+      const port = (server.addresses().udp as { port: number }).port;
+      if (tcp) await listen(tcp, { tcp: { port, address: '127.0.0.1' } });
+      return { port, server: `127.0.0.1:${port}`, queries, setZone, close };
+    } catch (err) {
+      await close();
+      if (opts.port || attempt >= 20) throw err;
+    }
+  }
+}
+
+/** dns2's listen() never settles when the port is taken (it only emits 'error'): reject then. */
+function listen(server: ReturnType<typeof dns2.createServer>, options: object): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options as never).then((a) => { server.off('error', reject); resolve(a); }, reject);
+  });
 }
