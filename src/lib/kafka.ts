@@ -1,6 +1,7 @@
 /** Kafka client and producer factories, with kafkajs logs routed to pino. */
 import { readFileSync } from 'node:fs';
-import kafkajs, { type Kafka, type KafkaConfig, type Producer, type LogEntry } from 'kafkajs';
+import type { Kafka, KafkaConfig, Producer, LogEntry } from 'kafkajs';
+import kafkajs from './kafkajs.js';
 import { logger } from './logger.js';
 
 const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs; // CJS module: named imports are not detected under ESM

@@ -3,7 +3,8 @@
  * consumer groups it reads them in), the topics it writes, and what it only describes. No component uses transactions,
  * so none is granted a transactional ID. `mailstream topics acls <component> --principal User:<name>` applies them.
  */
-import kafkajs, { type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import kafkajs from '../lib/kafkajs.js';
 import { SEALED_TOPICS } from '../streams/job-keys.js';
 import { COMPONENTS, SCHEDULER_CONSUMER, STAGE_TOPICS, type ComponentName, type Footprint } from './components.js';
 import type { TopicName } from './index.js';

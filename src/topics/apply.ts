@@ -3,7 +3,8 @@
  * counts, updates configs, registers every value schema as `<topic>-value` with BACKWARD compatibility.
  * Idempotent, and it never deletes anything.
  */
-import kafkajs, { type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import kafkajs from '../lib/kafkajs.js';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import { MailstreamError } from '../lib/errors.js';

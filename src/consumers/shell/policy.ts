@@ -4,7 +4,7 @@
  * missed) is infrastructure, not the record's fault: it is retried without counting an attempt. A `DelayedError`
  * waits until its time, also without counting.
  */
-import kafkajs from 'kafkajs';
+import kafkajs from '../../lib/kafkajs.js';
 import { DelayedError, isRetriable } from '../../lib/errors.js';
 
 const { KafkaJSError } = kafkajs; // CJS module: named imports are not detected under ESM

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import kafkajs, { nativeCrc } from '../../../src/lib/kafkajs.js';
+
+const require = createRequire(import.meta.url);
+// kafkajs's own JS CRC-32C (signed), the reference the native one must match
+const jsCrc = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number;
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as
+  { RecordBatch: (o: object) => Promise<{ buffer: Buffer }> };
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (o: object) => unknown;
+
+test('record batches carry the native CRC-32C, equal to kafkajs\'s own, over records of every size', async () => {
+  assert.equal(nativeCrc, true, 'kafkajs was loaded through src/lib/kafkajs.ts');
+  assert.equal(typeof kafkajs.Kafka, 'function');
+  for (const size of [0, 1, 100, 511, 512, 4096, 30000, 300000]) {
+    const value = randomBytes(size);
+    const records = [Record({ key: Buffer.from('k'), value, headers: { h: 'v' } }), Record({ offsetDelta: 1, value: randomBytes(7) })];
+    const out = (await RecordBatch({ records, firstTimestamp: 1, maxTimestamp: 2, lastOffsetDelta: 1 })).buffer;
+    // FirstOffset int64, Length int32, PartitionLeaderEpoch int32, Magic int8, CRC uint32, then the body it covers
+    assert.equal(out.readInt32BE(8), out.length - 12, 'the batch length covers the rest');
+    assert.equal(out.readUInt32BE(17), jsCrc(out.subarray(21)) >>> 0, `CRC of a batch with a ${size}-byte record`);
+    assert.ok(out.subarray(21).includes(value), 'the record bytes are in the batch unchanged');
+  }
+});
+
+test('no module but src/lib/kafkajs.ts loads kafkajs itself (types only elsewhere), so the patch always comes first', () => {
+  const src = join(import.meta.dirname, '../../../src');
+  const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const direct = files.filter((f) => f !== join('lib', 'kafkajs.ts')
+    && /^import (?!type )[^;]*from 'kafkajs';/m.test(readFileSync(join(src, f), 'utf8')));
+  assert.deepEqual(direct, []);
+});
