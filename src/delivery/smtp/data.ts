@@ -17,17 +17,21 @@ export function dataChunks(raw: Buffer): [Buffer, Buffer] {
   return [body, ends || body.length === 0 ? TAIL : CRLF_TAIL];
 }
 
-/** A copy with every bare LF made CRLF and a dot doubled at the start of every line. */
+/** A copy with every bare LF made CRLF and a dot doubled at the start of every line, copied between those places. */
 function stuff(raw: Buffer): Buffer {
   const out = Buffer.allocUnsafe(raw.length * 2 + 2);
   let n = 0;
-  let lineStart = true;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (lineStart && c === 0x2e) out[n++] = 0x2e;
-    if (c === 0x0a && (i === 0 || raw[i - 1] !== 0x0d)) out[n++] = 0x0d;
-    out[n++] = c;
-    lineStart = c === 0x0a;
+  let from = 0;
+  if (raw[0] === 0x2e) out[n++] = 0x2e;
+  for (let i = raw.indexOf(0x0a); i !== -1; i = raw.indexOf(0x0a, i + 1)) {
+    const bare = i === 0 || raw[i - 1] !== 0x0d;
+    if (!bare && raw[i + 1] !== 0x2e) continue;
+    n += raw.copy(out, n, from, i);
+    if (bare) out[n++] = 0x0d;
+    out[n++] = 0x0a;
+    if (raw[i + 1] === 0x2e) out[n++] = 0x2e;
+    from = i + 1;
   }
+  n += raw.copy(out, n, from);
   return out.subarray(0, n);
 }

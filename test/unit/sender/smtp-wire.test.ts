@@ -22,3 +22,23 @@ test('clean CRLF content is written as it is (no copy); dots are stuffed and bar
   assert.equal(stuffed.toString(), '..a\r\nb\r\n..c\r\nd');
   assert.equal(t2.toString(), '\r\n.\r\n');
 });
+
+test('dot-stuffing and LF to CRLF agree with a byte-by-byte reading of RFC 5321 on edge cases and random content', () => {
+  // the rule byte by byte: a dot starting a line is doubled, an LF without its CR gets one
+  const reference = (raw: Buffer): Buffer => {
+    const out: number[] = [];
+    raw.forEach((c, i) => {
+      if ((i === 0 || raw[i - 1] === 0x0a) && c === 0x2e) out.push(0x2e);
+      if (c === 0x0a && (i === 0 || raw[i - 1] !== 0x0d)) out.push(0x0d);
+      out.push(c);
+    });
+    return Buffer.from(out);
+  };
+  const cases = ['\n', '\n.', '.', '..\r\n..\n.', 'a\n\n.b\r\n\r\n.c\n', 'x\r\n.', 'x\r\n.\r\n.\r\n', '\r\n\n\r'];
+  const alphabet = ['.', '\r', '\n', 'a', '\r\n', '\r\n.'];
+  for (let k = 0; k < 500; k++) cases.push(Array.from({ length: k % 40 }, () => alphabet[Math.floor(Math.random() * 6)]).join(''));
+  for (const c of cases) {
+    const raw = Buffer.from(c);
+    assert.deepEqual(dataChunks(raw)[0], reference(raw), JSON.stringify(c));
+  }
+});
