@@ -3,10 +3,25 @@
  * registered ID of our schema; decoding resolves any writer schema the registry knows to our reader schema.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Agent } from 'node:https';
 import avro from 'avsc';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { MailstreamError } from './errors.js';
+
+// avsc reads every bytes field (a rendered message's body) into a zero-filled buffer: large ones skip the fill
+const { Tap } = createRequire(import.meta.url)('avsc/lib/utils.js') as
+  { Tap: { prototype: { pos: number; buf: Buffer; readFixed(len: number): Buffer | undefined } } };
+const readFixed = Tap.prototype.readFixed;
+Tap.prototype.readFixed = function readLarge(len) {
+  if (len < 1024) return readFixed.call(this, len);
+  const pos = this.pos;
+  this.pos += len;
+  if (this.pos > this.buf.length) return undefined;
+  const out = Buffer.allocUnsafe(len);
+  this.buf.copy(out, 0, pos, pos + len);
+  return out;
+};
 
 /** Encoder/decoder for one topic's values. */
 export interface Codec<T> { encode(value: T): Buffer; decode(buf: Buffer): T | Promise<T> }
