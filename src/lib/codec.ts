@@ -18,7 +18,8 @@ Tap.prototype.readFixed = function readLarge(len) {
   const pos = this.pos;
   this.pos += len;
   if (this.pos > this.buf.length) return undefined;
-  const out = Buffer.allocUnsafe(len);
+  // its own allocation: one from node's 8 KB pool would start a new pool every other 4 KB message
+  const out = Buffer.allocUnsafeSlow(len);
   this.buf.copy(out, 0, pos, pos + len);
   return out;
 };
