@@ -60,6 +60,25 @@ test('a signed header changed after signing fails verification', async () => {
   assert.equal(r.status.result, 'fail');
 });
 
+test('a raw message with a header given twice and names in mixed case is signed over the last instance and passes', async () => {
+  const raw = Buffer.from(['From: News <news@shop.example>', 'To: a@dest.example', 'SUBJECT: first', 'Subject: second',
+    'Date: Tue, 01 Dec 2026 10:00:00 +0000', 'Message-ID: <m1@shop.example>', 'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8', '', 'Hello', ''].join('\r\n'));
+  const signed = createDkimSigner([edKey]).sign(raw, 'shop.example', Date.now());
+  assert.match(signed.toString('latin1'), /h=from:to:subject:date:message-id:mime-version:content-type;/);
+  const { dkim } = await authenticate(signed, { ip: '192.0.2.1', helo: 'mta.shop.example', sender: 'news@shop.example',
+    mta: 'mx.dest.example', trustReceived: false, resolver, disableArc: true, disableBimi: true, disableDmarc: true } as never);
+  const [r] = dkim.results as unknown as Array<{ status: { result: string } }>;
+  assert.equal(r!.status.result, 'pass');
+  // the verifier reads the last Subject: changing the first one leaves the signature valid, the last one breaks it
+  const first = Buffer.from(signed.toString('latin1').replace('SUBJECT: first', 'SUBJECT: other'), 'latin1');
+  const lastChanged = Buffer.from(signed.toString('latin1').replace('Subject: second', 'Subject: other'), 'latin1');
+  const results = await Promise.all([first, lastChanged].map(async (m) => (await authenticate(m, { ip: '192.0.2.1',
+    helo: 'mta.shop.example', sender: 'news@shop.example', mta: 'mx.dest.example', trustReceived: false, resolver,
+    disableArc: true, disableBimi: true, disableDmarc: true } as never)).dkim.results as unknown as Array<{ status: { result: string } }>));
+  assert.deepEqual(results.map((x) => x[0]!.status.result), ['pass', 'fail']);
+});
+
 test('a message from a domain without keys is left unsigned', () => {
   const raw = Buffer.from('From: a@other.example\r\nSubject: x\r\n\r\nbody\r\n');
   assert.equal(createDkimSigner([rsaKey]).sign(raw, 'other.example'), raw);
