@@ -2,8 +2,9 @@
  * Sender benchmark: the sender stage alone into Postfix's smtp-sink. The `rendered` topic of a fresh prefix is
  * prefilled with N pre-rendered ~4 KB messages, then the event sink and the sender start, each in its own process, and
  * the clock runs until ClickHouse counts N delivered (it starts once the sender runs); printed with the smtp-source
- * baseline (same sink, same size, 20,000 msgs, 16 sessions). CPU per message is the sender's, the sink's apart. A second run goes direct (test DNS server → 127.0.0.1) with a shaped message rate and prints
- * the achieved rate against the configured one (relay mode does not apply the shaping file).
+ * baseline (same sink, same size, 20,000 msgs, 16 sessions). CPU per message is the sender's, the sink's apart.
+ * A second run goes direct (test DNS server → 127.0.0.1) with a shaped message rate and prints the achieved rate
+ * against the configured one (relay mode does not apply the shaping file).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

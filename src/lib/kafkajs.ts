@@ -10,8 +10,7 @@ import { crc32c } from '@node-rs/crc32';
 const require = createRequire(import.meta.url);
 const crcModule = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
 // the record batch encoder binds its CRC function when first required: seed the module cache before kafkajs loads
-const native = (b: Buffer): number => crc32c(b);
-if (!require.cache[crcModule]) require.cache[crcModule] = { id: crcModule, filename: crcModule, loaded: true, exports: native } as never;
+if (!require.cache[crcModule]) require.cache[crcModule] = { id: crcModule, filename: crcModule, loaded: true, exports: crc32c } as never;
 const kafkajs = require('kafkajs') as typeof import('kafkajs');
 
 interface EncoderLike { offset: number; buf: Buffer }
@@ -25,6 +24,6 @@ Encoder.prototype.ensureAvailable = function ensureAvailable(this: EncoderLike, 
 };
 
 /** True when record batches get the native CRC (false if kafkajs was loaded before this module). */
-export const nativeCrc = require(crcModule) === native;
+export const nativeCrc = require(crcModule) === crc32c;
 
 export default kafkajs;

@@ -4,23 +4,18 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { brokerJvmFlags, kafkaBuildDir, kraftClusterId } from '../../infra/local/install.js';
 import { render } from '../../infra/local/proc.js';
+import { closedPort } from './ports.js';
 import { waitFor } from './wait.js';
-
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
-  s.once('error', reject);
-});
 
 /** Start a broker; `stop` kills it (the data dir stays), `start` brings it back on the same ports, `remove` cleans up. */
 export async function startPrivateKafka() {
   const dir = mkdtempSync(join(tmpdir(), 'mailstream-kafka-'));
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort] = [await closedPort(), await closedPort()];
   const props = join(dir, 'server.properties');
   writeFileSync(props, render(readFileSync(join(kafkaBuildDir, 'server.properties.template'), 'utf8'), {
     HOST: '127.0.0.1', PORT: port, CONTROLLER_PORT: controllerPort, LOG_DIRS: join(dir, 'logs'), METADATA_DIR: join(dir, 'metadata'),

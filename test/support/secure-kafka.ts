@@ -7,18 +7,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { brokerJvmFlags, kafkaBuildDir, kraftClusterId } from '../../infra/local/install.js';
 import { makeBrokerCertificates } from '../../infra/local/kafka/secure.js';
+import { closedPort } from './ports.js';
 import { waitFor } from './wait.js';
-
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
-  s.once('error', reject);
-});
 
 /** One SCRAM user of the test broker. */
 export interface ScramUser { username: string; password: string }
@@ -26,7 +21,7 @@ export interface ScramUser { username: string; password: string }
 /** Start the broker with `users` (plus `admin`); `env(user)` is the environment that points a process at it as that user. */
 export async function startSecureKafka(users: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'mailstream-kafka-sasl-'));
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort] = [await closedPort(), await closedPort()];
   const storePass = randomBytes(12).toString('hex');
   const { ca, keystore } = makeBrokerCertificates(dir, storePass, 2);
   const creds = new Map<string, ScramUser>(['admin', ...users].map((u) => [u, { username: u, password: `${u}-${randomBytes(9).toString('hex')}` }]));
