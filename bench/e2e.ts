@@ -13,7 +13,8 @@ import { createJobProducer } from '../src/producers/jobs.js';
 import { connectRuntime } from '../src/runtime.js';
 import { topic } from '../src/topics/runtime.js';
 import { startPostfixSink, runSmtpSource } from './postfix.js';
-import { cpuMs, marketingJob, writeBenchAudience, peakRssMb, prepare, spawnWorker, stageRates } from './support.js';
+import { stackStatus } from '../infra/local/stack.js';
+import { cpuMs, machineCpuMs, marketingJob, writeBenchAudience, peakRssMb, prepare, spawnWorker, stageRates } from './support.js';
 
 /** Figures of one end-to-end run. */
 export type E2EResult = {
@@ -22,6 +23,10 @@ export type E2EResult = {
   latencyMs: { p50: number; p99: number };
   /** Per worker process (named by its stages), and summed over all of them. */
   cpuMsPerDelivered: Record<string, number>; peakRssMb: Record<string, number>;
+  /** The same for what the workers lean on (broker, registry, ClickHouse, smtp-sink) and this harness. */
+  otherCpuMsPerDelivered: Record<string, number>;
+  /** Every process on the machine, busy CPU per delivered message, and the share of the cores left idle. */
+  machine: { cpuMsPerDelivered: number; idlePct: number };
   smtpSourceMsgPerSec: number; audienceBytes: number;
 };
 
@@ -40,7 +45,11 @@ export async function benchE2E(recipients = 100000, extra: Record<string, string
   await admin.connect();
   try {
     const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto);
+    const others: Array<[string, number]> = [...(await stackStatus()).filter((c) => c.pid && c.name !== 'maildev')
+      .map((c) => [c.name, c.pid!] as [string, number]), ['smtp-sink', sink.pid!], ['bench harness', process.pid]];
     const cpu0 = workers.map((w) => cpuMs(w.proc.pid!));
+    const other0 = others.map(([, pid]) => cpuMs(pid));
+    const machine0 = machineCpuMs();
     const started = Date.now();
     const { jobId } = await jobs.sendBulk(marketingJob(audience));
     // the renderer's rate: from its first record on `rendered` to its N-th (the topic of this fresh prefix holds only this job)
@@ -63,6 +72,8 @@ export async function benchE2E(recipients = 100000, extra: Record<string, string
     const delivered = counts.byType.delivered ?? 0;
     if (delivered < recipients) console.error(`WARNING: only ${delivered} of ${recipients} delivered: ${JSON.stringify(counts.byType)}`);
     const cpu = workers.map((w, i) => (cpuMs(w.proc.pid!) - cpu0[i]!) / Math.max(1, delivered));
+    const other = others.map(([, pid], i) => (cpuMs(pid) - other0[i]!) / Math.max(1, delivered));
+    const machine1 = machineCpuMs();
     const lat = await (await ch.query({ query: `SELECT quantilesExact(0.5, 0.99)(latency_ms) AS q FROM events WHERE job_id = '${jobId}' AND type = 'delivered'`, format: 'JSONEachRow' })).json<{ q: number[] }>();
     const rates = await stageRates(ch, jobId);
     const renderer = lastRendered ? Math.round(recipients / Math.max(0.25, (lastRendered - firstRendered) / 1000)) : 0;
@@ -73,6 +84,9 @@ export async function benchE2E(recipients = 100000, extra: Record<string, string
       latencyMs: { p50: Number(lat[0]?.q[0]), p99: Number(lat[0]?.q[1]) },
       cpuMsPerDelivered: { ...Object.fromEntries(workers.map((w, i) => [w.name, +cpu[i]!.toFixed(3)])), total: +cpu.reduce((s, x) => s + x, 0).toFixed(3) },
       peakRssMb: Object.fromEntries(workers.map((w) => [w.name, peakRssMb(w.proc.pid!)])),
+      otherCpuMsPerDelivered: Object.fromEntries(others.map(([name], i) => [name, +other[i]!.toFixed(3)])),
+      machine: { cpuMsPerDelivered: +((machine1.busy - machine0.busy) / Math.max(1, delivered)).toFixed(3),
+        idlePct: Math.round((100 * (1 - (machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total)))) },
       smtpSourceMsgPerSec: Math.round(sourceRate), audienceBytes: statSync(audience).size,
     };
     console.error(JSON.stringify({ env: extra, ...result }));
@@ -114,6 +128,11 @@ export function formatTable(recipients: number, runs: Array<[string, E2EResult]>
   add('delivered / seconds', (r) => `${r.delivered} / ${r.seconds}`);
   add('latency p50 / p99 ms', (r) => `${r.latencyMs.p50} / ${r.latencyMs.p99}`);
   for (const p of Object.keys(runs[0]![1].cpuMsPerDelivered)) add(`CPU ms/delivered ${p}`, (r) => String(r.cpuMsPerDelivered[p]));
+  for (const p of Object.keys(runs[0]![1].otherCpuMsPerDelivered)) {
+    add(`CPU ms/delivered ${p}`, (r) => String(r.otherCpuMsPerDelivered[p]));
+  }
+  add('CPU ms/delivered, whole machine', (r) => String(r.machine.cpuMsPerDelivered));
+  add('machine idle during the job', (r) => `${r.machine.idlePct}%`);
   for (const p of Object.keys(runs[0]![1].peakRssMb)) add(`peak RSS MB ${p}`, (r) => String(r.peakRssMb[p]));
   const widths = [0, ...runs.map((_, i) => i + 1)].map((c) => Math.max(...[['', ...runs.map(([n]) => n)], ...rows].map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[0]!))).join('  ');

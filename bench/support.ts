@@ -83,6 +83,14 @@ export function cpuMs(pid: number): number {
   } catch { return -1; }
 }
 
+/** CPU time of the whole machine so far (every core, every process), busy and in all, in ms, from /proc/stat. */
+export function machineCpuMs(): { busy: number; total: number } {
+  // cpu  user nice system idle iowait irq softirq steal ...: idle and iowait are the not-busy part
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: (total - f[3]! - f[4]!) * TICK_MS, total: total * TICK_MS };
+}
+
 /** Peak resident set of a live process (VmHWM), in MiB. */
 export function peakRssMb(pid: number): number {
   try { return Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024); }
