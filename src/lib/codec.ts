@@ -13,11 +13,14 @@ import { MailstreamError } from './errors.js';
 const { Tap } = createRequire(import.meta.url)('avsc/lib/utils.js') as
   { Tap: { prototype: { pos: number; buf: Buffer; readFixed(len: number): Buffer | undefined } } };
 const readFixed = Tap.prototype.readFixed;
+// set while a codec decodes a buffer its caller owns alone (an opened value): large fields are then views of it
+let borrowLarge = false;
 Tap.prototype.readFixed = function readLarge(len) {
   if (len < 1024) return readFixed.call(this, len);
   const pos = this.pos;
   this.pos += len;
   if (this.pos > this.buf.length) return undefined;
+  if (borrowLarge) return this.buf.subarray(pos, pos + len);
   // its own allocation: one from node's 8 KB pool would start a new pool every other 4 KB message
   const out = Buffer.allocUnsafeSlow(len);
   this.buf.copy(out, 0, pos, pos + len);
@@ -25,7 +28,11 @@ Tap.prototype.readFixed = function readLarge(len) {
 };
 
 /** Encoder/decoder for one topic's values. */
-export interface Codec<T> { encode(value: T): Buffer; decode(buf: Buffer): T | Promise<T> }
+export interface Codec<T> {
+  encode(value: T): Buffer;
+  /** `owned`: nothing else holds or reuses `buf` (a value just opened), so large bytes fields may be views of it. */
+  decode(buf: Buffer, owned?: boolean): T | Promise<T>;
+}
 
 /** What a codec needs of a topic (a `ResolvedTopic` fits): its value subject, schema and avsc type. */
 export interface CodecTopic { subject: string; schema: unknown; type: avro.Type }
@@ -65,9 +72,11 @@ export async function createCodec<T>(registry: SchemaRegistry, topic: CodecTopic
     return scratch;
   };
   sized(0);
-  const decodeWith = (buf: Buffer, writerId: number): T => {
+  const decodeWith = (buf: Buffer, writerId: number, owned: boolean): T => {
     const resolver = resolvers.get(writerId);
-    return (resolver ? own.fromBuffer(buf.subarray(5), resolver, true) : own.fromBuffer(buf.subarray(5))) as T;
+    borrowLarge = owned;
+    try { return (resolver ? own.fromBuffer(buf.subarray(5), resolver, true) : own.fromBuffer(buf.subarray(5))) as T; }
+    finally { borrowLarge = false; }
   };
   return {
     encode(value) {
@@ -75,15 +84,15 @@ export async function createCodec<T>(registry: SchemaRegistry, topic: CodecTopic
       if (end < 0) end = own.encode(value, sized(scratch.length - end), 5);
       return Buffer.from(scratch.subarray(0, end));
     },
-    decode(buf) {
+    decode(buf, owned = false) {
       if (buf.length < 5 || buf[0] !== 0) throw new MailstreamError('MS_ERR_AVRO_DECODE', 'not in the Confluent wire format (magic byte 0 + schema ID)');
       const writerId = buf.readInt32BE(1);
       try {
-        if (resolvers.has(writerId)) return decodeWith(buf, writerId);
+        if (resolvers.has(writerId)) return decodeWith(buf, writerId, owned);
       } catch (err) { throw new MailstreamError('MS_ERR_AVRO_DECODE', (err as Error).message, { cause: err }); }
       return registry.getSchema(writerId).then((writer) => {
         resolvers.set(writerId, own.createResolver(writer as unknown as avro.Type));
-        try { return decodeWith(buf, writerId); }
+        try { return decodeWith(buf, writerId, owned); }
         catch (err) { throw new MailstreamError('MS_ERR_AVRO_DECODE', (err as Error).message, { cause: err }); }
       }, (err) => { throw new MailstreamError('MS_ERR_AVRO_DECODE', `unknown writer schema ID ${writerId}: ${(err as Error).message}`, { cause: err }); });
     },

@@ -38,7 +38,9 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
       if (!m.value) continue; // tombstones carry nothing to process
       const raw = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value };
       try {
-        const value = await codec.decode(deps.crypto ? await deps.crypto.open(m.value) : m.value);
+        const opened = deps.crypto ? await deps.crypto.open(m.value) : m.value;
+        // an opened value is this record's own copy: its raw message need not be copied once more
+        const value = await codec.decode(opened, opened !== m.value);
         const key = m.key?.toString() ?? null;
         out.push({ ...raw, record: { value, key, partition: batch.partition, offset: m.offset, headers: m.headers } });
       } catch (error) { out.push({ ...raw, error }); }

@@ -28,3 +28,24 @@ test('records of every size encode once into the wire format (magic 0, schema ID
   assert.deepEqual(await codec.decode(encoded[1]!), t.type.fromBuffer(t.type.toBuffer(values[1])),
     'an earlier record is not overwritten by a later, larger one');
 });
+
+test('a large bytes field is a copy of what was decoded, or a view of it when the caller owns the buffer', async () => {
+  const t = topic('codec-test.', 'rendered');
+  const codec = await createCodec<Record<string, unknown>>(registry as unknown as SchemaRegistry, t);
+  const v = t.type.random() as unknown as Record<string, unknown>;
+  const key = Object.keys(v).find((k) => Buffer.isBuffer(v[k]))!;
+  v[key] = Buffer.alloc(30000, 0x62);
+  const small = t.type.clone(v) as Record<string, unknown>;
+  small[key] = Buffer.from('tiny');
+  const buf = codec.encode(v);
+  const copied = (await codec.decode(buf)) as Record<string, Buffer>;
+  const viewed = (await codec.decode(buf, true)) as Record<string, Buffer>;
+  assert.deepEqual(copied, v);
+  assert.deepEqual(viewed, v);
+  assert.equal(viewed[key]!.buffer, buf.buffer, 'owned: the field is a view of the decoded buffer');
+  assert.notEqual(copied[key]!.buffer, buf.buffer);
+  // a buffer the caller shares (a fetch response) is neither pinned nor seen through by the decoded record
+  buf.fill(0);
+  assert.equal(copied[key]!.every((b) => b === 0x62), true);
+  assert.deepEqual(await codec.decode(codec.encode(small), true), small, 'small fields decode as before');
+});

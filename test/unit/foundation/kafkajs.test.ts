@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import kafkajs, { nativeCrc } from '../../../src/lib/kafkajs.js';
+import { runInThisContext } from 'node:vm';
+import kafkajs, { int32Murmur, murmur2, nativeCrc } from '../../../src/lib/kafkajs.js';
 
 const require = createRequire(import.meta.url);
 // kafkajs's own JS CRC-32C (signed), the reference the native one must match
@@ -33,4 +34,27 @@ test('no module but src/lib/kafkajs.ts loads kafkajs itself (types only elsewher
   const direct = files.filter((f) => f !== join('lib', 'kafkajs.ts')
     && /^import (?!type )[^;]*from 'kafkajs';/m.test(readFileSync(join(src, f), 'utf8')));
   assert.deepEqual(direct, []);
+});
+
+test('keys hash as kafkajs\'s own Java-compatible murmur2 does, so every key keeps its partition', () => {
+  assert.equal(int32Murmur, true, 'the default partitioner uses the 32-bit murmur2');
+  // kafkajs's original, compiled apart from the module cache that src/lib/kafkajs.ts seeded
+  const file = require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js');
+  const module = { exports: {} as (k: Buffer | string) => number };
+  runInThisContext(`(function (require, module) {${readFileSync(file, 'utf8')}\n})`)(createRequire(file), module);
+  const original = module.exports;
+  const keys: Array<Buffer | string> = ['', 'a', 'ab', 'abc', 'abcd', 'tenant:job-1', 'gmail.com#3', 'ünïcødé ✓'];
+  for (let n = 0; n < 2000; n++) keys.push(randomBytes(n % 67), `t${n}:user${n * 7919}@dest${n % 50}.example`);
+  for (const k of keys) assert.equal(murmur2(k), original(k), `murmur2 of ${JSON.stringify(String(k))}`);
+  // the Java client's own figures (Kafka's UtilsTest)
+  const java = { '21': -973932308, foobar: -790332482, 'a-little-bit-long-string': -985981536,
+    'a-little-bit-longer-string': -1486304829, lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8: -58897971, abc: 479470107 };
+  for (const [k, h] of Object.entries(java)) assert.equal(murmur2(k), h, k);
+  // the partition the producer picks for a key: DefaultPartitioner keys by the positive hash modulo partitions
+  const pick = kafkajs.Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: 12 }, (_, i) => ({ partitionId: i, leader: 1 }));
+  for (const k of keys.slice(0, 200)) {
+    const partition = pick({ topic: 't', partitionMetadata, message: { key: k, value: null } } as never);
+    assert.equal(partition, (original(k) & 0x7fffffff) % 12);
+  }
 });

@@ -41,3 +41,16 @@ test('the local provider: the newest KEK wraps, every KEK in the file unwraps, t
   await assert.rejects(p.unwrap('kek-gone', first.wrapped, 'acme:job1'), { code: 'MS_ERR_KEK_UNAVAILABLE' });
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).keys.length, 2);
 });
+
+test('IVs from the random block never repeat across its refills, and every value opens', () => {
+  const dek = randomBytes(32);
+  const ivs = new Set<string>();
+  const plain = Buffer.from('hello');
+  for (let i = 0; i < 1500; i++) {
+    const sealed = seal(dek, meta, plain);
+    const end = 5 + sealed.readUInt32BE(1);
+    ivs.add(sealed.subarray(end, end + 12).toString('hex'));
+    assert.deepEqual(open(dek, sealed), plain);
+  }
+  assert.equal(ivs.size, 1500);
+});
