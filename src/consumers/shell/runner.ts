@@ -172,10 +172,11 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
 
   return {
     /**
-     * Take a fetched batch. Batch and per-record strategies resolve once its units are settled, produced and committed;
-     * the parallel strategy returns at once (records finish in the background).
+     * Take a fetched batch, its records decoded as they are taken. Batch and per-record strategies resolve once its
+     * units are settled, produced and committed; the parallel strategy returns at once (records finish in the background).
      */
-    async dispatch(payload: BatchHandle, fetched: Fetched<In>[], ctx: StageContext): Promise<void> {
+    async dispatch(payload: BatchHandle, fetched: Iterable<Fetched<In>> | AsyncIterable<Fetched<In>>, ctx: StageContext):
+      Promise<void> {
       const { partition } = payload.batch;
       if (stopping) return;
       if (pauser.isPaused(partition)) { pauser.reassert(partition); return; }
@@ -187,7 +188,7 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
       const units: Fetched<In>[][] = [];
       const batchUnit: Fetched<In>[] = [];
       let held = false;
-      for (const f of fetched) {
+      for await (const f of fetched) {
         if (stopping) return;
         const due = f.record && spec.dueAt ? spec.dueAt(f.record) : 0;
         if (due > now()) { pauser.pause(partition, f.offset, { untilMs: due, now: now() }); held = true; break; }

@@ -32,21 +32,22 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
   let crashed = false;
   const ctx: StageContext = { log, heartbeat: async () => undefined, isStopping: () => stopping, emit };
 
-  const decode = async (batch: EachBatchPayload['batch'], codec: Codec<In>): Promise<Fetched<In>[]> => {
-    const out: Fetched<In>[] = [];
+  // one record at a time, as the runner takes them: records past a pause are fetched again later, so never opened twice
+  async function* decode(batch: EachBatchPayload['batch'], codec: Codec<In>): AsyncGenerator<Fetched<In>> {
     for (const m of batch.messages) {
       if (!m.value) continue; // tombstones carry nothing to process
       const raw = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value };
+      let f: Fetched<In>;
       try {
         const opened = deps.crypto ? await deps.crypto.open(m.value) : m.value;
         // an opened value is this record's own copy: its raw message need not be copied once more
         const value = await codec.decode(opened, opened !== m.value);
         const key = m.key?.toString() ?? null;
-        out.push({ ...raw, record: { value, key, partition: batch.partition, offset: m.offset, headers: m.headers } });
-      } catch (error) { out.push({ ...raw, error }); }
+        f = { ...raw, record: { value, key, partition: batch.partition, offset: m.offset, headers: m.headers } };
+      } catch (error) { f = { ...raw, error }; }
+      yield f;
     }
-    return out;
-  };
+  }
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     runner.assigned((e.payload.memberAssignment[input.name] ?? []) as number[]);
@@ -80,7 +81,7 @@ export function createStage<In>(spec: StageSpec<In>, deps: StageDeps): Stage {
         autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: spec.partitionsConcurrently ?? 1,
         eachBatch: async (payload) => {
           if (!payload.batch.messages.length) return;
-          await runner.dispatch(payload, await decode(payload.batch, codec), ctx);
+          await runner.dispatch(payload, decode(payload.batch, codec), ctx);
         },
       });
       log.info({ topic: input.name, groupId }, 'stage started');

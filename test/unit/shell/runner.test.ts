@@ -120,6 +120,23 @@ test('a full destination queue pauses its partition at the record it could not t
   await runner.drain();
 });
 
+test('records are decoded as they are taken: none past the one a full queue holds (it is fetched again)', async () => {
+  const gate = deferred();
+  const { state, runner, ctx } = setup({ strategy: {
+    kind: 'parallel', queueOf: () => 'd', maxPerQueue: 2, maxInFlight: 100, handle: async () => { await gate.p; return []; },
+  } });
+  const decoded: number[] = [];
+  async function* lazily(offsets: number[]): AsyncGenerator<Fetched<string>> {
+    for (const o of offsets) { decoded.push(o); yield rec(0, o, `v${o}`); }
+  }
+  await runner.dispatch(payload(0, [0, 1, 2, 3, 4, 5]), lazily([0, 1, 2, 3, 4, 5]), ctx);
+  assert.deepEqual(state.seeks, ['0@2']);
+  assert.deepEqual(decoded, [0, 1, 2], 'the held record is the last one decoded');
+  gate.resolve();
+  await waitFor('commit below the held record', () => last(state.commits) === '0@2', 2000, 5);
+  await runner.drain();
+});
+
 test('a record not due yet pauses its partition until it is due; records before it are processed', async () => {
   const seen: string[] = [];
   const { state, runner, ctx } = setup({
