@@ -173,7 +173,8 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
   return {
     /**
      * Take a fetched batch, its records decoded as they are taken. Batch and per-record strategies resolve once its
-     * units are settled, produced and committed; the parallel strategy returns at once (records finish in the background).
+     * units are settled, produced and committed; the parallel strategy returns at once (records finish in the
+     * background).
      */
     async dispatch(payload: BatchHandle, fetched: Iterable<Fetched<In>> | AsyncIterable<Fetched<In>>, ctx: StageContext):
       Promise<void> {

@@ -48,7 +48,8 @@ test('keys hash as kafkajs\'s own Java-compatible murmur2 does, so every key kee
   for (const k of keys) assert.equal(murmur2(k), original(k), `murmur2 of ${JSON.stringify(String(k))}`);
   // the Java client's own figures (Kafka's UtilsTest)
   const java = { '21': -973932308, foobar: -790332482, 'a-little-bit-long-string': -985981536,
-    'a-little-bit-longer-string': -1486304829, lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8: -58897971, abc: 479470107 };
+    'a-little-bit-longer-string': -1486304829, lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8: -58897971,
+    abc: 479470107 };
   for (const [k, h] of Object.entries(java)) assert.equal(murmur2(k), h, k);
   // the partition the producer picks for a key: DefaultPartitioner keys by the positive hash modulo partitions
   const pick = kafkajs.Partitioners.DefaultPartitioner();
