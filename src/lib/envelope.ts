@@ -34,8 +34,8 @@ const TAG = 16;
 const ivPool = { buf: Buffer.allocUnsafe(IV * 512), pos: IV * 512 };
 function nextIv(): Buffer {
   if (ivPool.pos === ivPool.buf.length) { randomFillSync(ivPool.buf); ivPool.pos = 0; }
-  // a copy: the pool is refilled in place, and the IV must stay what the cipher was given
-  return Buffer.from(ivPool.buf.subarray(ivPool.pos, (ivPool.pos += IV)));
+  // a view: seal uses it synchronously, and the block is refilled only 511 seals later
+  return ivPool.buf.subarray(ivPool.pos, (ivPool.pos += IV));
 }
 
 /** Seal `plain` under `dek` (32 bytes). */

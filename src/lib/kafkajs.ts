@@ -3,16 +3,20 @@
  * batch CRC-32C is computed natively (@node-rs/crc32, SIMD) instead of one table lookup per byte in JS, and the
  * protocol encoder grows its buffers without zero-filling them (it writes every byte it exposes). The partitioner's
  * murmur2 runs in 32-bit integer arithmetic instead of kafkajs's emulated 64-bit Longs (same hash, ~3% of the sender's
- * CPU). Import kafkajs's
- * values from here, never from 'kafkajs' itself, so the patch is in place before kafkajs is first loaded.
+ * CPU). Import kafkajs's values from here, never from 'kafkajs' itself, so the patch is in place before kafkajs is
+ * first loaded.
  */
 import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
 
 const require = createRequire(import.meta.url);
-const crcModule = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
-// the record batch encoder binds its CRC function when first required: seed the module cache before kafkajs loads
-if (!require.cache[crcModule]) require.cache[crcModule] = { id: crcModule, filename: crcModule, loaded: true, exports: crc32c } as never;
+// kafkajs binds these functions when its modules are first required: seed the module cache before kafkajs loads
+function seed(path: string, exports: unknown): string {
+  const id = require.resolve(path);
+  if (!require.cache[id]) require.cache[id] = { id, filename: id, loaded: true, exports } as never;
+  return id;
+}
+const crcModule = seed('kafkajs/src/protocol/recordBatch/crc32C/index.js', crc32c);
 
 /** Kafka's murmur2 key hash (the Java client's `Utils.murmur2`), as a signed 32-bit integer. */
 export function murmur2(key: Buffer | string): number {
@@ -36,10 +40,7 @@ export function murmur2(key: Buffer | string): number {
   return h ^ (h >>> 15);
 }
 
-const murmurModule = require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js');
-if (!require.cache[murmurModule]) {
-  require.cache[murmurModule] = { id: murmurModule, filename: murmurModule, loaded: true, exports: murmur2 } as never;
-}
+const murmurModule = seed('kafkajs/src/producer/partitioners/default/murmur2.js', murmur2);
 const kafkajs = require('kafkajs') as typeof import('kafkajs');
 
 interface EncoderLike { offset: number; buf: Buffer }
