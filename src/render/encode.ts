@@ -16,10 +16,11 @@ export function base64Lines(buf: Buffer): string {
   return out.join('\r\n');
 }
 
-// Byte classes for the QP loop: 0 literal, 1 escape, 2 space/tab (escaped only before a line end), 3 CR/LF.
+// Byte classes for the QP loop: 0 literal, 1 escape, 2 tab (escaped only before a line end), 3 CR/LF. A space is
+// literal in the run loop and escaped afterwards when a line end or the end of input follows it.
 const CLS = new Uint8Array(256).fill(1);
-for (let c = 33; c <= 126; c++) CLS[c] = 0;
-CLS[61] = 1; CLS[32] = 2; CLS[9] = 2; CLS[10] = 3; CLS[13] = 3;
+for (let c = 32; c <= 126; c++) CLS[c] = 0;
+CLS[61] = 1; CLS[9] = 2; CLS[10] = 3; CLS[13] = 3;
 const HEXC = Buffer.from('0123456789ABCDEF', 'latin1');
 // Scratch output for `quotedPrintable`, reused: the result is copied out once.
 let qpScratch = Buffer.allocUnsafe(1 << 16);
@@ -33,13 +34,23 @@ export function quotedPrintable(buf: Buffer): Buffer {
 
 /** Quoted-printable of `src[from, to)` written at `out[o]`; returns the end offset. */
 function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number): number {
+  const sv = new DataView(src.buffer, src.byteOffset, src.length);
+  const ov = new DataView(out.buffer, out.byteOffset, out.length);
+  const o0 = o;
   let col = 0;
   let i = from;
   while (i < to) {
-    // a run of literal bytes up to the soft-break column, the common case: one table lookup per byte
+    // a run of literal bytes up to the soft-break column, the common case: four bytes a step while all four are
+    // in 0x20..0x7e and none is "=" (the three bit tests are the "has a byte less than / more than / equal to" tricks)
     let lim = i + 75 - col;
     if (lim > to) lim = to;
     const start = i;
+    while (i + 4 <= lim) {
+      const w = sv.getInt32(i, true);
+      const x = w ^ 0x3d3d3d3d;
+      if ((((w - 0x20202020) & ~w) | ((w + 0x01010101) | w) | ((x - 0x01010101) & ~x)) & 0x80808080) break;
+      ov.setInt32(o, w, true); i += 4; o += 4;
+    }
     while (i < lim) { const c = src[i]; if (CLS[c] !== 0) break; out[o++] = c; i++; }
     col += i - start;
     if (i >= to) break;
@@ -47,15 +58,27 @@ function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number): 
     const k = CLS[c];
     if (k === 0) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; continue; } // column 75: soft break
     i++;
-    if (k === 3) { out[o++] = 13; out[o++] = 10; col = 0; if (c === 13 && i < to && src[i] === 10) i++; continue; }
+    if (k === 3) {
+      if (o > o0 && out[o - 1] === 32) { o--; col--; o = escape(out, o, col, 32); } // a space before a line end
+      out[o++] = 13; out[o++] = 10; col = 0; if (c === 13 && i < to && src[i] === 10) i++;
+      continue;
+    }
     if (k === 2 && i < to && CLS[src[i]] !== 3) {
       if (col === 75) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
       out[o++] = c; col++;
       continue;
     }
-    if (col > 72) { out[o++] = 61; out[o++] = 13; out[o++] = 10; col = 0; }
-    out[o++] = 61; out[o++] = HEXC[c >> 4]; out[o++] = HEXC[c & 15]; col += 3;
+    o = escape(out, o, col, c);
+    col = col > 72 ? 3 : col + 3;
   }
+  if (o > o0 && out[o - 1] === 32) o = escape(out, o - 1, col - 1, 32); // a space at the very end
+  return o;
+}
+
+/** Write "=XX" for byte `c` at `out[o]` (column `col`), after a soft break when it would pass column 75. */
+function escape(out: Buffer, o: number, col: number, c: number): number {
+  if (col > 72) { out[o++] = 61; out[o++] = 13; out[o++] = 10; }
+  out[o++] = 61; out[o++] = HEXC[c >> 4]; out[o++] = HEXC[c & 15];
   return o;
 }
 

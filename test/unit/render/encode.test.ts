@@ -51,3 +51,45 @@ test('ASCII text with a line over 998 octets or the boundary prefix in it is not
   assert.equal(encodePart(`${'x'.repeat(998)}\nshort`, '=_ms_x', createScratch()).cte, '7bit');
   assert.equal(encodePart('see =_ms_x here', '=_ms_x', createScratch()).cte, 'quoted-printable');
 });
+
+// RFC 2045 quoted-printable read byte by byte: a line holds at most 75 characters before its soft break ("="), "=" and
+// bytes outside 33..126 are escaped, and a space or tab stays literal unless a line end or the end of input follows it
+function referenceQp(bytes: Buffer): string {
+  let out = '', line = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === 13 || c === 10) {
+      out += `${line}\r\n`; line = '';
+      if (c === 13 && bytes[i + 1] === 10) i++;
+      continue;
+    }
+    const beforeEnd = i + 1 === bytes.length || bytes[i + 1] === 13 || bytes[i + 1] === 10;
+    const literal = (c >= 33 && c <= 126 && c !== 61) || ((c === 32 || c === 9) && !beforeEnd);
+    const piece = literal ? String.fromCharCode(c) : `=${c.toString(16).toUpperCase().padStart(2, '0')}`;
+    if (line.length + piece.length > 75) { out += `${line}=\r\n`; line = ''; }
+    line += piece;
+  }
+  return out + line;
+}
+
+test('quoted-printable equals a byte-by-byte reading of RFC 2045, around every column and line end', () => {
+  const next = rng(2045);
+  const alphabet = ['x', 'x', 'x', 'abcd', ' ', ' ', '  ', '\t', '=', '\r', '\n', '\r\n', 'é', '\x00', '~', '\x7f',
+    '\xff'];
+  const scratch = createScratch(64);
+  for (let k = 0; k < 20000; k++) {
+    let text = '';
+    const len = Math.floor(next() * (k % 10 === 0 ? 2000 : 200));
+    const plain = next();
+    while (text.length < len) {
+      text += next() < plain ? 'y'.repeat(1 + Math.floor(next() * 90)) : alphabet[Math.floor(next() * alphabet.length)];
+    }
+    const bytes = Buffer.from(text, 'latin1');
+    assert.equal(quotedPrintable(bytes).toString('latin1'), referenceQp(bytes), JSON.stringify(text));
+    // the same bytes encoded from text (UTF-8) through the scratch, where the output follows the input in one buffer
+    const enc = encodePart(text, '=_ms_avoid', scratch);
+    if (enc.cte === 'quoted-printable') {
+      assert.equal(enc.body.toString('latin1'), referenceQp(Buffer.from(text, 'utf8')), JSON.stringify(text));
+    }
+  }
+});
