@@ -59,3 +59,41 @@ test('keys hash as kafkajs\'s own Java-compatible murmur2 does, so every key kee
     assert.equal(partition, (original(k) & 0x7fffffff) % 12);
   }
 });
+
+test('produce requests are byte for byte what kafkajs itself encodes, large values by reference or not', async () => {
+  const requestPath = 'kafkajs/src/protocol/request.js';
+  const producePath = 'kafkajs/src/protocol/requests/produce/v3/request.js';
+  const patched = { request: require(requestPath), produce: require(producePath) };
+  // kafkajs's own protocol modules, loaded afresh from disk apart from the patched ones, then the cache put back
+  const dir = join(require.resolve('kafkajs/src/protocol/encoder.js'), '..');
+  const saved = Object.entries(require.cache).filter(([id]) => id.startsWith(dir));
+  for (const [id] of saved) delete require.cache[id];
+  let original: typeof patched;
+  try {
+    original = { request: require(requestPath), produce: require(producePath) };
+  } finally {
+    for (const id of Object.keys(require.cache)) if (id.startsWith(dir)) delete require.cache[id];
+    for (const [id, m] of saved) require.cache[id] = m;
+  }
+  assert.notEqual(original.produce, patched.produce);
+  const sizes = [0, 1, 100, 4095, 4096, 4097, 30000, 300000];
+  const messages = (p: number) => sizes.map((n, i) => ({
+    key: i % 2 ? Buffer.from(`k${p}.${i}`) : null, value: randomBytes(n),
+    headers: i % 3 ? { trace: `t${i}`, big: randomBytes(i * 1000) } : undefined, timestamp: 1_700_000_000_000 + i,
+  }));
+  const topicData = [
+    { topic: 'rendered', partitions: [{ partition: 0, messages: messages(0) }, { partition: 7, messages: messages(7) }]
+    },
+    { topic: 'events', partitions: [{ partition: 3, messages: [{ key: 'j', value: randomBytes(60), timestamp: 1 }] }] },
+  ];
+  const wire = async (m: typeof patched): Promise<Buffer> => {
+    const produce = m.produce({ acks: -1, timeout: 30000, compression: 0, topicData });
+    const request = { ...produce, apiKey: 0, apiVersion: 3 };
+    const encoded = await m.request({ correlationId: 9, clientId: 'mailstream', request });
+    assert.equal(encoded.size(), encoded.buffer.length);
+    return encoded.buffer;
+  };
+  const [ours, theirs] = [await wire(patched), await wire(original)];
+  assert.equal(ours.length, theirs.length);
+  assert.ok(ours.equals(theirs), 'the same request bytes');
+});
