@@ -1,5 +1,5 @@
 /**
- * The one pause/resume of the shell: a partition is paused and seeked back to the record it could not take, with why
+ * The one pause/resume of the shell: a partition is paused, and seeked back to the record it could not take, with why
  * (a full queue, a full lane, or a record not due yet, then with a timer), and resumed when that clears.
  */
 import type { Consumer } from 'kafkajs';
@@ -27,9 +27,11 @@ export function createPauser(consumer: Pick<Consumer, 'pause' | 'resume' | 'seek
     if (!stopping) consumer.resume([{ topic, partitions: [partition] }]);
   };
 
-  const pause = (partition: number, offset: string, why: { queue: string } | { untilMs: number; now: number }): void => {
+  // `offset` null: nothing to fetch again, the partition goes on from its last resolved offset
+  const pause = (partition: number, offset: string | null, why: { queue: string } | { untilMs: number; now: number }):
+    void => {
     consumer.pause([{ topic, partitions: [partition] }]);
-    consumer.seek({ topic, partition, offset });
+    if (offset !== null) consumer.seek({ topic, partition, offset });
     let w: Waiting;
     if ('queue' in why) w = { queue: why.queue };
     else {

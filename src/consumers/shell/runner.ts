@@ -189,6 +189,7 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
       const units: Fetched<In>[][] = [];
       const batchUnit: Fetched<In>[] = [];
       let held = false;
+      let laneFull = false;
       for await (const f of fetched) {
         if (stopping) return;
         const due = f.record && spec.dueAt ? spec.dueAt(f.record) : 0;
@@ -196,9 +197,12 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
         let queue = '';
         if (strategy.kind === 'parallel' && f.record) {
           queue = strategy.queueOf(f.record);
-          const full = running >= strategy.maxInFlight ? LANE
-            : (queued.get(queue) ?? 0) >= strategy.maxPerQueue ? queue : null;
-          if (full !== null) { pauser.pause(partition, f.offset, { queue: full }); held = true; break; }
+          // a full destination queue holds the partition at this record, which is fetched again; a full lane takes the
+          // rest of the batch (kafkajs holds it in memory already) and pauses after it, so no record is fetched twice
+          if ((queued.get(queue) ?? 0) >= strategy.maxPerQueue) {
+            pauser.pause(partition, f.offset, { queue }); held = true; break;
+          }
+          if (running >= strategy.maxInFlight) laneFull = true;
         }
         payload.resolveOffset(f.offset);
         if (!tracker.start(partition, f.offset)) continue; // already dispatched before a rebalance kept this partition
@@ -211,6 +215,7 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
       const last = payload.batch.messages[payload.batch.messages.length - 1];
       // tombstones carry nothing: past the last one, unless a record was held
       if (last && !held) { payload.resolveOffset(last.offset); tracker.advance(partition, last.offset); }
+      if (laneFull && !held && !stopping) pauser.pause(partition, null, { queue: LANE }); // fetched on from the batch's end
       if (strategy.kind === 'parallel') return;
       if (batchUnit.length) units.push(batchUnit);
       const concurrency = strategy.kind === 'each' ? strategy.concurrency : 1;

@@ -50,7 +50,10 @@ export interface ParallelStrategy<In> {
   queueOf(record: InputRecord<In>): string;
   /** Records held by one queue before the partition feeding it pauses (count). */
   maxPerQueue: number;
-  /** Records held across all queues before partitions pause (count). */
+  /**
+   * Records held across all queues before partitions pause (count); a batch already fetched is taken whole, so the
+   * lane may pass it by what one fetch holds.
+   */
   maxInFlight: number;
 }
 

@@ -184,3 +184,26 @@ test('shutdown lets what is in flight finish, produces it and commits; commit fa
   await runner.dispatch(payload(0, [2]), [rec(0, 2, 'c')], ctx);
   assert.equal(runner.inFlight(), 0, 'a stopped runner takes nothing new');
 });
+
+test('a full lane takes the rest of the fetched batch and pauses after it, without a seek, so nothing is fetched twice',
+  async () => {
+    const gate = deferred();
+    const { state, runner, ctx } = setup({ strategy: {
+      kind: 'parallel', queueOf: (r) => r.value, maxPerQueue: 10, maxInFlight: 2,
+      handle: async () => { await gate.p; return []; },
+    } });
+    const resolved: string[] = [];
+    const batch = { ...payload(0, [0, 1, 2, 3]), resolveOffset: (o: string) => { resolved.push(o); } };
+    await runner.dispatch(batch, [rec(0, 0, 'a'), rec(0, 1, 'b'), rec(0, 2, 'c'), rec(0, 3, 'd')], ctx);
+    assert.equal(runner.inFlight(), 4, 'the whole batch is taken');
+    assert.ok(state.paused.has(0), 'the partition pauses after it');
+    assert.deepEqual(state.seeks, [], 'no seek: the next fetch starts after the batch');
+    assert.equal(last(resolved), '3');
+    await runner.dispatch(payload(1, [0]), [rec(1, 0, 'e')], ctx);
+    assert.ok(state.paused.has(1), 'another partition\'s batch fetched meanwhile is taken too, then pauses');
+    assert.equal(runner.inFlight(), 5);
+    gate.resolve();
+    await waitFor('resume when the lane drained', () => !state.paused.has(0) && !state.paused.has(1), 2000, 5);
+    await waitFor('commit past the batch', () => state.commits.includes('0@4'), 2000, 5);
+    await runner.drain();
+  });
