@@ -80,8 +80,8 @@ export const specs = [
   v('smtpMaxMessagesPerConnection', 'SMTP_MAX_MESSAGES_PER_CONNECTION', '1000', 'count',
     'Messages sent on one connection before it is recycled', int(1)),
   v('senderConcurrency', 'SENDER_CONCURRENCY', '1000', 'count',
-    'Messages held in memory per sender lane, across destination queues; when reached, partitions pause after the batch in hand',
-    int(1, 100000)),
+    'Messages held in memory per sender lane, across destination queues; when reached, partitions pause after the batch'
+    + ' in hand', int(1, 100000)),
   v('senderQueueMax', 'SENDER_QUEUE_MAX', '250', 'count',
     'Messages held in memory per destination queue; a full queue pauses the partitions feeding it', int(1, 100000)),
   v('senderIdleEvictMs', 'SENDER_IDLE_EVICT_MS', '300000', 'ms',

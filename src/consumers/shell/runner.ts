@@ -215,7 +215,8 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
       const last = payload.batch.messages[payload.batch.messages.length - 1];
       // tombstones carry nothing: past the last one, unless a record was held
       if (last && !held) { payload.resolveOffset(last.offset); tracker.advance(partition, last.offset); }
-      if (laneFull && !held && !stopping) pauser.pause(partition, null, { queue: LANE }); // fetched on from the batch's end
+      // no seek: the partition is fetched on from the batch's end
+      if (laneFull && !held && !stopping) pauser.pause(partition, null, { queue: LANE });
       if (strategy.kind === 'parallel') return;
       if (batchUnit.length) units.push(batchUnit);
       const concurrency = strategy.kind === 'each' ? strategy.concurrency : 1;
