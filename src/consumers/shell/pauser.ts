@@ -1,6 +1,6 @@
 /**
- * The one pause/resume of the shell: a partition is paused, and seeked back to the record it could not take, with why
- * (a full queue, a full lane, or a record not due yet, then with a timer), and resumed when that clears.
+ * The one pause/resume of the shell: a partition is paused with why (a full queue, a full lane, or a record not due
+ * yet, then with a timer), seeked back to the record it could not take when there is one, and resumed when that clears.
  */
 import type { Consumer } from 'kafkajs';
 import { pauses } from './metrics.js';
@@ -11,6 +11,7 @@ export type PauseReason = 'queue_full' | 'lane_full' | 'not_due';
 export const LANE = '\u0000all';
 
 interface Waiting { queue?: string; timer?: NodeJS.Timeout }
+type Why = { queue: string } | { untilMs: number; now: number };
 
 /** Pause bookkeeping for one stage's input topic. */
 export function createPauser(consumer: Pick<Consumer, 'pause' | 'resume' | 'seek'>, topic: string, stage: string) {
@@ -28,8 +29,7 @@ export function createPauser(consumer: Pick<Consumer, 'pause' | 'resume' | 'seek
   };
 
   // `offset` null: nothing to fetch again, the partition goes on from its last resolved offset
-  const pause = (partition: number, offset: string | null, why: { queue: string } | { untilMs: number; now: number }):
-    void => {
+  const pause = (partition: number, offset: string | null, why: Why): void => {
     consumer.pause([{ topic, partitions: [partition] }]);
     if (offset !== null) consumer.seek({ topic, partition, offset });
     let w: Waiting;
