@@ -85,7 +85,7 @@ export async function runWorker(names: string[], lanes: Lanes = 'all'): Promise<
     });
   }
   await Promise.all(running.map((s) => s.start()));
-  const health = await createHealth(rt.kafka, running);
+  const health = await createHealth(rt.kafka, running, log);
   // every worker exports the lag of every stage group, so a stage that is down is still seen by the others
   const lag = cfg.lagSampleMs > 0 ? await startLagMonitor(rt.kafka, rt.topicPrefix, cfg.lagSampleMs) : undefined;
   if (lag) closers.unshift(lag.stop);

@@ -41,7 +41,12 @@ test('a broker outage gives 451s; after recovery every re-sent message is delive
 
   await broker.start();
   // the workers rejoin their groups on the restarted broker first (the readiness test covers how long that takes)
-  await waitFor('the worker ready again', async () => (await fetch(`http://127.0.0.1:${worker.port}/readyz`)).status === 200, 240000, 500);
+  // a readiness answer other than 200 is thrown, so a timeout names what stayed unready
+  await waitFor('the worker ready again', async () => {
+    const r = await fetch(`http://127.0.0.1:${worker.port}/readyz`);
+    if (r.status !== 200) throw new Error(`readyz ${r.status} ${await r.text()}`);
+    return true;
+  }, 240000, 500);
   // a client's retry loop: re-send each message until it hears 250
   const jobIds: string[] = [];
   for (const s of subjects) {
