@@ -58,7 +58,7 @@ export async function benchSenderMemory(n = 1_000_000): Promise<Record<string, u
     const pid = worker.proc.pid!;
     const samples: Array<{ delivered: number; rssMb: number }> = [];
     try {
-      for (let d = await delivered(ch, jobId); d.n < n; d = await delivered(ch, jobId)) {
+      for (let d = await delivered(ch, jobId, n); d.n < n; d = await delivered(ch, jobId, n)) {
         if (Date.now() - started > 60 * 60000) throw new Error(`only ${d.n} of ${n} delivered in 60 minutes`);
         samples.push({ delivered: d.n, rssMb: rssMb(pid) });
         await new Promise((r) => setTimeout(r, 1000));

@@ -13,9 +13,13 @@ import { chunk, launchRows, toRow } from './handler.js';
 import { createLaunches } from './launches.js';
 import { deliveryLatency, inserted } from './metrics.js';
 import { startWatchdog } from './watchdog.js';
+import { createCoalescer } from './coalesce.js';
 import { loadShaping, resolveShaping } from '../../delivery/shaping.js';
 import { logger } from '../../lib/logger.js';
 import { STAGE_TOPICS } from '../../topics/components.js';
+
+// long enough for every partition batch of one fetch to join the insert, short beside EVENT_SINK_FLUSH_MS
+const LINGER_MS = 50;
 
 /** The event sink stage. */
 export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickHouseClient) {
@@ -29,41 +33,38 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
     }
   };
   let watchdog: ReturnType<typeof startWatchdog> | undefined;
+  const store = async (events: Event[]): Promise<void> => {
+    await deps.crypto?.watch();
+    // an event of an erased job that was still on its way keeps no address (as `mailstream job --erase` leaves them)
+    await insert('events', events.map((e) => {
+      const row = toRow(e);
+      return deps.crypto?.isErased(row.tenant, row.job_id)
+        ? { ...row, recipient: erasedRecipient(cfg.erasureSecret, row.tenant, row.recipient) } : row;
+    }));
+    watchdog?.seen(events.map((e) => e.jobId));
+    // launch latencies after the events: a job's injected events are then in ClickHouse
+    const delivered = events.filter((e) => e.type === 'delivered');
+    if (!delivered.length) return;
+    try { await launches.load(delivered.map((e) => e.jobId)); }
+    catch (err) {
+      throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse query failed: ${(err as Error).message}`, { cause: err });
+    }
+    const rows = launchRows(delivered, launches.of);
+    await insert('delivery_launch', rows);
+    for (const e of delivered) {
+      if (e.latencyMs != null) deliveryLatency.observe({ kind: e.kind ?? '', span: 'accepted' }, e.latencyMs / 1000);
+    }
+    for (const r of rows) deliveryLatency.observe({ kind: r.kind, span: 'launch' }, r.launch_ms / 1000);
+  };
+  // the partitions of one fetch are handled concurrently and their batches go into one insert
+  const coalescer = createCoalescer(store, { lingerMs: LINGER_MS, maxItems: cfg.sinkBatchSize });
   const stage = createStage<Event>({
     name: 'event-sink',
     ...STAGE_TOPICS['event-sink'],
-    partitionsConcurrently: 3,
+    partitionsConcurrently: 12,
     maxBytesPerPartition: 8 << 20,
-    consumer: { minBytes: 256 << 10, maxWaitTimeInMs: cfg.sinkFlushMs },
-    strategy: {
-      kind: 'batch',
-      async handle(records) {
-        const events = records.map((r) => r.value);
-        await deps.crypto?.watch();
-        // an event of an erased job that was still on its way keeps no address (as `mailstream job --erase` leaves them)
-        await insert('events', events.map((e) => {
-          const row = toRow(e);
-          return deps.crypto?.isErased(row.tenant, row.job_id)
-            ? { ...row, recipient: erasedRecipient(cfg.erasureSecret, row.tenant, row.recipient) } : row;
-        }));
-        watchdog?.seen(events.map((e) => e.jobId));
-        // launch latencies after the events: a job's injected events are then in ClickHouse
-        const delivered = events.filter((e) => e.type === 'delivered');
-        if (delivered.length) {
-          try { await launches.load(delivered.map((e) => e.jobId)); }
-          catch (err) {
-            throw new MailstreamError('MS_ERR_UNAVAILABLE', `ClickHouse query failed: ${(err as Error).message}`, { cause: err });
-          }
-          const rows = launchRows(delivered, launches.of);
-          await insert('delivery_launch', rows);
-          for (const e of delivered) {
-            if (e.latencyMs != null) deliveryLatency.observe({ kind: e.kind ?? '', span: 'accepted' }, e.latencyMs / 1000);
-          }
-          for (const r of rows) deliveryLatency.observe({ kind: r.kind, span: 'launch' }, r.launch_ms / 1000);
-        }
-        return [];
-      },
-    },
+    consumer: { minBytes: 1 << 20, maxWaitTimeInMs: cfg.sinkFlushMs },
+    strategy: { kind: 'batch', async handle(records) { await coalescer.add(records.map((r) => r.value)); return []; } },
   }, deps);
   if (cfg.stuckCheckMs <= 0) return stage;
   const maxAge = maxAgeOf(cfg.shapingFile);
