@@ -42,6 +42,21 @@ export function murmur2(key: Buffer | string): number {
 }
 
 const murmurModule = seed('kafkajs/src/producer/partitioners/default/murmur2.js', murmur2);
+
+// A consumer whose partitions are all paused sleeps its whole maxWaitTime before it looks again, and resume() does
+// not cut that short: a lane that drained to half then sat idle for up to 100 ms (the sender at 0 in flight). The
+// sleep kafkajs shares (that idle wait and the admin's polling) ends early on `wakeIdleFetches`.
+const sleepers = new Set<() => void>();
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); sleepers.delete(done); resolve(); };
+    const timer = setTimeout(done, ms);
+    sleepers.add(done);
+  });
+}
+const sleepModule = seed('kafkajs/src/utils/sleep.js', sleep);
+/** End kafkajs's current sleeps now: a partition was resumed, so an idle consumer fetches at once. */
+export function wakeIdleFetches(): void { for (const wake of [...sleepers]) wake(); }
 const kafkajs = require('kafkajs') as typeof import('kafkajs');
 
 // kafkajs copies a record's value into each encoder it nests in (record, batch body, batch, partition, topic,
@@ -128,5 +143,7 @@ Object.defineProperty(proto, 'buffer', {
 export const nativeCrc = require(crcModule) === crc32c;
 /** True when the default partitioner hashes with `murmur2` above. */
 export const int32Murmur = require(murmurModule) === murmur2;
+/** True when kafkajs sleeps in `sleep` above (its idle consumers can be woken). */
+export const wakeableSleep = require(sleepModule) === sleep;
 
 export default kafkajs;

@@ -3,7 +3,7 @@
  * W3C trace context travels in Kafka record headers (`traceparent`, `tracestate`) across every hop. Without the
  * variable the API stays a no-op: no spans, no headers.
  */
-import { context, propagation, ROOT_CONTEXT, trace, type Context, type Link, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, propagation, ROOT_CONTEXT, trace, type Context, type Link, type Span } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
 /** The tracer every mailstream span comes from. */
@@ -47,6 +47,8 @@ export function contextOf(headers: IHeaders | undefined): Context {
   return headers ? propagation.extract(ROOT_CONTEXT, headers, getter) : ROOT_CONTEXT;
 }
 
+const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /** True once the SDK runs in this process. */
 export const tracingOn = () => provider !== undefined;
 
@@ -59,6 +61,7 @@ export function openSpan<T>(name: string, attributes: Record<string, string | nu
 
 /** Headers carrying `ctx` (the active context by default); empty when tracing is off. */
 export function headersOf(ctx: Context = context.active()): Record<string, string> {
+  if (!provider) return {};
   const out: Record<string, string> = {};
   propagation.inject(ctx, out);
   return out;
@@ -70,6 +73,8 @@ export function headersOf(ctx: Context = context.active()): Record<string, strin
  */
 export async function inSpan<T>(name: string, from: Array<IHeaders | undefined>, attributes: Record<string, string | number>,
   fn: (span: Span) => Promise<T>): Promise<T> {
+  // tracing off: the no-op API would still build a context and a span per record (~2% of the sender's CPU)
+  if (!provider) return fn(NOOP_SPAN);
   // a step with no input record (a command) continues the active context; a record step continues the record's
   const parent = from.length === 1 ? contextOf(from[0]) : from.length ? ROOT_CONTEXT : context.active();
   const links: Link[] = from.length > 1

@@ -3,6 +3,7 @@
  * yet, then with a timer), seeked back to the record it could not take when there is one, and resumed when that clears.
  */
 import type { Consumer } from 'kafkajs';
+import { wakeIdleFetches } from '../../lib/kafkajs.js';
 import { pauses } from './metrics.js';
 
 /** Why a partition is paused. */
@@ -25,7 +26,9 @@ export function createPauser(consumer: Pick<Consumer, 'pause' | 'resume' | 'seek
     if (!w) return;
     if (w.timer) clearTimeout(w.timer);
     paused.delete(partition);
-    if (!stopping) consumer.resume([{ topic, partitions: [partition] }]);
+    if (stopping) return;
+    consumer.resume([{ topic, partitions: [partition] }]);
+    wakeIdleFetches();
   };
 
   // `offset` null: nothing to fetch again, the partition goes on from its last resolved offset

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import kafkajs, { int32Murmur, murmur2, nativeCrc } from '../../../src/lib/kafkajs.js';
+import kafkajs, { int32Murmur, murmur2, nativeCrc, wakeableSleep, wakeIdleFetches } from '../../../src/lib/kafkajs.js';
 
 const require = createRequire(import.meta.url);
 // kafkajs's own JS CRC-32C (signed), the reference the native one must match
@@ -96,4 +96,17 @@ test('produce requests are byte for byte what kafkajs itself encodes, large valu
   const [ours, theirs] = [await wire(patched), await wire(original)];
   assert.equal(ours.length, theirs.length);
   assert.ok(ours.equals(theirs), 'the same request bytes');
+});
+
+test('kafkajs\'s sleep (an idle consumer\'s wait for a resumed partition) ends early on wakeIdleFetches', async () => {
+  assert.equal(wakeableSleep, true, 'kafkajs sleeps in the wakeable sleep');
+  const sleep = require('kafkajs/src/utils/sleep.js') as (ms: number) => Promise<void>;
+  const started = Date.now();
+  const slept = sleep(60_000);
+  setImmediate(wakeIdleFetches);
+  await slept;
+  assert.ok(Date.now() - started < 5000, 'woken long before its 60 s');
+  const t0 = Date.now();
+  await sleep(20);
+  assert.ok(Date.now() - t0 >= 15, 'unwoken, a sleep lasts its time');
 });
