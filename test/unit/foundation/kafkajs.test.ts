@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import kafkajs, { int32Murmur, murmur2, nativeCrc, wakeableSleep, wakeIdleFetches } from '../../../src/lib/kafkajs.js';
+import kafkajs, { int32Murmur, linearGrouping, murmur2, nativeCrc, wakeableSleep, wakeIdleFetches }
+  from '../../../src/lib/kafkajs.js';
 
 const require = createRequire(import.meta.url);
 // kafkajs's own JS CRC-32C (signed), the reference the native one must match
@@ -109,4 +110,48 @@ test('kafkajs\'s sleep (an idle consumer\'s wait for a resumed partition) ends e
   const t0 = Date.now();
   await sleep(20);
   assert.ok(Date.now() - t0 >= 15, 'unwoken, a sleep lasts its time');
+});
+
+/** A kafkajs module as kafkajs ships it: loaded afresh from disk apart from the patched cache, the cache put back. */
+function pristine<T>(path: string): T {
+  const dir = join(require.resolve('kafkajs/package.json'), '..');
+  const saved = Object.entries(require.cache).filter(([id]) => id.startsWith(dir));
+  for (const [id] of saved) delete require.cache[id];
+  try { return require(path) as T; } finally {
+    for (const id of Object.keys(require.cache)) if (id.startsWith(dir)) delete require.cache[id];
+    for (const [id, m] of saved) require.cache[id] = m;
+  }
+}
+
+test('varints and varlongs are the bytes kafkajs writes, at every edge and for Longs and strings', () => {
+  type Enc = { writeVarInt(v: unknown): Enc; writeUVarInt(v: unknown): Enc; writeVarLong(v: unknown): Enc; buffer: Buffer };
+  const Patched = require('kafkajs/src/protocol/encoder.js') as new () => Enc;
+  const Original = pristine<new () => Enc>('kafkajs/src/protocol/encoder.js');
+  assert.notEqual(Patched, Original);
+  const Long = require('long') as { fromString(s: string): unknown };
+  const ints = [0, 1, -1, 63, -64, 64, 127, 128, 255, 16383, 16384, 2 ** 20, 2 ** 28, 2 ** 30 - 1, 2 ** 30, -(2 ** 30),
+    -(2 ** 30) - 1, 2 ** 31 - 1, -(2 ** 31), 1_700_000_000_000, -1_700_000_000_000, 2 ** 53 - 1];
+  for (let i = 0; i < 2000; i++) ints.push(Math.floor((Math.random() - 0.5) * 2 ** (1 + (i % 52))));
+  for (const v of ints) {
+    const longs = [v, String(v), Long.fromString(String(v))];
+    for (const l of longs) {
+      assert.ok(new Patched().writeVarLong(l).buffer.equals(new Original().writeVarLong(l).buffer), `varlong ${typeof l} ${v}`);
+    }
+    if (Math.abs(v) > 2 ** 31) continue;
+    assert.ok(new Patched().writeVarInt(v).buffer.equals(new Original().writeVarInt(v).buffer), `varint ${v}`);
+    assert.ok(new Patched().writeUVarInt(v).buffer.equals(new Original().writeUVarInt(v).buffer), `uvarint ${v}`);
+  }
+});
+
+test('a send is grouped by partition as kafkajs groups it, each partition\'s messages in their order', () => {
+  assert.equal(linearGrouping, true, 'kafkajs groups with the linear grouping');
+  type Group = (a: object) => Record<number, unknown[]>;
+  const ours = require('kafkajs/src/producer/groupMessagesPerPartition.js') as Group;
+  const theirs = pristine<Group>('kafkajs/src/producer/groupMessagesPerPartition.js');
+  const partitionMetadata = Array.from({ length: 6 }, (_, i) => ({ partitionId: i, leader: 1 }));
+  const messages = Array.from({ length: 500 }, (_, i) => ({ key: `k${i % 37}`, value: `v${i}` }));
+  const partitioner = ({ message }: { message: { key: string } }) => (murmur2(message.key) & 0x7fffffff) % 6;
+  const args = { topic: 't', partitionMetadata, messages, partitioner };
+  assert.deepEqual(ours(args), theirs(args));
+  assert.deepEqual(ours({ ...args, partitionMetadata: [] }), theirs({ ...args, partitionMetadata: [] }));
 });
