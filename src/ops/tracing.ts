@@ -3,7 +3,9 @@
  * W3C trace context travels in Kafka record headers (`traceparent`, `tracestate`) across every hop. Without the
  * variable the API stays a no-op: no spans, no headers.
  */
-import { context, INVALID_SPAN_CONTEXT, propagation, ROOT_CONTEXT, trace, type Context, type Link, type Span } from '@opentelemetry/api';
+import {
+  context, INVALID_SPAN_CONTEXT, propagation, ROOT_CONTEXT, trace, type Context, type Link, type Span,
+} from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
 /** The tracer every mailstream span comes from. */

@@ -8,13 +8,16 @@
 
 /** Gathers items for `run`; `add` resolves (or rejects) once the call its items went into settles. */
 export function createCoalescer<T>(run: (items: T[]) => Promise<void>, opts: { lingerMs: number; maxItems: number }) {
-  let pending: { items: T[]; waiters: Array<{ resolve(): void; reject(e: unknown): void }>; timer?: NodeJS.Timeout } | undefined;
+  type Waiter = { resolve(): void; reject(e: unknown): void };
+  let pending: { items: T[]; waiters: Waiter[]; timer?: NodeJS.Timeout } | undefined;
   const fire = () => {
     const p = pending;
     if (!p) return;
     pending = undefined;
     clearTimeout(p.timer);
-    run(p.items).then(() => { for (const w of p.waiters) w.resolve(); }, (e) => { for (const w of p.waiters) w.reject(e); });
+    run(p.items).then(
+      () => { for (const w of p.waiters) w.resolve(); },
+      (e) => { for (const w of p.waiters) w.reject(e); });
   };
   return {
     add(items: T[]): Promise<void> {

@@ -44,8 +44,12 @@ export async function createHealth(kafka: Kafka, stages: Stage[], log?: Logger):
     pending = mine;
     mine.call.catch(() => undefined).finally(() => { if (pending === mine) pending = undefined; });
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS); });
-    try { await Promise.race([mine.call, timeout]); broker = true; } catch { broker = false; } finally { clearTimeout(timer); }
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS);
+    });
+    try { await Promise.race([mine.call, timeout]); broker = true; }
+    catch { broker = false; }
+    finally { clearTimeout(timer); }
   };
   const ticker = setInterval(() => { void probe(); }, PROBE_EVERY_MS);
   ticker.unref();
@@ -68,6 +72,9 @@ export async function createHealth(kafka: Kafka, stages: Stage[], log?: Logger):
       return { ok: eventLoopDelayMs < MAX_LOOP_DELAY_MS, eventLoopDelayMs };
     },
     ready,
-    async stop() { clearInterval(ticker); clearInterval(watch); loop.disable(); await admin.disconnect().catch(() => undefined); },
+    async stop() {
+      clearInterval(ticker); clearInterval(watch); loop.disable();
+      await admin.disconnect().catch(() => undefined);
+    },
   };
 }

@@ -8,7 +8,7 @@
 import type { Consumer } from 'kafkajs';
 import type { Logger } from '../../lib/logger.js';
 import { mapLimit } from '../../lib/pool.js';
-import { headersOf, inSpan } from '../../ops/tracing.js';
+import { headersOf, inSpan, tracingOn } from '../../ops/tracing.js';
 import { JobErasedError } from '../../streams/job-keys.js';
 import { deadLetterOf, reasonOf, type RawRecord } from './dead-letter.js';
 import { erasedOutputs } from './erased.js';
@@ -100,6 +100,10 @@ export function createRunner<In>(opts: RunnerOptions<In>) {
     const records = unit.map((f) => f.record!);
     const fault = records.map((r) => opts.faults?.[r.key ?? '']).find(Boolean);
     if (fault) throw new MailstreamError(fault as ErrorCode, `injected fault (STAGE_FAULTS) for key ${records[0]!.key}`);
+    // tracing off: no span, so none of its attributes or header lists are built (once per record in the sender)
+    if (!tracingOn()) {
+      return strategy.kind === 'batch' ? strategy.handle(records, ctx) : strategy.handle(records[0]!, ctx);
+    }
     // one span per step: child of the record's trace, or linked to every record of a batch
     const attrs = { 'messaging.destination.name': topic, 'messaging.kafka.partition': unit[0]!.partition, records: records.length };
     return inSpan(`${spec.name}.handle`, records.map((r) => r.headers), attrs, async () => {
