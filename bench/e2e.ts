@@ -13,8 +13,8 @@ import { createJobProducer } from '../src/producers/jobs.js';
 import { connectRuntime } from '../src/runtime.js';
 import { topic } from '../src/topics/runtime.js';
 import { startPostfixSink, runSmtpSource } from './postfix.js';
-import { stackStatus } from '../infra/local/stack.js';
-import { cpuMs, machineCpuMs, marketingJob, writeBenchAudience, peakRssMb, prepare, spawnWorker, stageRates }
+import { cpuMs, machineCpuMs, machineSince, marketingJob, writeBenchAudience, peakRssMb, prepare, spawnWorker,
+  stackProcesses, stageRates }
   from './support.js';
 
 /** Figures of one end-to-end run. */
@@ -46,8 +46,7 @@ export async function benchE2E(recipients = 100000, extra: Record<string, string
   await admin.connect();
   try {
     const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto);
-    const others: Array<[string, number]> = [...(await stackStatus()).filter((c) => c.pid && c.name !== 'maildev')
-      .map((c) => [c.name, c.pid!] as [string, number]), ['smtp-sink', sink.pid!], ['bench harness', process.pid]];
+    const others = await stackProcesses(['smtp-sink', sink.pid!], ['bench harness', process.pid]);
     const cpu0 = workers.map((w) => cpuMs(w.proc.pid!));
     const other0 = others.map(([, pid]) => cpuMs(pid));
     const machine0 = machineCpuMs();
@@ -74,8 +73,7 @@ export async function benchE2E(recipients = 100000, extra: Record<string, string
     if (delivered < recipients) console.error(`WARNING: only ${delivered} of ${recipients} delivered: ${JSON.stringify(counts.byType)}`);
     const cpu = workers.map((w, i) => (cpuMs(w.proc.pid!) - cpu0[i]!) / Math.max(1, delivered));
     const other = others.map(([, pid], i) => (cpuMs(pid) - other0[i]!) / Math.max(1, delivered));
-    const machine1 = machineCpuMs();
-    const machineBusy = machine1.busy - machine0.busy;
+    const machine = machineSince(machine0);
     const lat = await (await ch.query({ query: `SELECT quantilesExact(0.5, 0.99)(latency_ms) AS q FROM events WHERE job_id = '${jobId}' AND type = 'delivered'`, format: 'JSONEachRow' })).json<{ q: number[] }>();
     const rates = await stageRates(ch, jobId);
     const renderer = lastRendered ? Math.round(recipients / Math.max(0.25, (lastRendered - firstRendered) / 1000)) : 0;
@@ -87,8 +85,7 @@ export async function benchE2E(recipients = 100000, extra: Record<string, string
       cpuMsPerDelivered: { ...Object.fromEntries(workers.map((w, i) => [w.name, +cpu[i]!.toFixed(3)])), total: +cpu.reduce((s, x) => s + x, 0).toFixed(3) },
       peakRssMb: Object.fromEntries(workers.map((w) => [w.name, peakRssMb(w.proc.pid!)])),
       otherCpuMsPerDelivered: Object.fromEntries(others.map(([name], i) => [name, +other[i]!.toFixed(3)])),
-      machine: { cpuMsPerDelivered: +(machineBusy / Math.max(1, delivered)).toFixed(3),
-        idlePct: Math.round(100 * (1 - machineBusy / Math.max(1, machine1.total - machine0.total))) },
+      machine: { cpuMsPerDelivered: +(machine.busyMs / Math.max(1, delivered)).toFixed(3), idlePct: machine.idlePct },
       smtpSourceMsgPerSec: Math.round(sourceRate), audienceBytes: statSync(audience).size,
     };
     console.error(JSON.stringify({ env: extra, ...result }));

@@ -18,8 +18,7 @@ import { connectRuntime } from '../src/runtime.js';
 import { topic } from '../src/topics/runtime.js';
 import { startDns } from '../test/support/dns.js';
 import { startPostfixSink, runSmtpSource } from './postfix.js';
-import { stackStatus } from '../infra/local/stack.js';
-import { cpuMs, machineCpuMs, prepare, spawnWorker } from './support.js';
+import { cpuMs, machineCpuMs, machineSince, prepare, spawnWorker, stackProcesses } from './support.js';
 
 const SIZE = 4000;
 const BATCH = 150; // ~600 KB per produce request, under the topic's max.message.bytes
@@ -94,8 +93,7 @@ async function run(n: number, env: Record<string, string>, domains: string[], si
   // the stage's rate runs from the worker running (its start-up, mostly loading TypeScript, is reported apart)
   const started = Date.now();
   const cpu0 = cpuMs(worker.proc.pid!);
-  const others: Array<[string, number]> = [...(await stackStatus()).filter((c) => c.pid && c.name !== 'maildev')
-    .map((c) => [c.name, c.pid!] as [string, number]), ['smtp-sink', sinkPid]];
+  const others = await stackProcesses(['smtp-sink', sinkPid]);
   const other0 = others.map(([, pid]) => cpuMs(pid));
   const machine0 = machineCpuMs();
   try {
@@ -104,8 +102,7 @@ async function run(n: number, env: Record<string, string>, domains: string[], si
       await new Promise((r) => setTimeout(r, 100));
     }
     const cpu = cpuMs(worker.proc.pid!) - cpu0;
-    const machine1 = machineCpuMs();
-    const busy = machine1.busy - machine0.busy;
+    const machine = machineSince(machine0);
     const otherCpuMsPerMsg = Object.fromEntries(others.map(([name, pid], i) =>
       [name, +((cpuMs(pid) - other0[i]!) / n).toFixed(3)]));
     const seconds = (Date.now() - started) / 1000;
@@ -114,8 +111,7 @@ async function run(n: number, env: Record<string, string>, domains: string[], si
       withStartupMsgPerSec: Math.round(n / ((Date.now() - spawned) / 1000)),
       deliveredSpanMsgPerSec: Math.round(n / Math.max(0.001, d.spanS)), cpuMsPerMsg: +(cpu / n).toFixed(3),
       eventSinkCpuMsPerMsg: +((cpuMs(sink.proc.pid!) - sink0) / n).toFixed(3), otherCpuMsPerMsg,
-      machine: { cpuMsPerMsg: +(busy / n).toFixed(3),
-        idlePct: Math.round(100 * (1 - busy / Math.max(1, machine1.total - machine0.total))) } };
+      machine: { cpuMsPerMsg: +(machine.busyMs / n).toFixed(3), idlePct: machine.idlePct } };
   } finally {
     worker.proc.kill('SIGTERM');
     sink.proc.kill('SIGTERM');

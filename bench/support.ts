@@ -5,7 +5,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ensureStack } from '../infra/local/stack.js';
+import { ensureStack, stackStatus } from '../infra/local/stack.js';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { topicsApply } from '../src/cli/commands/topics.js';
 import { migrate } from '../src/clickhouse/migrate.js';
@@ -89,6 +89,19 @@ export function machineCpuMs(): { busy: number; total: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: (total - f[3]! - f[4]!) * TICK_MS, total: total * TICK_MS };
+}
+
+/** The machine's busy CPU (ms) since `from` (a `machineCpuMs` reading), and the share of the cores left idle (%). */
+export function machineSince(from: { busy: number; total: number }): { busyMs: number; idlePct: number } {
+  const now = machineCpuMs();
+  const busyMs = now.busy - from.busy;
+  return { busyMs, idlePct: Math.round(100 * (1 - busyMs / Math.max(1, now.total - from.total))) };
+}
+
+/** The local stack's processes a benchmark leans on (MailDev aside), as [name, pid], then `extra`. */
+export async function stackProcesses(...extra: Array<[string, number]>): Promise<Array<[string, number]>> {
+  const up = (await stackStatus()).filter((c) => c.pid && c.name !== 'maildev');
+  return [...up.map((c) => [c.name, c.pid!] as [string, number]), ...extra];
 }
 
 /** Peak resident set of a live process (VmHWM), in MiB. */

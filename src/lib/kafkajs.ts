@@ -55,6 +55,8 @@ function sleep(ms: number): Promise<void> {
   });
 }
 const sleepModule = seed('kafkajs/src/utils/sleep.js', sleep);
+/** End kafkajs's current sleeps now: a partition was resumed, so an idle consumer fetches at once. */
+export function wakeIdleFetches(): void { for (const wake of [...sleepers]) wake(); }
 
 // kafkajs groups a send's messages by partition copying each partition's array at every message (quadratic in the
 // messages of one send, ~5% of the sender's heap allocation); the same grouping, in order, appending
@@ -66,8 +68,6 @@ function groupMessagesPerPartition({ topic, partitionMetadata, messages, partiti
   return out;
 }
 const groupModule = seed('kafkajs/src/producer/groupMessagesPerPartition.js', groupMessagesPerPartition);
-/** End kafkajs's current sleeps now: a partition was resumed, so an idle consumer fetches at once. */
-export function wakeIdleFetches(): void { for (const wake of [...sleepers]) wake(); }
 const kafkajs = require('kafkajs') as typeof import('kafkajs');
 
 // kafkajs copies a record's value into each encoder it nests in (record, batch body, batch, partition, topic,

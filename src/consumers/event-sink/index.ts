@@ -17,6 +17,7 @@ import { createCoalescer } from './coalesce.js';
 import { loadShaping, resolveShaping } from '../../delivery/shaping.js';
 import { logger } from '../../lib/logger.js';
 import { STAGE_TOPICS } from '../../topics/components.js';
+import { topic } from '../../topics/runtime.js';
 
 // long enough for every partition batch of one fetch to join the insert, short beside EVENT_SINK_FLUSH_MS
 const LINGER_MS = 50;
@@ -56,12 +57,12 @@ export function createEventSink(deps: StageDeps, cfg: Config, clickhouse: ClickH
     }
     for (const r of rows) deliveryLatency.observe({ kind: r.kind, span: 'launch' }, r.launch_ms / 1000);
   };
-  // the partitions of one fetch are handled concurrently and their batches go into one insert
   const coalescer = createCoalescer(store, { lingerMs: LINGER_MS, maxItems: cfg.sinkBatchSize });
   const stage = createStage<Event>({
     name: 'event-sink',
     ...STAGE_TOPICS['event-sink'],
-    partitionsConcurrently: 12,
+    // every partition of a fetch at once, so their batches share one insert
+    partitionsConcurrently: topic(deps.topicPrefix, STAGE_TOPICS['event-sink'].input).def.partitions,
     maxBytesPerPartition: 8 << 20,
     consumer: { minBytes: 1 << 20, maxWaitTimeInMs: cfg.sinkFlushMs },
     strategy: { kind: 'batch', async handle(records) { await coalescer.add(records.map((r) => r.value)); return []; } },

@@ -51,8 +51,6 @@ export async function createHealth(kafka: Kafka, stages: Stage[], log?: Logger):
     catch { broker = false; }
     finally { clearTimeout(timer); }
   };
-  const ticker = setInterval(() => { void probe(); }, PROBE_EVERY_MS);
-  ticker.unref();
   let last = '';
   const ready = () => {
     const byStage = Object.fromEntries(stages.map((s) => [s.name, s.ready()]));
@@ -63,8 +61,10 @@ export async function createHealth(kafka: Kafka, stages: Stage[], log?: Logger):
     last = now;
     return r;
   };
-  const watch = setInterval(ready, PROBE_EVERY_MS);
-  watch.unref();
+  ready(); // the state at start is what the first change is logged against
+  // after each probe, so a change of the broker's answer or of a stage is logged within one probe period
+  const ticker = setInterval(() => { void probe().then(ready); }, PROBE_EVERY_MS);
+  ticker.unref();
   return {
     live() {
       const eventLoopDelayMs = Math.round(loop.max / 1e6);
@@ -73,7 +73,7 @@ export async function createHealth(kafka: Kafka, stages: Stage[], log?: Logger):
     },
     ready,
     async stop() {
-      clearInterval(ticker); clearInterval(watch); loop.disable();
+      clearInterval(ticker); loop.disable();
       await admin.disconnect().catch(() => undefined);
     },
   };
