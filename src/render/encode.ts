@@ -40,6 +40,8 @@ function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number): 
   let col = 0;
   let i = from;
   while (i < to) {
+    // a dot starting a line is escaped, so DATA never has a line to dot-stuff (RFC 5321 4.5.2): the sender sends as is
+    if (col === 0 && src[i] === 46) { o = escape(out, o, 0, 46); col = 3; i++; continue; }
     // a run of literal bytes up to the soft-break column, the common case: four bytes a step while all four are
     // in 0x20..0x7e and none is "=" (the three bit tests are the "has a byte less than / more than / equal to" tricks)
     let lim = i + 75 - col;
@@ -109,7 +111,8 @@ function sevenBitSafe(s: string): boolean {
 export interface EncodedPart { cte: '7bit' | 'quoted-printable' | 'base64'; body: string | Buffer }
 
 /**
- * Pick and apply the lightest safe encoding for a text part; `avoid` must not appear in 7bit output. A QP body is a
+ * Pick and apply the lightest safe encoding for a text part; `avoid` must not appear in 7bit output, and no line of
+ * the result starts with a dot. A QP body is a
  * view into `scratch`: copy it out before the scratch is reused.
  */
 export function encodePart(text: string, avoid: string, scratch: Scratch): EncodedPart {
@@ -122,7 +125,7 @@ export function encodePart(text: string, avoid: string, scratch: Scratch): Encod
   // as many bytes as characters: ASCII (the write told us, no scan of the text), 7bit when no NUL and no long line
   if (to - from === n && buf.subarray(from, to).indexOf(0) < 0 && sevenBitSafe(text)) {
     const body = text.includes('\r') ? crlf(text) : text.replace(/\n/g, '\r\n');
-    if (!body.includes(avoid)) return { cte: '7bit', body };
+    if (!body.includes(avoid) && body[0] !== '.' && !body.includes('\n.')) return { cte: '7bit', body };
   }
   // extra UTF-8 bytes measure how much is non-ASCII: mostly non-ASCII text is smaller in base64
   if (to - from - n <= n / 2) {

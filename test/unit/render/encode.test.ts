@@ -8,7 +8,7 @@ function rng(seed: number): () => number {
   return () => { x = (x * 1103515245 + 12345) % 2 ** 31; return x / 2 ** 31; };
 }
 
-const PIECES = ['a', 'Z', ' ', '\t', '\r', '\n', '\r\n', '=', '£', '—', '😀', '\ud800', '\udc00', '~', '\x00', '\x7f', 'é', '\x0b', '語'];
+const PIECES = ['a', 'Z', ' ', '\t', '\r', '\n', '\r\n', '=', '.', '£', '—', '😀', '\ud800', '\udc00', '~', '\x00', '\x7f', 'é', '\x0b', '語'];
 const decodeQp = (qp: string): string =>
   Buffer.from(qp.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
     .toString('utf8');
@@ -24,6 +24,7 @@ test('a text part encodes to the bytes of the UTF-8 reference encoders, whatever
     const enc = encodePart(text, '=_ms_avoid', scratch);
     const bytes = Buffer.byteLength(text, 'utf8');
     const body = typeof enc.body === 'string' ? enc.body : enc.body.toString('latin1');
+    assert.ok(body[0] !== '.' && !body.includes('\n.'), `a line starts with a dot: ${JSON.stringify(text)}`);
     if (enc.cte === '7bit') {
       assert.equal(bytes, text.length, JSON.stringify(text));
       assert.equal(body, crlf(text));
@@ -52,8 +53,8 @@ test('ASCII text with a line over 998 octets or the boundary prefix in it is not
   assert.equal(encodePart('see =_ms_x here', '=_ms_x', createScratch()).cte, 'quoted-printable');
 });
 
-// RFC 2045 quoted-printable read byte by byte: a line holds at most 75 characters before its soft break ("="), "=" and
-// bytes outside 33..126 are escaped, and a space or tab stays literal unless a line end or the end of input follows it
+// RFC 2045 quoted-printable read byte by byte: a line holds at most 75 characters before its soft break ("="), "=",
+// bytes outside 33..126 and a dot starting a line are escaped, and a space or tab stays literal unless a line end or the end of input follows it
 function referenceQp(bytes: Buffer): string {
   let out = '', line = '';
   for (let i = 0; i < bytes.length; i++) {
@@ -67,7 +68,8 @@ function referenceQp(bytes: Buffer): string {
     const literal = (c >= 33 && c <= 126 && c !== 61) || ((c === 32 || c === 9) && !beforeEnd);
     const piece = literal ? String.fromCharCode(c) : `=${c.toString(16).toUpperCase().padStart(2, '0')}`;
     if (line.length + piece.length > 75) { out += `${line}=\r\n`; line = ''; }
-    line += piece;
+    // a dot starting a line is escaped too (allowed for any byte): DATA then needs no dot-stuffing
+    line += line === '' && c === 46 ? '=2E' : piece;
   }
   return out + line;
 }
@@ -75,7 +77,7 @@ function referenceQp(bytes: Buffer): string {
 test('quoted-printable equals a byte-by-byte reading of RFC 2045, around every column and line end', () => {
   const next = rng(2045);
   const alphabet = ['x', 'x', 'x', 'abcd', ' ', ' ', '  ', '\t', '=', '\r', '\n', '\r\n', 'é', '\x00', '~', '\x7f',
-    '\xff'];
+    '\xff', '.', '..'];
   const scratch = createScratch(64);
   for (let k = 0; k < 20000; k++) {
     let text = '';

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import { buildMime } from '../../../src/render/mime.js';
 import { quotedPrintable } from '../../../src/render/encode.js';
+import { dataChunks } from '../../../src/delivery/smtp/data.js';
 import { content, payload, render } from '../../fixtures/render/payloads.js';
 
 const longLine = 'x'.repeat(1500);
@@ -50,6 +51,19 @@ test('quoted-printable keeps lines at 76, escapes "=" and trailing space, and ro
   assert.ok(qp.split('\r\n').every((l) => l.length <= 76));
   const decoded = Buffer.from(qp.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
   assert.equal(decoded, src.replace(/\n/g, '\r\n'));
+});
+
+test('no line of a rendered message starts with a dot, so DATA sends its bytes without a stuffed copy', async () => {
+  // CSS rules, a text list and data that start lines with dots, and a dot landing on every soft-break column
+  const html = `<style>\n.btn { color: red }\n..x {}\n</style><p>${'a'.repeat(74)}.${'b'.repeat(75)}.</p>\n.<%= it.dot %>`;
+  const text = `. one\n.. two\n.\n<%= it.dot %>\n${'c'.repeat(75)}.`;
+  const [m] = (await render(payload({ content: content({ html, text }), rows: [{ dot: '.lead' }] }))).rendered;
+  const raw = m!.raw;
+  assert.equal(dataChunks(raw)[0], raw, 'dataChunks made a stuffed copy');
+  assert.ok(raw[0] !== 0x2e && raw.indexOf('\n.') === -1);
+  const parsed = await simpleParser(raw);
+  assert.match(parsed.text ?? '', /^\. one\n\.\. two\n\.\n\.lead\n/);
+  assert.match(String(parsed.html), /\n\.btn \{ color: red \}\n\.\.x \{\}/);
 });
 
 test('attachments on a bulk payload fail with a clear reason', async () => {
