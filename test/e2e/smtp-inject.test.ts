@@ -177,7 +177,7 @@ test('a wrong key gets 535; a revoked key stops working for new sessions and for
   await open.quit();
 });
 
-test('bad input gets the right reply and costs nothing else: JSON, bare LF, 8-bit, long lines, addresses, size', { timeout: 90000 }, async () => {
+test('bad input gets the right reply and costs nothing else: JSON, bare LF and CR, 8-bit, long lines, addresses, size', { timeout: 90000 }, async () => {
   const marker = `bad-${randomBytes(4).toString('hex')}`;
   const s = await rawSmtp(inj.port);
   await s.login(key);
@@ -198,6 +198,9 @@ test('bad input gets the right reply and costs nothing else: JSON, bare LF, 8-bi
   r = await send(`${head}\r\nline one\nline two`);
   assert.equal(r.code, 550);
   assert.match(r.text, /bare LF/);
+  r = await send(`${head}\r\nline one\r.\r\nline two`);
+  assert.equal(r.code, 550);
+  assert.match(r.text, /bare CR/);
   r = await send(Buffer.concat([Buffer.from(`${head}\r\n`), Buffer.from([0x47, 0x72, 0xfc, 0xdf, 0x65])]));
   assert.equal(r.code, 550);
   assert.match(r.text, /8-bit data without BODY=8BITMIME/);

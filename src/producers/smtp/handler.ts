@@ -19,7 +19,10 @@ export class SmtpReply extends Error {
 /** Longest text line RFC 5321 allows, without its CRLF. */
 const MAX_LINE = 998;
 
-/** Refuse what a submission server must not pass on: bare LF, 8-bit bytes without BODY=8BITMIME, lines over 998. */
+/**
+ * Refuse what a submission server must not pass on: bare LF or CR (RFC 5321 2.3.8; a lone one before a dot is how SMTP
+ * smuggling ends a message early at a lenient receiver), 8-bit bytes without BODY=8BITMIME, lines over 998.
+ */
 export function checkData(data: Buffer, eightBit: boolean): void {
   let start = 0;
   for (let i = 0; i < data.length; i++) {
@@ -28,6 +31,8 @@ export function checkData(data: Buffer, eightBit: boolean): void {
       if (i === 0 || data[i - 1] !== 13) throw new SmtpReply(550, '5.6.0 bare LF in the message: lines must end with CRLF');
       if (i - 1 - start > MAX_LINE) throw new SmtpReply(550, `5.6.0 a line of the message is over ${MAX_LINE} characters`);
       start = i + 1;
+    } else if (c === 13 && data[i + 1] !== 10) {
+      throw new SmtpReply(550, '5.6.0 bare CR in the message: lines must end with CRLF');
     } else if (c >= 0x80 && !eightBit) {
       throw new SmtpReply(550, '5.6.0 8-bit data without BODY=8BITMIME: declare it in MAIL FROM or encode the message');
     }

@@ -5,9 +5,11 @@ import { coalescingProducer } from '../../../src/lib/kafka.js';
 
 const reply = (fn: () => unknown) => { try { fn(); } catch (e) { return e instanceof SmtpReply ? `${e.responseCode} ${e.message}` : String(e); } return 'ok'; };
 
-test('checkData: CRLF text passes; bare LF, 8-bit without 8BITMIME and lines over 998 are 550 5.6.0', () => {
+test('checkData: CRLF text passes; bare LF or CR, 8-bit without 8BITMIME and lines over 998 are 550 5.6.0', () => {
   assert.equal(reply(() => checkData(Buffer.from('a\r\nb\r\n'), false)), 'ok');
   assert.match(reply(() => checkData(Buffer.from('a\nb'), false)), /^550 5\.6\.0 bare LF/);
+  assert.match(reply(() => checkData(Buffer.from('a\r.\r\nb\r\n'), false)), /^550 5\.6\.0 bare CR/);
+  assert.match(reply(() => checkData(Buffer.from('a\r\nb\r'), false)), /^550 5\.6\.0 bare CR/);
   assert.match(reply(() => checkData(Buffer.from([0x61, 0xfc]), false)), /^550 5\.6\.0 8-bit data/);
   assert.equal(reply(() => checkData(Buffer.from([0x61, 0xfc]), true)), 'ok');
   assert.equal(reply(() => checkData(Buffer.from(`${'x'.repeat(998)}\r\n${'x'.repeat(998)}`), false)), 'ok');
