@@ -64,10 +64,15 @@ function mac(key: Buffer, body: string): Buffer {
   return createHmac('sha256', key).update(body).digest();
 }
 
+/** A token of a payload's JSON text, signed with the tenant's key. */
+function sealJson(json: string, key: Buffer): string {
+  const body = Buffer.from(json).toString('base64url');
+  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+}
+
 /** Sign a payload into a URL-safe token. */
 export function signToken(payload: TokenPayload, secret: string): string {
-  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return `${body}.${mac(tenantKey(secret, payload.t), body).toString('base64url')}`;
+  return sealJson(JSON.stringify(payload), tenantKey(secret, payload.t));
 }
 
 function parse(body: string): TokenPayload | null {
@@ -122,16 +127,20 @@ export function createTracker(opts: {
 }): Tracker {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const id = { m: opts.messageId, j: opts.jobId, t: opts.tenant, s: Math.floor(opts.now / 1000) };
+  const key = tenantKey(opts.secret, opts.tenant);
+  // a click token's JSON up to its link fields, once per message: the same text JSON.stringify writes for each link
+  let clickHead: string | undefined;
   return {
     link(index, parts) {
       const url = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((p) => (p == null ? '' : String(p))).join('');
       const target = url.trim();
       if (!opts.click || !/^https?:\/\//i.test(target)) return escapeAttr(url);
-      return `${base}/c/${signToken({ k: 'c', ...id, i: index, u: target }, opts.secret)}`;
+      clickHead ??= JSON.stringify({ k: 'c', ...id }).slice(0, -1);
+      return `${base}/c/${sealJson(`${clickHead},"i":${JSON.stringify(index)},"u":${JSON.stringify(target)}}`, key)}`;
     },
     pixel() {
       if (!opts.open) return '';
-      const t = signToken({ k: 'o', ...id }, opts.secret);
+      const t = sealJson(JSON.stringify({ k: 'o', ...id }), key);
       return `<img src="${base}/o/${t}" width="1" height="1" alt="">`;
     },
   };

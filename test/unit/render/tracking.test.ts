@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
-import { signToken, verifyToken } from '../../../src/render/tracking.js';
+import { createTracker, signToken, verifyToken } from '../../../src/render/tracking.js';
 import { content, payload, render } from '../../fixtures/render/payloads.js';
 
 const SECRET = 'test-secret';
@@ -88,4 +88,20 @@ test('a token claiming another tenant, naming a message of another job, or past 
   assert.equal(verifyToken(fresh, SECRET, { now: 1_700_000_000_000 + 181 * day, ttlMs: 180 * day }), null);
   // issued in the future (a forged clock) is refused too
   assert.equal(verifyToken(fresh, SECRET, { now: 1_700_000_000_000 - 2 * day, ttlMs: 180 * day }), null);
+});
+
+test("a message's click and open tokens are the tokens of their whole payloads, whatever the URL holds", () => {
+  const opts = { baseUrl: 'https://t.example.com/', secret: SECRET, messageId: 'job-q.7', jobId: 'job-q',
+    tenant: 'acme', now: 1_700_000_123_456, click: true, open: true };
+  const id = { m: 'job-q.7', j: 'job-q', t: 'acme', s: 1_700_000_123 };
+  const tracker = createTracker(opts);
+  const urls = ['https://a.example/x?q="1"&r=\\', 'http://b.example/\u00e9\u2014\ud83d\ude00', ' https://c.example/trim ',
+    'HTTPS://D.example'];
+  urls.forEach((u, i) => {
+    const href = tracker.link(i + 10, [u]);
+    assert.equal(href, `https://t.example.com/c/${signToken({ k: 'c', ...id, i: i + 10, u: u.trim() }, SECRET)}`);
+    assert.equal(verifyToken(href.slice('https://t.example.com/c/'.length), SECRET)?.u, u.trim());
+  });
+  const pixel = `https://t.example.com/o/${signToken({ k: 'o', ...id }, SECRET)}`;
+  assert.equal(tracker.pixel(), `<img src="${pixel}" width="1" height="1" alt="">`);
 });
