@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickhouse } from '../src/clickhouse/client.js';
-import { FINAL_TYPES, jobCounts, quote } from '../src/clickhouse/queries.js';
+import { finalRows, jobCounts } from '../src/clickhouse/queries.js';
 import { createJobProducer } from '../src/producers/jobs.js';
 import { connectRuntime } from '../src/runtime.js';
 import { topic } from '../src/topics/runtime.js';
@@ -139,14 +139,4 @@ export function formatTable(recipients: number, runs: Array<[string, E2EResult]>
   const line = (r: string[]) => r.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[0]!))).join('  ');
   return [`end to end, ${recipients} recipients, marketing MJML, open+click tracking, into smtp-sink`,
     line(['', ...runs.map(([n]) => n)]), ...rows.map(line)].join('\n');
-}
-
-/** Rows of the job's final events so far: a count on the table's primary key (job_id, type), cheap to poll. */
-async function finalRows(ch: ReturnType<typeof createClickhouse>, jobId: string): Promise<number> {
-  const types = FINAL_TYPES.map((t) => `'${t}'`).join(', ');
-  const rs = await ch.query({
-    query: `SELECT count() AS n FROM events WHERE job_id = ${quote(jobId)} AND type IN (${types})`, format: 'JSONEachRow',
-  });
-  const [r] = await rs.json<{ n: string | number }>();
-  return Number(r?.n ?? 0);
 }

@@ -31,6 +31,16 @@ export async function jobCounts(ch: ClickHouseClient, jobId: string, tenant?: st
   return { byType, duplicates, recipients, finished, done: recipients != null && finished >= recipients };
 }
 
+/** Rows of the job's final events, duplicates included: a count on the primary key (job_id, type), cheap to poll. */
+export async function finalRows(ch: ClickHouseClient, jobId: string): Promise<number> {
+  const types = FINAL_TYPES.map((t) => `'${t}'`).join(', ');
+  const rs = await ch.query({
+    query: `SELECT count() AS n FROM events WHERE job_id = ${quote(jobId)} AND type IN (${types})`, format: 'JSONEachRow',
+  });
+  const [r] = await rs.json<{ n: string | number }>();
+  return Number(r?.n ?? 0);
+}
+
 /** Who a job belongs to, from its job_accepted event: tenant and campaign ('' when none), or undefined before it arrives. */
 export async function jobOwner(ch: ClickHouseClient, jobId: string): Promise<{ tenant: string; campaignId: string } | undefined> {
   const rs = await ch.query({

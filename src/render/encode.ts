@@ -112,8 +112,7 @@ export interface EncodedPart { cte: '7bit' | 'quoted-printable' | 'base64'; body
 
 /**
  * Pick and apply the lightest safe encoding for a text part; `avoid` must not appear in 7bit output, and no line of
- * the result starts with a dot. A QP body is a
- * view into `scratch`: copy it out before the scratch is reused.
+ * the result starts with a dot. A QP body is a view into `scratch`: copy it out before the scratch is reused.
  */
 export function encodePart(text: string, avoid: string, scratch: Scratch): EncodedPart {
   // the UTF-8 bytes and their QP both go into the scratch: no per-part allocation, and the QP is never copied
