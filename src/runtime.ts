@@ -34,5 +34,5 @@ export function recordCryptoOf(cfg: Config, kafka: Kafka, producer: Pick<Produce
   const lazy = { name: cfg.kekProvider, wrap: (d: Buffer, c: string) => (provider ??= keyProviderOf(cfg)).wrap(d, c),
     unwrap: (k: string, w: Buffer, c: string) => (provider ??= keyProviderOf(cfg)).unwrap(k, w, c) };
   const crypto = createRecordCrypto(kafka, producer, registry, cfg.topicPrefix, lazy);
-  return cfg.encryption ? crypto : { ...crypto, seal: async () => null };
+  return cfg.encryption ? crypto : { ...crypto, seal: async () => null, sealer: async () => null };
 }

@@ -30,6 +30,8 @@ Tap.prototype.readFixed = function readLarge(len) {
 /** Encoder/decoder for one topic's values. */
 export interface Codec<T> {
   encode(value: T): Buffer;
+  /** The encoding in the codec's scratch: valid only until its next encode, so consume it at once (e.g. seal it). */
+  encodeView(value: T): Buffer;
   /** `owned`: nothing else holds or reuses `buf` (a value just opened), so large bytes fields may be views of it. */
   decode(buf: Buffer, owned?: boolean): T | Promise<T>;
 }
@@ -78,12 +80,14 @@ export async function createCodec<T>(registry: SchemaRegistry, topic: CodecTopic
     try { return (resolver ? own.fromBuffer(buf.subarray(5), resolver, true) : own.fromBuffer(buf.subarray(5))) as T; }
     finally { borrowLarge = false; }
   };
+  const encodeView = (value: T): Buffer => {
+    let end = own.encode(value, scratch, 5);
+    if (end < 0) end = own.encode(value, sized(scratch.length - end), 5);
+    return scratch.subarray(0, end);
+  };
   return {
-    encode(value) {
-      let end = own.encode(value, scratch, 5);
-      if (end < 0) end = own.encode(value, sized(scratch.length - end), 5);
-      return Buffer.from(scratch.subarray(0, end));
-    },
+    encode(value) { return Buffer.from(encodeView(value)); },
+    encodeView,
     decode(buf, owned = false) {
       if (buf.length < 5 || buf[0] !== 0) throw new MailstreamError('MS_ERR_AVRO_DECODE', 'not in the Confluent wire format (magic byte 0 + schema ID)');
       const writerId = buf.readInt32BE(1);

@@ -168,6 +168,53 @@ Object.defineProperty(proto, 'buffer', {
   },
 });
 
+// kafkajs joins a record batch twice before the request does (for its CRC, and to length-prefix it): two more copies of
+// every rendered message. The same batch, with the CRC run over the encoder's pieces and the batch nested by reference.
+const batchModule = require('kafkajs/src/protocol/recordBatch/v0/index.js') as
+  { RecordBatch: (a: RecordBatchArgs) => Promise<EncoderLike>; MAGIC_BYTE: number };
+interface RecordBatchArgs {
+  compression?: number; firstOffset?: unknown; firstTimestamp?: number; maxTimestamp?: number; partitionLeaderEpoch?: number;
+  lastOffsetDelta?: number; transactional?: boolean; producerId?: unknown; producerEpoch?: number; firstSequence?: number;
+  records?: EncoderLike[];
+}
+type Enc = EncoderProto & { writeInt8(v: number): Enc; writeInt16(v: number): Enc; writeInt32(v: number): Enc;
+  writeUInt32(v: number): Enc; writeInt64(v: unknown): Enc; writeArray(a: unknown[], type?: string): Enc };
+const NewEncoder = Encoder as unknown as new () => Enc;
+const Long = require('kafkajs/src/utils/long.js') as { fromInt(n: number): unknown; fromValue(n: number): unknown };
+const originalBatch = batchModule.RecordBatch;
+
+/** CRC-32C of an encoder's bytes, inline and by reference, without joining them. */
+export function encoderCrc(e: EncoderLike): number {
+  if (!e.refs) return crc32c(e.buf.subarray(0, e.offset));
+  let crc = 0, from = 0;
+  for (let i = 0; i < e.refs.length; i += 2) {
+    const at = e.refs[i] as number;
+    crc = crc32c(e.buf.subarray(from, at), crc);
+    crc = crc32c(e.refs[i + 1] as Buffer, crc);
+    from = at;
+  }
+  return crc32c(e.buf.subarray(from, e.offset), crc);
+}
+
+batchModule.RecordBatch = async function RecordBatch(args: RecordBatchArgs): Promise<EncoderLike> {
+  const { compression = 0, records = [] } = args;
+  if (compression !== 0) return originalBatch(args);
+  const body = new NewEncoder()
+    .writeInt16(args.transactional ? 16 : 0)
+    .writeInt32(args.lastOffsetDelta ?? 0)
+    .writeInt64(args.firstTimestamp ?? Date.now())
+    .writeInt64(args.maxTimestamp ?? Date.now())
+    .writeInt64(args.producerId ?? Long.fromValue(-1))
+    .writeInt16(args.producerEpoch ?? 0)
+    .writeInt32(args.firstSequence ?? 0);
+  body.writeArray(records, records.every((r) => typeof r === typeof records[0]) ? typeof records[0] : undefined);
+  const batch = new NewEncoder().writeInt32(args.partitionLeaderEpoch ?? 0).writeInt8(batchModule.MAGIC_BYTE)
+    .writeUInt32(encoderCrc(body)).writeEncoder(body) as Enc;
+  return new NewEncoder().writeInt64(args.firstOffset ?? Long.fromInt(0)).writeInt32(batch.size()).writeEncoder(batch);
+};
+/** True when produce requests encode record batches as above (the request module takes the function when it loads). */
+export const batchByRef = !require.cache[require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js')];
+
 /** True when record batches get the native CRC (false if kafkajs was loaded before this module). */
 export const nativeCrc = require(crcModule) === crc32c;
 /** True when the default partitioner hashes with `murmur2` above. */

@@ -31,10 +31,15 @@ export class JobErasedError extends MailstreamError {
   constructor(readonly meta: EnvelopeMeta) { super('MS_ERR_JOB_ERASED', `job ${meta.j} was erased: its data key is destroyed`); }
 }
 
+/** A sealed value and the headers that name its key. */
+export interface Sealed { value: Buffer; headers: Record<string, string> }
+
 /** Seals and opens record values; what the stage shell and the doors are given. */
 export interface RecordCrypto {
   /** Seal an encoded value of `name` (null: the topic is not sealed). */
-  seal(name: TopicName, value: unknown, encoded: Buffer): Promise<{ value: Buffer; headers: Record<string, string> } | null>;
+  seal(name: TopicName, value: unknown, encoded: Buffer): Promise<Sealed | null>;
+  /** What seals `value`'s encoding once its key is at hand, synchronously (null: the topic is not sealed). */
+  sealer(name: TopicName, value: unknown): Promise<((encoded: Buffer) => Sealed) | null>;
   /** The clear encoded value of a record value (values written in clear pass as they are); JobErasedError once erased. */
   open(value: Buffer): Promise<Buffer>;
   /** Destroy the job's data key on every instance (the erased marker, acknowledged). */
@@ -119,6 +124,9 @@ export function createRecordCrypto(kafka: Kafka, producer: Pick<Producer, 'send'
   };
   return {
     async seal(name, value, encoded) {
+      return (await this.sealer(name, value))?.(encoded) ?? null;
+    },
+    async sealer(name, value) {
       if (!SEALED_TOPICS.has(name)) return null;
       const meta = metaFor(name, value);
       const rec = await lookup(meta.k);
@@ -127,7 +135,8 @@ export function createRecordCrypto(kafka: Kafka, producer: Pick<Producer, 'send'
       if (rec?.erasedAt != null) key = { dek: randomBytes(32), kekId: 'erased' };
       else if (rec?.wrappedKey) key = { dek: await unwrap(rec, meta.k), kekId: rec.kekId! };
       else key = await make(meta.k, meta.t, meta.j);
-      return { value: seal(key.dek, meta, encoded), headers: { [HEADER_ALG]: ENVELOPE_ALG, [HEADER_KEY]: meta.k, [HEADER_KEK]: key.kekId } };
+      const headers = { [HEADER_ALG]: ENVELOPE_ALG, [HEADER_KEY]: meta.k, [HEADER_KEK]: key.kekId };
+      return (encoded: Buffer) => ({ value: seal(key.dek, meta, encoded), headers });
     },
     async open(value) {
       if (!isSealed(value)) return value;

@@ -29,6 +29,19 @@ test('records of every size encode once into the wire format (magic 0, schema ID
     'an earlier record is not overwritten by a later, larger one');
 });
 
+test('encodeView gives the same bytes as encode, in scratch that the next encode reuses', async () => {
+  const t = topic('codec-test.', 'rendered');
+  const codec = await createCodec<Record<string, unknown>>(registry as unknown as SchemaRegistry, t);
+  const a = t.type.random() as unknown as Record<string, unknown>;
+  const b = t.type.random() as unknown as Record<string, unknown>;
+  const view = codec.encodeView(a);
+  const copy = Buffer.from(view);
+  assert.deepEqual(copy, codec.encode(a));
+  codec.encodeView(b);
+  assert.deepEqual(codec.decode(copy), a);
+  assert.equal(view.buffer, codec.encodeView(b).buffer, 'one scratch for every view: a view must be used at once');
+});
+
 test('a large bytes field is a copy of what was decoded, or a view of it when the caller owns the buffer', async () => {
   const t = topic('codec-test.', 'rendered');
   const codec = await createCodec<Record<string, unknown>>(registry as unknown as SchemaRegistry, t);

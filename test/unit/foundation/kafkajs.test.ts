@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import kafkajs, { int32Murmur, linearGrouping, murmur2, nativeCrc, wakeableSleep, wakeIdleFetches }
+import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, wakeableSleep, wakeIdleFetches }
   from '../../../src/lib/kafkajs.js';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +27,18 @@ test('record batches carry the native CRC-32C, equal to kafkajs\'s own, over rec
     assert.equal(out.readUInt32BE(17), jsCrc(out.subarray(21)) >>> 0, `CRC of a batch with a ${size}-byte record`);
     assert.ok(out.subarray(21).includes(value), 'the record bytes are in the batch unchanged');
   }
+});
+
+test('a record batch keeps large values by reference: nothing joins them before the request is written', async () => {
+  assert.equal(batchByRef, true, 'produce requests take the record batch of src/lib/kafkajs.ts');
+  const values = [randomBytes(30000), randomBytes(5000)];
+  const records = values.map((value, i) => Record({ offsetDelta: i, value }));
+  const batch = await RecordBatch({ records, firstTimestamp: 1, maxTimestamp: 1, lastOffsetDelta: 1 }) as
+    { buffer: Buffer; refs?: Array<number | Buffer>; joined?: Buffer };
+  assert.deepEqual(batch.refs?.filter((r) => Buffer.isBuffer(r)), values, 'the values themselves, not copies');
+  assert.equal(batch.joined, undefined);
+  const out = batch.buffer;
+  assert.equal(out.readUInt32BE(17), jsCrc(out.subarray(21)) >>> 0, 'the CRC over the pieces is the CRC of the bytes');
 });
 
 test('no module but src/lib/kafkajs.ts loads kafkajs itself (types only elsewhere), so the patch always comes first', () => {
