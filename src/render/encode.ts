@@ -32,12 +32,15 @@ export function quotedPrintable(buf: Buffer): Buffer {
   return Buffer.from(qpScratch.subarray(0, qpInto(buf, 0, buf.length, qpScratch, 0)));
 }
 
-/** Quoted-printable of `src[from, to)` written at `out[o]`; returns the end offset. */
-function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number): number {
+// the output column where the last qpInto ended
+let qpEndCol = 0;
+
+/** Quoted-printable of `src[from, to)` written at `out[o]`, starting at column `col0`; returns the end offset. */
+function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number, col0 = 0): number {
   const sv = new DataView(src.buffer, src.byteOffset, src.length);
   const ov = new DataView(out.buffer, out.byteOffset, out.length);
   const o0 = o;
-  let col = 0;
+  let col = col0;
   let i = from;
   while (i < to) {
     // a dot starting a line is escaped, so DATA never has a line to dot-stuff (RFC 5321 4.5.2): the sender sends as is
@@ -73,7 +76,8 @@ function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number): 
     o = escape(out, o, col, c);
     col = col > 72 ? 3 : col + 3;
   }
-  if (o > o0 && out[o - 1] === 32) o = escape(out, o - 1, col - 1, 32); // a space at the very end
+  if (o > o0 && out[o - 1] === 32) { o = escape(out, o - 1, col - 1, 32); col = col > 73 ? 3 : col + 2; } // a space at the very end
+  qpEndCol = col;
   return o;
 }
 
@@ -111,10 +115,79 @@ function sevenBitSafe(s: string): boolean {
 export interface EncodedPart { cte: '7bit' | 'quoted-printable' | 'base64'; body: string | Buffer }
 
 /**
+ * Literal template text that recurs in every message (the engine marks where it put it): its quoted-printable from
+ * column 0 is worked out once, on first use, and copied into each message after that.
+ */
+export interface StaticText { s: string; qp: Buffer | null; qpCol: number; bytes: number }
+
+/** Where literal texts sit in a rendered part: [offset, text] pairs, in order, none overlapping. */
+export type TextMarks = Array<number | StaticText>;
+
+function prepare(t: StaticText): Buffer {
+  const b = Buffer.from(t.s, 'utf8');
+  const out = Buffer.allocUnsafe(Math.ceil(b.length * 3 * 1.05) + 16);
+  t.qp = Buffer.from(out.subarray(0, qpInto(b, 0, b.length, out, 0)));
+  t.qpCol = qpEndCol;
+  t.bytes = b.length;
+  return t.qp;
+}
+
+/**
+ * Quoted-printable of a part whose marked literal texts are copied in already encoded: each starts at column 0 (after
+ * a soft break where needed), so its encoding never depends on what precedes it; the text between is encoded as
+ * usual. Decodes to the same text as encoding it whole. Null when the part is not for QP (ASCII, or mostly not).
+ */
+function encodeMarked(text: string, marks: TextMarks, scratch: Scratch): EncodedPart | null {
+  const n = text.length;
+  let literal = 0, literalBytes = 0, qpBytes = 0;
+  for (let i = 1; i < marks.length; i += 2) {
+    const t = marks[i] as StaticText;
+    qpBytes += (t.qp ?? prepare(t)).length;
+    literal += t.s.length; literalBytes += t.bytes;
+  }
+  const dynamic = n - literal;
+  reserve(scratch, dynamic * 3 + Math.ceil(dynamic * 9 * 1.05) + qpBytes + 3 * marks.length + 16);
+  const buf = scratch.buf;
+  // the text between the literals, as UTF-8, one region after another: its size decides the encoding
+  const from = scratch.at;
+  let w = from, pos = 0;
+  const ends: number[] = [];
+  for (let i = 0; i < marks.length; i += 2) {
+    const at = marks[i] as number;
+    if (at > pos) w += buf.write(text.slice(pos, at), w, 'utf8');
+    ends.push(w);
+    pos = at + (marks[i + 1] as StaticText).s.length;
+  }
+  if (pos < n) w += buf.write(text.slice(pos), w, 'utf8');
+  const bytes = w - from + literalBytes;
+  if (bytes === n || bytes - n > n / 2) return null;
+  let o = w, col = 0, r = from;
+  for (let i = 0; i < marks.length; i += 2) {
+    const end = ends[i >> 1];
+    if (end > r) { o = qpInto(buf, r, end, buf, o, col); col = qpEndCol; }
+    r = end;
+    const t = marks[i + 1] as StaticText;
+    if (col !== 0) { buf[o++] = 61; buf[o++] = 13; buf[o++] = 10; }
+    o += t.qp!.copy(buf, o);
+    col = t.qpCol;
+  }
+  if (w > r) o = qpInto(buf, r, w, buf, o, col);
+  scratch.at = o;
+  return { cte: 'quoted-printable', body: buf.subarray(w, o) };
+}
+
+/**
  * Pick and apply the lightest safe encoding for a text part; `avoid` must not appear in 7bit output, and no line of
  * the result starts with a dot. A QP body is a view into `scratch`: copy it out before the scratch is reused.
+ * `marks` (from the template engine) lets a QP part copy its literal texts in already encoded.
  */
-export function encodePart(text: string, avoid: string, scratch: Scratch): EncodedPart {
+export function encodePart(text: string, avoid: string, scratch: Scratch, marks?: TextMarks): EncodedPart {
+  if (marks?.length) {
+    const at = scratch.at;
+    const enc = encodeMarked(text, marks, scratch);
+    if (enc) return enc;
+    scratch.at = at;
+  }
   // the UTF-8 bytes and their QP both go into the scratch: no per-part allocation, and the QP is never copied
   const n = text.length;
   reserve(scratch, n * 3 + Math.ceil(n * 9 * 1.05) + 16);

@@ -9,7 +9,7 @@ import { deepMerge, strictData } from './eta.js';
 import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseMailbox, rfc5322Date, type Mailbox } from './headers.js';
 import { buildMime, type Attachment } from './mime.js';
 import { headerNamesOf, type CompiledRaw, type CompiledTemplate } from './template.js';
-import { crlf } from './encode.js';
+import { crlf, type TextMarks } from './encode.js';
 import type { Personal } from './parts.js';
 import { createScope, setEnvFrom, withHooks, type RenderLimits, type RenderScope } from './sparkpost/index.js';
 import { createTracker, signToken, type Tracker } from './tracking.js';
@@ -45,6 +45,8 @@ export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string }
 /** One message's personalised parts before MIME: what the sender will mail, and what a preview shows. */
 export interface RenderedParts {
   from: Mailbox; subject: string; replyTo: Mailbox | null; headers: Array<[string, string]>; html: string | null; text: string | null;
+  /** Where the HTML's literal template texts sit (SparkPost templates), so MIME can copy them in encoded. */
+  htmlMarks?: TextMarks;
 }
 
 /** Personalise every part of `t` for `to`; throws MailstreamError on a render failure or a header injection. */
@@ -57,14 +59,18 @@ export function renderParts(t: CompiledTemplate, job: JobContext, to: MessageTar
   const subject = assertNoBreaks(t.subject(p), 'Subject');
   const replyTo = t.replyTo ? parseMailbox(t.replyTo(p), 'Reply-To') : null;
   const headers = t.headers.map(([name, r]): [string, string] => [name, assertNoBreaks(r(p), name)]);
-  return { from, subject, replyTo, headers, html: t.html ? t.html(p) : null, text: t.text ? t.text(p) : null };
+  const htmlMarks: TextMarks = [];
+  p.marks = htmlMarks;
+  const html = t.html ? t.html(p) : null;
+  p.marks = undefined;
+  return { from, subject, replyTo, headers, html, text: t.text ? t.text(p) : null, htmlMarks };
 }
 
 /** Render, sign and size-check one message; throws MailstreamError on any failure. */
 export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
   if (t.raw) return renderRaw(t.raw, job, to);
   if (t.verbatim) return renderVerbatim(t.verbatim, job, to);
-  const { from, subject, replyTo, headers: custom, html, text } = renderParts(t, job, to);
+  const { from, subject, replyTo, headers: custom, html, text, htmlMarks } = renderParts(t, job, to);
   const fromDomain = domainOf(from.address);
   const extra = custom.map(([name, value]) => headerLine(name, encodeText(value)));
 
@@ -80,7 +86,7 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   if (job.campaignId) headers += headerLine('X-Mailstream-Campaign', assertNoBreaks(job.campaignId, 'X-Mailstream-Campaign'));
   headers += extra.join('');
 
-  const unsigned = buildMime({ headers, text, html, attachments: job.attachments, seed: to.messageId });
+  const unsigned = buildMime({ headers, text, html, htmlMarks, attachments: job.attachments, seed: to.messageId });
   const raw = job.dkim ? job.dkim.sign(unsigned, fromDomain, job.now) : unsigned;
   if (raw.length > job.maxMessageBytes) {
     throw new MailstreamError('MS_ERR_VALIDATION', `message is ${raw.length} bytes, over the limit of ${job.maxMessageBytes} bytes`);

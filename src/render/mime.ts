@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MailstreamError } from '../lib/errors.js';
-import { base64Lines, createScratch, encodePart } from './encode.js';
+import { base64Lines, createScratch, encodePart, type TextMarks } from './encode.js';
 
 /** A file to attach; with `cid` it is an inline part referenced from the HTML as `cid:<cid>`. */
 export interface Attachment { filename: string; contentType: string; content: Buffer; cid?: string | null }
@@ -16,6 +16,8 @@ export interface MimeInput {
   headers: string;
   text: string | null;
   html: string | null;
+  /** Where the HTML's literal template texts sit (see encode.ts). */
+  htmlMarks?: TextMarks | undefined;
   attachments?: Attachment[];
   /** Seed for deterministic boundaries, e.g. the message ID. */
   seed: string;
@@ -29,8 +31,8 @@ interface Entity { head: string; body: Chunk[] }
 let scratch = createScratch();
 const SCRATCH_KEEP = 1 << 22;
 
-function leaf(type: string, content: string, avoid: string): Entity {
-  const enc = encodePart(content, avoid, scratch);
+function leaf(type: string, content: string, avoid: string, marks?: TextMarks): Entity {
+  const enc = encodePart(content, avoid, scratch, marks);
   return { head: `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: ${enc.cte}\r\n`, body: [enc.body] };
 }
 
@@ -75,7 +77,7 @@ function assemble(input: MimeInput): Buffer {
   const prefix = `=_ms_${tag}`;
   const alts: Entity[] = [];
   if (input.text != null) alts.push(leaf('text/plain', input.text, prefix));
-  if (input.html != null) alts.push(leaf('text/html', input.html, prefix));
+  if (input.html != null) alts.push(leaf('text/html', input.html, prefix, input.htmlMarks));
   if (!alts.length) alts.push(leaf('text/plain', '', prefix));
   let root = alts.length === 1 ? alts[0] : multipart('alternative', b(1), alts);
   const files = input.attachments ?? [];

@@ -6,6 +6,7 @@ import type { TemplateEngine } from '../generated/types.js';
 import { compilePart as compileEtaPart } from './compile-part.js';
 import { run, type Mode } from './eta.js';
 import { compilePart as compileSparkPost, type RenderLimits, type RenderScope } from './sparkpost/index.js';
+import type { TextMarks } from './encode.js';
 import type { Tracker } from './tracking.js';
 
 /** What one recipient's render reads: Eta's data object, or the SparkPost scope (tracking hooks included). */
@@ -18,6 +19,8 @@ export interface Personal {
   tracker?: Tracker;
   /** SparkPost: the per-render limits. */
   limits: Partial<RenderLimits>;
+  /** SparkPost: where to note the literal texts of the part being rendered (see encode.ts), when set. */
+  marks?: TextMarks | undefined;
 }
 
 /** A compiled part. */
@@ -31,5 +34,5 @@ export function compileFor(engine: TemplateEngine, src: string, mode: Mode, part
     return { render: (p) => run(r, p.data(), part, p.tracker), links: 0 };
   }
   const c = compileSparkPost(src, { part, mode, track });
-  return { render: (p) => c.render(p.scope(), p.limits), links: c.links };
+  return { render: (p) => c.render(p.scope(), p.limits, p.marks), links: c.links };
 }

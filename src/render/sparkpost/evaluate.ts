@@ -9,6 +9,7 @@ import type { RenderLimits } from './limits.js';
 import { position } from './lexer.js';
 import type { Node } from './parser.js';
 import { HOOKS, lookupData, lookupRoot, RESERVED, type RenderScope } from './scope.js';
+import type { StaticText, TextMarks } from '../encode.js';
 import { encodeUrl, escapeAttr, escapeHtml, escapeUnquoted, jsonOwn, lengthOf, own, print, truthy } from './values.js';
 
 /** One open `each`: its name (for loop_vars), current value and index. */
@@ -24,6 +25,8 @@ export interface State {
   ticks: number;
   deadline: number;
   frames: Frame[];
+  /** Where literal texts went into `out`, for the MIME encoder (only when the caller asks). */
+  marks: TextMarks | undefined;
 }
 
 /** Source and name of the part being compiled, for error positions. */
@@ -67,7 +70,16 @@ function enter(st: State, ctx: Ctx, at: number): void {
  * One step of a sequence, all of one shape so the loop below stays monomorphic: literal text (0), a plain path
  * printed (1: `{{ a.b }}`, the common case, without a closure call per key), or any other node's closure (2).
  */
-interface Op { k: 0 | 1 | 2; s: string; root: string; keys: string[]; esc: 0 | 1 | 2 | 3; at: number; src: string; run: Run | null }
+interface Op extends StaticText {
+  k: 0 | 1 | 2; root: string; keys: string[]; esc: 0 | 1 | 2 | 3; at: number; src: string; run: Run | null;
+  /** Literal text worth marking: long enough, and whole at both ends (no CR ending it, no surrogate half). */
+  mark: boolean;
+}
+
+// shorter literal texts are encoded with the values around them
+const MARK_MIN = 64;
+const markable = (s: string): boolean => s.length >= MARK_MIN && s.charCodeAt(s.length - 1) !== 13
+  && !/^[\udc00-\udfff]/.test(s) && !/[\ud800-\udbff]$/.test(s);
 
 /** `{{ a.b.c }}` with a data root (not a loop or reserved variable): its root and keys, else null. */
 function plainPath(e: Expr): { root: string; keys: string[] } | null {
@@ -84,8 +96,8 @@ export function compileNodes(nodes: Node[], ctx: Ctx): Run {
   if (nodes.length === 0) return () => undefined;
   if (nodes.length === 1 && nodes[0].k !== 'text' && nodes[0].k !== 'out') return compileNode(nodes[0], ctx);
   const ops: Op[] = nodes.map((n): Op => {
-    const op: Op = { k: 2, s: '', root: '', keys: [], esc: 0, at: 0, src: '', run: null };
-    if (n.k === 'text') return { ...op, k: 0, s: n.s };
+    const op: Op = { k: 2, s: '', root: '', keys: [], esc: 0, at: 0, src: '', run: null, mark: false, qp: null, qpCol: 0, bytes: 0 };
+    if (n.k === 'text') return { ...op, k: 0, s: n.s, mark: markable(n.s) };
     const path = n.k === 'out' ? plainPath(n.e) : null;
     if (n.k === 'out' && path) {
       const esc = n.raw ? 0 : n.url ? 2 : ctx.mode !== 'html' ? 0 : n.attr ? 3 : 1;
@@ -99,7 +111,13 @@ export function compileNodes(nodes: Node[], ctx: Ctx): Run {
     let out = st.out; // a local string: st.out is written back only around nested closures and at the end
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
-      if (op.k === 0) out += op.s;
+      if (op.k === 0) {
+        // a literal after a lone CR would split its line end in two when encoded apart
+        if (op.mark && st.marks !== undefined && !(op.s.charCodeAt(0) === 10 && out.charCodeAt(out.length - 1) === 13)) {
+          st.marks.push(out.length, op);
+        }
+        out += op.s;
+      }
       else if (op.k === 1) {
         let v = op.root === 'loop_var' && st.frames.length ? st.frames[st.frames.length - 1].value : lookupData(scope, op.root);
         for (let j = 0; j < op.keys.length && v !== undefined; j++) v = scope.read(v, op.keys[j]);

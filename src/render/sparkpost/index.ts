@@ -11,6 +11,7 @@ import { lex } from './lexer.js';
 import { resolveLimits, type RenderLimits } from './limits.js';
 import { parse } from './parser.js';
 import type { RenderScope } from './scope.js';
+import type { TextMarks } from '../encode.js';
 import { own, print } from './values.js';
 
 export { TemplateRenderError, TemplateSyntaxError } from './errors.js';
@@ -34,7 +35,7 @@ export interface CompiledPart {
   /** Tracked links in the part (0 unless compiled with `track`). */
   readonly links: number;
   /** Render for one recipient; throws TemplateRenderError and nothing else. */
-  render(scope: RenderScope, limits?: Partial<RenderLimits>): string;
+  render(scope: RenderScope, limits?: Partial<RenderLimits>, marks?: TextMarks): string;
 }
 
 type Run = (st: State) => void;
@@ -56,10 +57,10 @@ export function compilePart(src: string, opts: CompileOptions): CompiledPart {
   const { run, links } = compiled;
   return {
     part, mode, links,
-    render(scope, limits) {
+    render(scope, limits, marks) {
       const l = resolveLimits(limits);
       const st: State = {
-        out: '', scope, limits: l, iterations: 0, depth: 0, ticks: 0, deadline: 0, frames: [],
+        out: '', scope, limits: l, iterations: 0, depth: 0, ticks: 0, deadline: 0, frames: [], marks,
       };
       try {
         run(st);
@@ -118,11 +119,14 @@ const dynamic: Dynamic = (st, kind, source, mode, where) => {
     throw new TemplateRenderError(where(), `${kind === 'snippet' ? 'render_snippet' : 'render_dynamic_content'}: ${run.message}`);
   }
   const saved = st.out;
+  const marks = st.marks;
   st.out = '';
+  st.marks = undefined; // offsets into a string that is not the output
   try {
     run(st);
     return st.out;
   } finally {
     st.out = saved;
+    st.marks = marks;
   }
 };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScratch, crlf, encodePart, quotedPrintable } from '../../../src/render/encode.js';
+import { createScratch, crlf, encodePart, quotedPrintable, type StaticText, type TextMarks } from '../../../src/render/encode.js';
 
 // a small deterministic PRNG, so a failure names a reproducible case
 function rng(seed: number): () => number {
@@ -94,4 +94,48 @@ test('quoted-printable equals a byte-by-byte reading of RFC 2045, around every c
       assert.equal(enc.body.toString('latin1'), referenceQp(Buffer.from(text, 'utf8')), JSON.stringify(text));
     }
   }
+});
+
+test('a part with marked literal texts decodes to the same text as encoding it whole, in lines of at most 76', () => {
+  const next = rng(2920);
+  const scratch = createScratch(64);
+  const piece = (len: number, plain: number): string => {
+    let s = '';
+    while (s.length < len) s += next() < plain ? 'y'.repeat(1 + Math.floor(next() * 90)) : PIECES[Math.floor(next() * PIECES.length)];
+    return s;
+  };
+  // literal texts shared by every "message", as a compiled template's are
+  const literals: StaticText[] = Array.from({ length: 12 }, (_, i) =>
+    ({ s: `${i % 3 ? '' : '.'}${piece(64 + Math.floor(next() * 300), 0.6)}${i % 4 ? '' : ' '}`, qp: null, qpCol: 0, bytes: 0 }));
+  let marked = 0;
+  for (let k = 0; k < 5000; k++) {
+    let text = '';
+    const marks: TextMarks = [];
+    const n = Math.floor(next() * 8);
+    for (let i = 0; i < n; i++) {
+      if (next() < 0.7) text += piece(Math.floor(next() * 40), 0.5);
+      const t = literals[Math.floor(next() * literals.length)];
+      // as the engine does: never a literal that would split a CR LF or a surrogate pair
+      const whole = !/[\r\ud800-\udbff]$/.test(t.s) && !/^[\udc00-\udfff]/.test(t.s)
+        && !(t.s.startsWith('\n') && text.endsWith('\r'));
+      if (whole) marks.push(text.length, t);
+      text += t.s;
+    }
+    if (next() < 0.5) text += piece(Math.floor(next() * 40), 0.5);
+    const enc = encodePart(text, '=_ms_avoid', scratch, marks);
+    const whole = encodePart(text, '=_ms_avoid', createScratch());
+    assert.equal(enc.cte, whole.cte, JSON.stringify(text));
+    const body = typeof enc.body === 'string' ? enc.body : enc.body.toString('latin1');
+    if (enc.cte !== 'quoted-printable') {
+      assert.equal(body, typeof whole.body === 'string' ? whole.body : whole.body.toString('latin1'));
+      continue;
+    }
+    if (marks.length) marked++;
+    assert.ok(body.split('\r\n').every((l) => l.length <= 76 && l[0] !== '.'), JSON.stringify(text));
+    assert.ok(!/[ \t]\r\n/.test(body) && !/[ \t]$/.test(body), 'no white space before a line end');
+    assert.ok(!/[^\x20-\x7e\r\n\t]/.test(body) && !/\r(?!\n)|(?<!\r)\n/.test(body), 'ASCII, CRLF only');
+    assert.equal(decodeQp(body), Buffer.from(Buffer.from(crlf(text), 'utf8').toString('utf8'), 'utf8').toString('utf8'),
+      JSON.stringify(text));
+  }
+  assert.ok(marked > 1000, `${marked} parts encoded with marks`);
 });

@@ -85,3 +85,22 @@ test('strict scopes make a missing printed variable a render error naming it; nu
   assert.equal(part.render(createScope({ recipient: { substitution_data: data } })), 'A||d||');
   assert.throws(() => part.render(createScope({ recipient: { substitution_data: data }, strict: true })), (e: Error) => /missing variable b\.c$/.test(e.message));
 });
+
+test('a render notes where each long literal text went, in loops too, and none from dynamic content', () => {
+  const long = (c: string) => c.repeat(70);
+  const src = `${long('a')}{{ v }}{{ each items }}${long('b')}{{ loop_var }}{{ end }}{{ render_dynamic_content(dynamic_html.d) }}`
+    + `short${long('c')}`;
+  const data = { v: '1', items: ['x', 'y'], dynamic_html: { d: `${long('d')}{{ v }}` } };
+  const marks: Array<number | { s: string }> = [];
+  const out = compilePart(src, { part: 'html', mode: 'html' })
+    .render(createScope({ recipient: { substitution_data: data } }), {}, marks as never);
+  assert.equal(out, `${long('a')}1${long('b')}x${long('b')}y${long('d')}1short${long('c')}`);
+  const found = [];
+  for (let i = 0; i < marks.length; i += 2) {
+    const at = marks[i] as number, t = marks[i + 1] as { s: string };
+    assert.equal(out.slice(at, at + t.s.length), t.s, 'each mark is where its text is');
+    found.push(t.s[0]);
+  }
+  // the dynamic content's own literal is not marked: its offsets were into another string
+  assert.deepEqual(found, ['a', 'b', 'b', 's']);
+});
