@@ -68,6 +68,30 @@ function groupMessagesPerPartition({ topic, partitionMetadata, messages, partiti
   return out;
 }
 const groupModule = seed('kafkajs/src/producer/groupMessagesPerPartition.js', groupMessagesPerPartition);
+// kafkajs zero-fills a fresh 512-byte buffer for each encoder it makes, several per record; taken from Node's pool
+// instead, unfilled (an encoder exposes only bytes it wrote). Its own modules take the class when they first load.
+const encoderId = require.resolve('kafkajs/src/protocol/encoder.js');
+const wasLoaded = Boolean(require.cache[encoderId]);
+type EncoderClass = new (initialSize?: number) => { buf: Buffer };
+const BaseEncoder = require(encoderId) as EncoderClass & { nextPowerOfTwo(n: number): number; sizeOfVarLong(v: unknown): number };
+class PooledEncoder extends BaseEncoder {
+  constructor(initialSize = 511) {
+    super(0); // a one-byte buffer, replaced at once
+    this.buf = Buffer.allocUnsafe(BaseEncoder.nextPowerOfTwo(initialSize));
+  }
+
+  /** A record's timestamp delta, sized without kafkajs's Long objects when it is a small integer (as writeVarLong). */
+  static override sizeOfVarLong(value: unknown): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < -0x40000000 || value >= 0x40000000) {
+      return BaseEncoder.sizeOfVarLong(value);
+    }
+    let z = ((value << 1) ^ (value >> 31)) >>> 0;
+    let n = 1;
+    while (z > 0x7f) { n++; z >>>= 7; }
+    return n;
+  }
+}
+require.cache[encoderId]!.exports = PooledEncoder;
 const kafkajs = require('kafkajs') as typeof import('kafkajs');
 
 // kafkajs copies a record's value into each encoder it nests in (record, batch body, batch, partition, topic,
@@ -214,6 +238,9 @@ batchModule.RecordBatch = async function RecordBatch(args: RecordBatchArgs): Pro
 };
 /** True when produce requests encode record batches as above (the request module takes the function when it loads). */
 export const batchByRef = !require.cache[require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js')];
+
+/** True when kafkajs's encoders start from pooled, unfilled buffers. */
+export const pooledEncoders = !wasLoaded && require(encoderId) === PooledEncoder;
 
 /** True when record batches get the native CRC (false if kafkajs was loaded before this module). */
 export const nativeCrc = require(crcModule) === crc32c;

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, wakeableSleep, wakeIdleFetches }
+import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, pooledEncoders, wakeableSleep, wakeIdleFetches }
   from '../../../src/lib/kafkajs.js';
 
 const require = createRequire(import.meta.url);
@@ -141,6 +141,7 @@ test('varints and varlongs are the bytes kafkajs writes, at every edge and for L
   const Patched = require('kafkajs/src/protocol/encoder.js') as new () => Enc;
   const Original = pristine<new () => Enc>('kafkajs/src/protocol/encoder.js');
   assert.notEqual(Patched, Original);
+  assert.equal(pooledEncoders, true, 'kafkajs makes its encoders from the pooled class');
   const Long = require('long') as { fromString(s: string): unknown };
   const ints = [0, 1, -1, 63, -64, 64, 127, 128, 255, 16383, 16384, 2 ** 20, 2 ** 28, 2 ** 30 - 1, 2 ** 30, -(2 ** 30),
     -(2 ** 30) - 1, 2 ** 31 - 1, -(2 ** 31), 1_700_000_000_000, -1_700_000_000_000, 2 ** 53 - 1];
@@ -150,6 +151,10 @@ test('varints and varlongs are the bytes kafkajs writes, at every edge and for L
     for (const l of longs) {
       const [ours, theirs] = [new Patched().writeVarLong(l).buffer, new Original().writeVarLong(l).buffer];
       assert.ok(ours.equals(theirs), `varlong ${typeof l} ${v}`);
+    }
+    for (const l of longs) {
+      const size = (E: unknown) => (E as { sizeOfVarLong(x: unknown): number }).sizeOfVarLong(l);
+      assert.equal(size(Patched), size(Original), `size of varlong ${typeof l} ${v}`);
     }
     if (Math.abs(v) > 2 ** 31) continue;
     assert.ok(new Patched().writeVarInt(v).buffer.equals(new Original().writeVarInt(v).buffer), `varint ${v}`);
