@@ -73,7 +73,8 @@ const groupModule = seed('kafkajs/src/producer/groupMessagesPerPartition.js', gr
 const encoderId = require.resolve('kafkajs/src/protocol/encoder.js');
 const wasLoaded = Boolean(require.cache[encoderId]);
 type EncoderClass = new (initialSize?: number) => { buf: Buffer };
-const BaseEncoder = require(encoderId) as EncoderClass & { nextPowerOfTwo(n: number): number; sizeOfVarLong(v: unknown): number };
+const BaseEncoder = require(encoderId) as EncoderClass
+  & { nextPowerOfTwo(n: number): number; sizeOfVarLong(v: unknown): number };
 class PooledEncoder extends BaseEncoder {
   constructor(initialSize = 511) {
     super(0); // a one-byte buffer, replaced at once
@@ -197,9 +198,9 @@ Object.defineProperty(proto, 'buffer', {
 const batchModule = require('kafkajs/src/protocol/recordBatch/v0/index.js') as
   { RecordBatch: (a: RecordBatchArgs) => Promise<EncoderLike>; MAGIC_BYTE: number };
 interface RecordBatchArgs {
-  compression?: number; firstOffset?: unknown; firstTimestamp?: number; maxTimestamp?: number; partitionLeaderEpoch?: number;
-  lastOffsetDelta?: number; transactional?: boolean; producerId?: unknown; producerEpoch?: number; firstSequence?: number;
-  records?: EncoderLike[];
+  compression?: number; firstOffset?: unknown; firstTimestamp?: number; maxTimestamp?: number;
+  partitionLeaderEpoch?: number; lastOffsetDelta?: number; transactional?: boolean; producerId?: unknown;
+  producerEpoch?: number; firstSequence?: number; records?: EncoderLike[];
 }
 type Enc = EncoderProto & { writeInt8(v: number): Enc; writeInt16(v: number): Enc; writeInt32(v: number): Enc;
   writeUInt32(v: number): Enc; writeInt64(v: unknown): Enc; writeArray(a: unknown[], type?: string): Enc };

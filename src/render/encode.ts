@@ -76,7 +76,8 @@ function qpInto(src: Buffer, from: number, to: number, out: Buffer, o: number, c
     o = escape(out, o, col, c);
     col = col > 72 ? 3 : col + 3;
   }
-  if (o > o0 && out[o - 1] === 32) { o = escape(out, o - 1, col - 1, 32); col = col > 73 ? 3 : col + 2; } // a space at the very end
+  // a space at the very end
+  if (o > o0 && out[o - 1] === 32) { o = escape(out, o - 1, col - 1, 32); col = col > 73 ? 3 : col + 2; }
   qpEndCol = col;
   return o;
 }

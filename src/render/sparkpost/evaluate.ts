@@ -96,7 +96,8 @@ export function compileNodes(nodes: Node[], ctx: Ctx): Run {
   if (nodes.length === 0) return () => undefined;
   if (nodes.length === 1 && nodes[0].k !== 'text' && nodes[0].k !== 'out') return compileNode(nodes[0], ctx);
   const ops: Op[] = nodes.map((n): Op => {
-    const op: Op = { k: 2, s: '', root: '', keys: [], esc: 0, at: 0, src: '', run: null, mark: false, qp: null, qpCol: 0, bytes: 0 };
+    const op: Op = { k: 2, s: '', root: '', keys: [], esc: 0, at: 0, src: '', run: null,
+      mark: false, qp: null, qpCol: 0, bytes: 0 };
     if (n.k === 'text') return { ...op, k: 0, s: n.s, mark: markable(n.s) };
     const path = n.k === 'out' ? plainPath(n.e) : null;
     if (n.k === 'out' && path) {
@@ -113,9 +114,8 @@ export function compileNodes(nodes: Node[], ctx: Ctx): Run {
       const op = ops[i];
       if (op.k === 0) {
         // a literal after a lone CR would split its line end in two when encoded apart
-        if (op.mark && st.marks !== undefined && !(op.s.charCodeAt(0) === 10 && out.charCodeAt(out.length - 1) === 13)) {
-          st.marks.push(out.length, op);
-        }
+        const splitsCrLf = op.s.charCodeAt(0) === 10 && out.charCodeAt(out.length - 1) === 13;
+        if (op.mark && st.marks !== undefined && !splitsCrLf) st.marks.push(out.length, op);
         out += op.s;
       }
       else if (op.k === 1) {

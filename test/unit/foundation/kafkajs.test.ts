@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, pooledEncoders, wakeableSleep, wakeIdleFetches }
+import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, pooledEncoders, wakeableSleep,
+  wakeIdleFetches }
   from '../../../src/lib/kafkajs.js';
 
 const require = createRequire(import.meta.url);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScratch, crlf, encodePart, quotedPrintable, type StaticText, type TextMarks } from '../../../src/render/encode.js';
+import { createScratch, crlf, encodePart, quotedPrintable, type StaticText, type TextMarks }
+  from '../../../src/render/encode.js';
 
 // a small deterministic PRNG, so a failure names a reproducible case
 function rng(seed: number): () => number {
@@ -101,12 +102,16 @@ test('a part with marked literal texts decodes to the same text as encoding it w
   const scratch = createScratch(64);
   const piece = (len: number, plain: number): string => {
     let s = '';
-    while (s.length < len) s += next() < plain ? 'y'.repeat(1 + Math.floor(next() * 90)) : PIECES[Math.floor(next() * PIECES.length)];
+    while (s.length < len) {
+      s += next() < plain ? 'y'.repeat(1 + Math.floor(next() * 90)) : PIECES[Math.floor(next() * PIECES.length)];
+    }
     return s;
   };
   // literal texts shared by every "message", as a compiled template's are
-  const literals: StaticText[] = Array.from({ length: 12 }, (_, i) =>
-    ({ s: `${i % 3 ? '' : '.'}${piece(64 + Math.floor(next() * 300), 0.6)}${i % 4 ? '' : ' '}`, qp: null, qpCol: 0, bytes: 0 }));
+  const literals: StaticText[] = Array.from({ length: 12 }, (_, i) => ({
+    s: `${i % 3 ? '' : '.'}${piece(64 + Math.floor(next() * 300), 0.6)}${i % 4 ? '' : ' '}`,
+    qp: null, qpCol: 0, bytes: 0,
+  }));
   let marked = 0;
   for (let k = 0; k < 5000; k++) {
     let text = '';

@@ -88,8 +88,8 @@ test('strict scopes make a missing printed variable a render error naming it; nu
 
 test('a render notes where each long literal text went, in loops too, and none from dynamic content', () => {
   const long = (c: string) => c.repeat(70);
-  const src = `${long('a')}{{ v }}{{ each items }}${long('b')}{{ loop_var }}{{ end }}{{ render_dynamic_content(dynamic_html.d) }}`
-    + `short${long('c')}`;
+  const src = `${long('a')}{{ v }}{{ each items }}${long('b')}{{ loop_var }}{{ end }}`
+    + `{{ render_dynamic_content(dynamic_html.d) }}short${long('c')}`;
   const data = { v: '1', items: ['x', 'y'], dynamic_html: { d: `${long('d')}{{ v }}` } };
   const marks: Array<number | { s: string }> = [];
   const out = compilePart(src, { part: 'html', mode: 'html' })
