@@ -122,22 +122,21 @@ export function createRecordCrypto(kafka: Kafka, producer: Pick<Producer, 'send'
     }
     return p;
   };
+  const sealer: RecordCrypto['sealer'] = async (name, value) => {
+    if (!SEALED_TOPICS.has(name)) return null;
+    const meta = metaFor(name, value);
+    const rec = await lookup(meta.k);
+    let key: { dek: Buffer; kekId: string };
+    // sealed for an erased job with a key nobody holds: unreadable, and its reader ends its recipients
+    if (rec?.erasedAt != null) key = { dek: randomBytes(32), kekId: 'erased' };
+    else if (rec?.wrappedKey) key = { dek: await unwrap(rec, meta.k), kekId: rec.kekId! };
+    else key = await make(meta.k, meta.t, meta.j);
+    const headers = { [HEADER_ALG]: ENVELOPE_ALG, [HEADER_KEY]: meta.k, [HEADER_KEK]: key.kekId };
+    return (encoded: Buffer) => ({ value: seal(key.dek, meta, encoded), headers });
+  };
   return {
-    async seal(name, value, encoded) {
-      return (await this.sealer(name, value))?.(encoded) ?? null;
-    },
-    async sealer(name, value) {
-      if (!SEALED_TOPICS.has(name)) return null;
-      const meta = metaFor(name, value);
-      const rec = await lookup(meta.k);
-      let key: { dek: Buffer; kekId: string };
-      // sealed for an erased job with a key nobody holds: unreadable, and its reader ends its recipients
-      if (rec?.erasedAt != null) key = { dek: randomBytes(32), kekId: 'erased' };
-      else if (rec?.wrappedKey) key = { dek: await unwrap(rec, meta.k), kekId: rec.kekId! };
-      else key = await make(meta.k, meta.t, meta.j);
-      const headers = { [HEADER_ALG]: ENVELOPE_ALG, [HEADER_KEY]: meta.k, [HEADER_KEK]: key.kekId };
-      return (encoded: Buffer) => ({ value: seal(key.dek, meta, encoded), headers });
-    },
+    async seal(name, value, encoded) { return (await sealer(name, value))?.(encoded) ?? null; },
+    sealer,
     async open(value) {
       if (!isSealed(value)) return value;
       const meta = metaOf(value);

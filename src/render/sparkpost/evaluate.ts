@@ -113,9 +113,9 @@ export function compileNodes(nodes: Node[], ctx: Ctx): Run {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       if (op.k === 0) {
-        // a literal after a lone CR would split its line end in two when encoded apart
-        const splitsCrLf = op.s.charCodeAt(0) === 10 && out.charCodeAt(out.length - 1) === 13;
-        if (op.mark && st.marks !== undefined && !splitsCrLf) st.marks.push(out.length, op);
+        // not after a lone CR when the literal starts with LF: encoded apart, that line end would split in two
+        if (op.mark && st.marks !== undefined
+          && !(op.s.charCodeAt(0) === 10 && out.charCodeAt(out.length - 1) === 13)) st.marks.push(out.length, op);
         out += op.s;
       }
       else if (op.k === 1) {
