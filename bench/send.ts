@@ -43,7 +43,7 @@ export async function prefill(cfg: Awaited<ReturnType<typeof prepare>>['cfg'], j
       const value: RenderedMessage = {
         messageId: `${jobId}.${row}`, jobId, kind: 'bulk', tenant: 'default', campaignId: null, rowNumber: row,
         mailFrom: 'bounce@shop.example', rcptTo, domain, ipPool: null, raw: rawMessage(jobId, row, rcptTo, size),
-        acceptedAt, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false,
+        acceptedAt, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false, parts: null,
       };
       return { key: domain, value: codec.encode(value) };
     });

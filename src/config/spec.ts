@@ -161,6 +161,9 @@ export const specs = [
     'DKIM signing keys, comma-separated (empty: no signing); `mailstream check` reads and checks the files', dkimKeys),
   v('maxMessageBytes', 'MAX_MESSAGE_BYTES', '10485760', 'bytes', 'Largest rendered message; larger ones become render_failed',
     int(1024, 100 << 20)),
+  v('renderByReference', 'RENDER_BY_REFERENCE', 'true', 'boolean',
+    'Bulk messages on `rendered` leave out their template\'s literal texts, written once per job to rendered-parts '
+    + 'and spliced back in by the sender (false: every message whole)', bool),
   v('templateMaxLoopIterations', 'TEMPLATE_MAX_LOOP_ITERATIONS', '100000', 'count',
     'SparkPost templates: loop iterations one render may run, across every each; more is render_failed', int(1, 100_000_000)),
   v('templateMaxDepth', 'TEMPLATE_MAX_DEPTH', '64', 'count',

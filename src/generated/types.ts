@@ -329,6 +329,14 @@ export interface NamedAudience {
   createdAt: number;
 }
 
+/** Where a message's template pieces go back in. */
+export interface PartsReference {
+  /** The rendered-parts record holding the pieces, '<tenant>:<jobId>:<digest>'. */
+  key: string;
+  /** Pairs (offset in raw, piece index), offsets in order: piece i goes in at that offset. */
+  splices: Array<number>;
+}
+
 /** A slice of N recipients of one job, with everything the renderer needs. On the payloads and transactional topics. */
 export interface Payload {
   /** Job the payload belongs to. */
@@ -419,7 +427,7 @@ export interface RenderedMessage {
   sandbox: boolean;
   /** The job's skip_suppression option: the sender does not consult the suppression list. */
   skipSuppression: boolean;
-  /** The whole message, headers and body, CRLF line ends. */
+  /** The whole message, headers and body, CRLF line ends; with parts, the message less the template pieces spliced back in. */
   raw: Buffer;
   /** When the job was accepted, ms since the Unix epoch. */
   acceptedAt: number;
@@ -427,6 +435,22 @@ export interface RenderedMessage {
   attempt: number;
   /** Earliest time for the next attempt, ms since the Unix epoch (0: now). */
   notBefore: number;
+  /** Bulk mail: the job's template pieces this message leaves out of raw (null: raw is whole). */
+  parts: null | PartsReference;
+}
+
+/** The literal template texts of a bulk job's messages, encoded once (quoted-printable from column 0): each rendered message carries only what differs and splices these back in by index. */
+export interface RenderedParts {
+  /** Tenant. */
+  tenant: string;
+  /** Job ID: the pieces are sealed under the job's data key, so erasing the job erases them. */
+  jobId: string;
+  /** Campaign ID. */
+  campaignId: null | string;
+  /** The encoded texts, by index. */
+  pieces: Array<Buffer>;
+  /** When the renderer wrote the record, ms since the Unix epoch. */
+  createdAt: number;
 }
 
 /** One record as it will be produced. */
@@ -666,6 +690,7 @@ export interface TopicValues {
   'jobs': Job;
   'payloads': Payload;
   'recipient-lists': RecipientList;
+  'rendered-parts': RenderedParts;
   'rendered-priority': RenderedMessage;
   'rendered': RenderedMessage;
   'retry': RenderedMessage;

@@ -21,8 +21,8 @@ export interface EnvelopeMeta {
   k: string;
   /** Job ID, tenant, campaign. */
   j: string; t: string; c: string | null;
-  /** What the value is: a job, a payload of recipients, or one rendered message. */
-  s: 'job' | 'payload' | 'message';
+  /** What the value is: a job, a payload of recipients, one rendered message, or a job's template pieces. */
+  s: 'job' | 'payload' | 'message' | 'parts';
   /** Audience rows of the recipients it carries (message IDs are `<jobId>.<row>`). */
   r: number[];
 }

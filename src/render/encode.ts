@@ -137,8 +137,9 @@ function prepare(t: StaticText): Buffer {
  * Quoted-printable of a part whose marked literal texts are copied in already encoded: each starts at column 0 (after
  * a soft break where needed), so its encoding never depends on what precedes it; the text between is encoded as
  * usual. Decodes to the same text as encoding it whole. Null when the part is not for QP (ASCII, or mostly not).
+ * With `refs`, the texts are left out instead and `refs` gets (offset in the body, text) pairs.
  */
-function encodeMarked(text: string, marks: TextMarks, scratch: Scratch): EncodedPart | null {
+function encodeMarked(text: string, marks: TextMarks, scratch: Scratch, refs?: TextMarks): EncodedPart | null {
   const n = text.length;
   let literal = 0, literalBytes = 0, qpBytes = 0;
   for (let i = 1; i < marks.length; i += 2) {
@@ -169,7 +170,9 @@ function encodeMarked(text: string, marks: TextMarks, scratch: Scratch): Encoded
     r = end;
     const t = marks[i + 1] as StaticText;
     if (col !== 0) { buf[o++] = 61; buf[o++] = 13; buf[o++] = 10; }
-    o += t.qp!.copy(buf, o);
+    // by reference: the body leaves the piece out and says where it goes
+    if (refs) refs.push(o - w, t);
+    else o += t.qp!.copy(buf, o);
     col = t.qpCol;
   }
   if (w > r) o = qpInto(buf, r, w, buf, o, col);
@@ -180,12 +183,13 @@ function encodeMarked(text: string, marks: TextMarks, scratch: Scratch): Encoded
 /**
  * Pick and apply the lightest safe encoding for a text part; `avoid` must not appear in 7bit output, and no line of
  * the result starts with a dot. A QP body is a view into `scratch`: copy it out before the scratch is reused.
- * `marks` (from the template engine) lets a QP part copy its literal texts in already encoded.
+ * `marks` (from the template engine) lets a QP part copy its literal texts in already encoded, or with `refs` leave
+ * them out (see encodeMarked); `refs` stays empty when the part is not QP.
  */
-export function encodePart(text: string, avoid: string, scratch: Scratch, marks?: TextMarks): EncodedPart {
+export function encodePart(text: string, avoid: string, scratch: Scratch, marks?: TextMarks, refs?: TextMarks): EncodedPart {
   if (marks?.length) {
     const at = scratch.at;
-    const enc = encodeMarked(text, marks, scratch);
+    const enc = encodeMarked(text, marks, scratch, refs);
     if (enc) return enc;
     scratch.at = at;
   }

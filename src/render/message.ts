@@ -7,7 +7,8 @@ import { MailstreamError } from '../lib/errors.js';
 import type { DkimSigner } from './dkim.js';
 import { deepMerge, strictData } from './eta.js';
 import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseMailbox, rfc5322Date, type Mailbox } from './headers.js';
-import { buildMime, type Attachment } from './mime.js';
+import { buildMimeParts, type Attachment } from './mime.js';
+import { spliceIn, splicedSize, type Pieces } from './pieces.js';
 import { headerNamesOf, type CompiledRaw, type CompiledTemplate } from './template.js';
 import { crlf, type TextMarks } from './encode.js';
 import type { Personal } from './parts.js';
@@ -39,14 +40,15 @@ export interface MessageTarget {
   headerTo?: string | null;
 }
 
-/** A rendered message and its envelope sender. */
-export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string }
+/** A rendered message and its envelope sender; with `splices`, `raw` leaves out pieces of the template (pieces.ts). */
+export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string; splices?: number[] }
 
 /** One message's personalised parts before MIME: what the sender will mail, and what a preview shows. */
 export interface RenderedParts {
   from: Mailbox; subject: string; replyTo: Mailbox | null; headers: Array<[string, string]>; html: string | null; text: string | null;
-  /** Where the HTML's literal template texts sit (SparkPost templates), so MIME can copy them in encoded. */
+  /** Where the HTML's and the text's literal template texts sit (SparkPost templates), so MIME can copy them in encoded. */
   htmlMarks?: TextMarks;
+  textMarks?: TextMarks;
 }
 
 /** Personalise every part of `t` for `to`; throws MailstreamError on a render failure or a header injection. */
@@ -62,15 +64,21 @@ export function renderParts(t: CompiledTemplate, job: JobContext, to: MessageTar
   const htmlMarks: TextMarks = [];
   p.marks = htmlMarks;
   const html = t.html ? t.html(p) : null;
+  const textMarks: TextMarks = [];
+  p.marks = textMarks;
+  const text = t.text ? t.text(p) : null;
   p.marks = undefined;
-  return { from, subject, replyTo, headers, html, text: t.text ? t.text(p) : null, htmlMarks };
+  return { from, subject, replyTo, headers, html, text, htmlMarks, textMarks };
 }
 
-/** Render, sign and size-check one message; throws MailstreamError on any failure. */
-export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget): Rendered {
+/**
+ * Render, sign and size-check one message; throws MailstreamError on any failure. With `pieces`, the literal texts of
+ * a quoted-printable HTML part are left out of `raw` and indexed there, and `splices` says where they go back in.
+ */
+export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageTarget, pieces?: Pieces): Rendered {
   if (t.raw) return renderRaw(t.raw, job, to);
   if (t.verbatim) return renderVerbatim(t.verbatim, job, to);
-  const { from, subject, replyTo, headers: custom, html, text, htmlMarks } = renderParts(t, job, to);
+  const { from, subject, replyTo, headers: custom, html, text, htmlMarks, textMarks } = renderParts(t, job, to);
   const fromDomain = domainOf(from.address);
   const extra = custom.map(([name, value]) => headerLine(name, encodeText(value)));
 
@@ -86,12 +94,33 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   if (job.campaignId) headers += headerLine('X-Mailstream-Campaign', assertNoBreaks(job.campaignId, 'X-Mailstream-Campaign'));
   headers += extra.join('');
 
-  const unsigned = buildMime({ headers, text, html, htmlMarks, attachments: job.attachments, seed: to.messageId });
-  const raw = job.dkim ? job.dkim.sign(unsigned, fromDomain, job.now) : unsigned;
-  if (raw.length > job.maxMessageBytes) {
-    throw new MailstreamError('MS_ERR_VALIDATION', `message is ${raw.length} bytes, over the limit of ${job.maxMessageBytes} bytes`);
+  const built = buildMimeParts({ headers, text, html, htmlMarks, textMarks, attachments: job.attachments, seed: to.messageId, pieces });
+  if (!built.splices) {
+    const raw = job.dkim ? job.dkim.sign(built.raw, fromDomain, job.now) : built.raw;
+    checkSize(raw.length, job);
+    return { raw, mailFrom: from.address, fromDomain };
   }
-  return { raw, mailFrom: from.address, fromDomain };
+  let { raw, splices } = built;
+  const bytes = pieces!.bytes();
+  if (job.dkim) {
+    // the signature covers the whole message; its header goes in front of what is sent, so every splice moves with it
+    const whole = spliceIn(raw, splices, bytes);
+    const signed = job.dkim.sign(whole, fromDomain, job.now);
+    const head = signed.subarray(0, signed.length - whole.length);
+    if (head.length) {
+      raw = Buffer.concat([head, raw]);
+      splices = splices.map((v, i) => (i & 1 ? v : v + head.length));
+    }
+  }
+  checkSize(splicedSize(raw, splices, bytes), job);
+  return { raw, mailFrom: from.address, fromDomain, splices };
+}
+
+/** Throws MS_ERR_VALIDATION for a message of `size` bytes over the limit. */
+function checkSize(size: number, job: JobContext): void {
+  if (size > job.maxMessageBytes) {
+    throw new MailstreamError('MS_ERR_VALIDATION', `message is ${size} bytes, over the limit of ${job.maxMessageBytes} bytes`);
+  }
 }
 
 /**

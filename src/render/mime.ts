@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { MailstreamError } from '../lib/errors.js';
-import { base64Lines, createScratch, encodePart, type TextMarks } from './encode.js';
+import { base64Lines, createScratch, encodePart, type StaticText, type TextMarks } from './encode.js';
+import type { Pieces } from './pieces.js';
 
 /** A file to attach; with `cid` it is an inline part referenced from the HTML as `cid:<cid>`. */
 export interface Attachment { filename: string; contentType: string; content: Buffer; cid?: string | null }
@@ -16,24 +17,34 @@ export interface MimeInput {
   headers: string;
   text: string | null;
   html: string | null;
-  /** Where the HTML's literal template texts sit (see encode.ts). */
+  /** Where the HTML's and the text's literal template texts sit (see encode.ts). */
   htmlMarks?: TextMarks | undefined;
+  textMarks?: TextMarks | undefined;
   attachments?: Attachment[];
   /** Seed for deterministic boundaries, e.g. the message ID. */
   seed: string;
+  /** Bulk by reference: the marked texts are left out of the message and indexed here (see pieces.ts). */
+  pieces?: Pieces | undefined;
 }
 
-/** A body piece: ASCII text, or bytes (possibly a view into the scratch). */
-type Chunk = string | Buffer;
+/** A built message: with pieces, `raw` lacks them and `splices` says where they go ((offset, index) pairs). */
+export interface BuiltMime { raw: Buffer; splices: number[] | null }
+
+/** QP bytes that leave literal texts out, with (offset in `b`, text) pairs. */
+interface Holed { b: Buffer; refs: TextMarks }
+/** A body piece: ASCII text, or bytes (possibly a view into the scratch), or bytes with texts left out. */
+type Chunk = string | Buffer | Holed;
 interface Entity { head: string; body: Chunk[] }
 
 // the encoded parts of the message being built; copied once into the message, then reused by the next one
 let scratch = createScratch();
 const SCRATCH_KEEP = 1 << 22;
 
-function leaf(type: string, content: string, avoid: string, marks?: TextMarks): Entity {
-  const enc = encodePart(content, avoid, scratch, marks);
-  return { head: `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: ${enc.cte}\r\n`, body: [enc.body] };
+function leaf(type: string, content: string, avoid: string, marks?: TextMarks, byRef = false): Entity {
+  const refs: TextMarks | undefined = byRef && marks?.length ? [] : undefined;
+  const enc = encodePart(content, avoid, scratch, marks, refs);
+  const body: Chunk = refs?.length ? { b: enc.body as Buffer, refs } : enc.body;
+  return { head: `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: ${enc.cte}\r\n`, body: [body] };
 }
 
 function param(key: string, value: string): string {
@@ -63,6 +74,11 @@ function multipart(type: string, boundary: string, parts: Entity[]): Entity {
 
 /** Build the complete RFC 5322 message (CRLF line ends) as a Buffer. */
 export function buildMime(input: MimeInput): Buffer {
+  return buildMimeParts({ ...input, pieces: undefined }).raw;
+}
+
+/** Build the message; with `input.pieces`, the marked texts of a QP part are left out and indexed there. */
+export function buildMimeParts(input: MimeInput): BuiltMime {
   scratch.at = 0;
   try {
     return assemble(input);
@@ -71,13 +87,13 @@ export function buildMime(input: MimeInput): Buffer {
   }
 }
 
-function assemble(input: MimeInput): Buffer {
+function assemble(input: MimeInput): BuiltMime {
   const tag = createHash('sha1').update(input.seed).digest('hex').slice(0, 16);
   const b = (n: number): string => `=_ms_${tag}_${n}`;
   const prefix = `=_ms_${tag}`;
   const alts: Entity[] = [];
-  if (input.text != null) alts.push(leaf('text/plain', input.text, prefix));
-  if (input.html != null) alts.push(leaf('text/html', input.html, prefix, input.htmlMarks));
+  if (input.text != null) alts.push(leaf('text/plain', input.text, prefix, input.textMarks, input.pieces !== undefined));
+  if (input.html != null) alts.push(leaf('text/html', input.html, prefix, input.htmlMarks, input.pieces !== undefined));
   if (!alts.length) alts.push(leaf('text/plain', '', prefix));
   let root = alts.length === 1 ? alts[0] : multipart('alternative', b(1), alts);
   const files = input.attachments ?? [];
@@ -88,9 +104,18 @@ function assemble(input: MimeInput): Buffer {
   const head = `${input.headers}MIME-Version: 1.0\r\n${root.head}\r\n`;
   // one allocation and one copy of every piece: the header block as UTF-8, the rest ASCII (latin1) or bytes
   let size = Buffer.byteLength(head, 'utf8');
-  for (const c of root.body) size += c.length;
+  for (const c of root.body) size += typeof c === 'string' || Buffer.isBuffer(c) ? c.length : c.b.length;
   const out = Buffer.allocUnsafe(size);
   let o = out.write(head, 0, 'utf8');
-  for (const c of root.body) o += typeof c === 'string' ? out.write(c, o, 'latin1') : c.copy(out, o);
-  return out;
+  let splices: number[] | null = null;
+  for (const c of root.body) {
+    if (typeof c === 'string') o += out.write(c, o, 'latin1');
+    else if (Buffer.isBuffer(c)) o += c.copy(out, o);
+    else {
+      splices ??= [];
+      for (let i = 0; i < c.refs.length; i += 2) splices.push(o + (c.refs[i] as number), input.pieces!.indexOf(c.refs[i + 1] as StaticText));
+      o += c.b.copy(out, o);
+    }
+  }
+  return { raw: out, splices };
 }

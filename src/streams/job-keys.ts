@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Config } from '../config/index.js';
-import type { JobKey, Job, Payload, RenderedMessage } from '../generated/types.js';
+import type { JobKey, Job, Payload, RenderedMessage, RenderedParts } from '../generated/types.js';
 import { createCodec } from '../lib/codec.js';
 import { ENVELOPE_ALG, HEADER_ALG, HEADER_KEK, HEADER_KEY, isSealed, metaOf, open, seal, type EnvelopeMeta }
   from '../lib/envelope.js';
@@ -24,7 +24,7 @@ export const jobKeyId = (tenant: string, jobId: string): string => `${tenant}:${
 
 /** Topics whose values carry recipient data or message content, and so are sealed. */
 export const SEALED_TOPICS: ReadonlySet<TopicName> = new Set<TopicName>(
-  ['jobs', 'payloads', 'transactional', 'rendered', 'rendered-priority', 'retry']);
+  ['jobs', 'payloads', 'transactional', 'rendered', 'rendered-priority', 'retry', 'rendered-parts']);
 
 /** A job erased while its record was in Kafka: what is readable of the record, to end its recipients. */
 export class JobErasedError extends MailstreamError {
@@ -61,6 +61,10 @@ function metaFor(name: TopicName, value: unknown): EnvelopeMeta {
     const p = value as Payload;
     return { k: jobKeyId(p.tenant, p.jobId), j: p.jobId, t: p.tenant, c: p.campaignId, s: 'payload',
       r: p.recipients.map((r) => r.rowNumber) };
+  }
+  if (name === 'rendered-parts') {
+    const p = value as RenderedParts;
+    return { k: jobKeyId(p.tenant, p.jobId), j: p.jobId, t: p.tenant, c: p.campaignId, s: 'parts', r: [] };
   }
   const m = value as RenderedMessage;
   return { k: jobKeyId(m.tenant, m.jobId), j: m.jobId, t: m.tenant, c: m.campaignId, s: 'message', r: [m.rowNumber] };

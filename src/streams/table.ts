@@ -26,8 +26,9 @@ export interface Table<T> {
   stop(): Promise<void>;
 }
 
-/** Start materialising the compacted topic `name`. */
-export async function createTable<T>(kafka: Kafka, registry: SchemaRegistry, prefix: string, name: TopicName): Promise<Table<T>> {
+/** Start materialising the compacted topic `name`; `open` unseals each value first (a sealed topic's record crypto). */
+export async function createTable<T>(kafka: Kafka, registry: SchemaRegistry, prefix: string, name: TopicName,
+  open?: (value: Buffer) => Promise<Buffer>): Promise<Table<T>> {
   const t = topic(prefix, name);
   const codec = await createCodec<T>(registry, t);
   const table = new Map<string, T>();
@@ -52,7 +53,7 @@ export async function createTable<T>(kafka: Kafka, registry: SchemaRegistry, pre
       if (key) {
         if (!message.value) table.delete(key);
         else {
-          try { table.set(key, await codec.decode(message.value)); }
+          try { table.set(key, await codec.decode(open ? await open(message.value) : message.value)); }
           catch (err) { logger({ stream: name }).warn({ key, err: (err as Error).message }, 'undecodable record skipped'); }
         }
       }

@@ -14,7 +14,7 @@ const WEBHOOK_OUT = [...WEBHOOK_RETRIES, 'events', 'webhooks'] as const;
 /** Every shell stage, by name (its consumer group is `<TOPIC_PREFIX><name>`). */
 export const STAGE_TOPICS = {
   splitter: { input: 'jobs', outputs: ['payloads', 'events'] },
-  renderer: { input: 'payloads', outputs: ['rendered', 'events'] },
+  renderer: { input: 'payloads', outputs: ['rendered', 'rendered-parts', 'events'] },
   'renderer-priority': { input: 'transactional', outputs: ['rendered-priority', 'events'] },
   sender: { input: 'rendered', outputs: SENDER_OUT },
   'sender-priority': { input: 'rendered-priority', outputs: SENDER_OUT },
@@ -60,7 +60,7 @@ export const COMPONENTS = {
   splitter: { stages: ['splitter'], tables: ['job-control'] },
   renderer: { stages: ['renderer', 'renderer-priority'], tables: ['templates', 'job-control'] },
   sender: { stages: ['sender', 'sender-priority', 'sender-retry'],
-    tables: ['suppressions', 'sending-pauses', 'job-control'], follows: ['shaping-control'] },
+    tables: ['suppressions', 'sending-pauses', 'job-control', 'rendered-parts'], follows: ['shaping-control'] },
   // reads the job-keys table to hash addresses of erased jobs
   'event-sink': { stages: ['event-sink'], tables: ['job-keys'] },
   webhooks: {

@@ -4,12 +4,14 @@
  * template that does not compile fails every recipient with the same reason (compiled once, cached).
  * A payload of a cancelled job renders nothing: each recipient gets one `cancelled` event.
  */
-import type { Event, Payload, RenderedMessage, Template, TemplateVersion } from '../../generated/types.js';
+import type { Event, PartsReference, Payload, RenderedMessage, RenderedParts, Template, TemplateVersion }
+  from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
 import { makeEvent } from '../../schemas/events.js';
 import type { DkimSigner } from '../../render/dkim.js';
 import { domainOf } from '../../render/headers.js';
 import { renderMessage, type JobContext } from '../../render/message.js';
+import { Pieces } from '../../render/pieces.js';
 import type { Attachment } from '../../render/mime.js';
 import type { IsCancelled } from '../../streams/job-control.js';
 import { resolveTemplate, templateKey } from '../../streams/templates.js';
@@ -36,10 +38,15 @@ export interface RenderDeps {
   now(): number;
   /** True once the job was cancelled (job-control table); without it no job is. */
   isCancelled?: IsCancelled;
+  /** Bulk messages leave their template's literal texts to a rendered-parts record (RENDER_BY_REFERENCE). */
+  byReference?: boolean;
 }
 
-/** Messages to send and events to report for one payload. */
-export interface RenderResult { rendered: RenderedMessage[]; events: Event[] }
+/**
+ * Messages to send and events to report for one payload; `parts`, when messages refer to it, is the record that must
+ * be in Kafka before they are.
+ */
+export interface RenderResult { rendered: RenderedMessage[]; events: Event[]; parts?: { key: string; value: RenderedParts } }
 
 type Data = Record<string, unknown>;
 
@@ -77,6 +84,8 @@ function cancelled(payload: Payload, now: number): Event[] {
 
 /** Build the stage handler. */
 export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Promise<RenderResult> {
+  // the pieces of each compiled template (compiled once, cached): one list for every job that uses it
+  const piecesOf = new WeakMap<CompiledTemplate, Pieces>();
   return async (payload) => {
     if (deps.isCancelled?.(payload.tenant, payload.jobId)) return { rendered: [], events: cancelled(payload, deps.now()) };
     const c = payload.content;
@@ -122,6 +131,12 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
     const verp = (messageId: string, email: string) => (deps.bounceDomain && payload.kind === 'bulk'
       ? returnPath({ jobId: payload.jobId, messageId, tenant: payload.tenant }, email, deps.tracking.secret, deps.bounceDomain)
       : null);
+    let pieces: Pieces | undefined;
+    if (compiled && deps.byReference && payload.kind === 'bulk') {
+      pieces = piecesOf.get(compiled);
+      if (!pieces) piecesOf.set(compiled, (pieces = new Pieces()));
+    }
+    const refs: PartsReference[] = [];
     for (const r of payload.recipients) {
       const domain = domainOf(r.email);
       try {
@@ -129,13 +144,15 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
         const data = parseObject(r.data, `recipient row ${r.rowNumber} data`);
         const meta = parseObject(r.metadata, `recipient row ${r.rowNumber} metadata`);
         const m = renderMessage(compiled, job, { messageId: r.messageId, email: r.email, data, metadata: meta, name: r.name,
-          headerTo: r.headerTo });
+          headerTo: r.headerTo }, pieces);
+        const parts = m.splices ? { key: '', splices: m.splices } : null;
+        if (parts) refs.push(parts);
         result.rendered.push({
           messageId: r.messageId, jobId: payload.jobId, kind: payload.kind, tenant: payload.tenant, campaignId: payload.campaignId,
           rowNumber: r.rowNumber, mailFrom: payload.options.returnPath ?? verp(r.messageId, r.email) ?? m.mailFrom, rcptTo: r.email,
           domain, ipPool: payload.options.ipPool, raw: m.raw,
           acceptedAt: payload.acceptedAt, attempt: 0, notBefore: 0, sandbox: payload.options.sandbox,
-          skipSuppression: payload.options.skipSuppression,
+          skipSuppression: payload.options.skipSuppression, parts,
         });
       } catch (err) {
         result.events.push(makeEvent('render_failed', {
@@ -143,6 +160,13 @@ export function createRenderHandler(deps: RenderDeps): (payload: Payload) => Pro
           rowNumber: r.rowNumber, templateId: c.templateId, templateVersion, reason: typeof err === 'string' ? err : reasonOf(err),
         }, now));
       }
+    }
+    if (pieces && refs.length) {
+      // the list only grows, so its last digest names a record holding every piece of this payload's messages
+      const key = `${payload.tenant}:${payload.jobId}:${pieces.digest()}`;
+      for (const ref of refs) ref.key = key;
+      result.parts = { key, value: { tenant: payload.tenant, jobId: payload.jobId, campaignId: payload.campaignId,
+        pieces: pieces.bytes(), createdAt: now } };
     }
     return result;
   };

@@ -29,7 +29,11 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
     templateLimits: { maxLoopIterations: cfg.templateMaxLoopIterations, maxDepth: cfg.templateMaxDepth, timeBudgetMs: cfg.templateTimeBudgetMs },
     now: Date.now,
     isCancelled: jobs.isCancelled,
+    byReference: cfg.renderByReference,
   });
+  // parts records this process has had acknowledged, by key, and when: written again after an hour, so the copy in
+  // Kafka is never older than its retention less an hour while messages still name it
+  const written = new Map<string, number>();
   const lane = (name: 'renderer' | 'renderer-priority', partitions: number) => {
     const [output] = STAGE_TOPICS[name].outputs;
     return createStage<Payload>({
@@ -39,9 +43,15 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
         // a payload renders into ~100 messages: produce and commit every payload, so memory stays at a few payloads
         concurrency: 1,
         progressEvery: 1,
-        async handle({ value }) {
+        async handle({ value }, ctx) {
           await Promise.all([templates.ready, jobs.ready]);
-          const { rendered, events } = await render(value);
+          const { rendered, events, parts } = await render(value);
+          // the pieces are in Kafka (acks=all) before any message that names them
+          if (parts && !(Date.now() - (written.get(parts.key) ?? -Infinity) < 3_600_000)) {
+            await ctx.emit([{ topic: 'rendered-parts', key: parts.key, value: parts.value }]);
+            if (written.size >= 10_000) written.clear();
+            written.set(parts.key, Date.now());
+          }
           const out: Output[] = rendered.map((m) => ({
             topic: output, key: partitionKey(m.domain, m.rcptTo, shardsOf(shaping, m.domain)), value: m,
           }));

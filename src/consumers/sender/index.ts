@@ -5,7 +5,9 @@
  * nothing more; its held retries are due at once).
  */
 import type { Config } from '../../config/index.js';
-import type { RenderedMessage, SendingPause } from '../../generated/types.js';
+import type { RenderedMessage, RenderedParts, SendingPause } from '../../generated/types.js';
+import { MailstreamError } from '../../lib/errors.js';
+import { spliceIn } from '../../render/pieces.js';
 import { createTable, type Table } from '../../streams/table.js';
 import { pauseKey } from '../breaker/handler.js';
 import { followControl } from '../../streams/control.js';
@@ -48,12 +50,16 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
   let pauseTable: Table<SendingPause> | undefined;
   const isPaused = (tenant: string, campaignId: string | null) =>
     Boolean(pauseTable?.get(pauseKey(tenant, null)) || (campaignId && pauseTable?.get(pauseKey(tenant, campaignId))));
+  // the template pieces bulk messages leave out (rendered-parts), sealed under their job's key like the messages
+  let parts: Promise<Table<RenderedParts>> | undefined;
   const openTable = async () => {
     table ??= createSuppressionTable(deps.kafka, deps.registry, deps.topicPrefix);
     pauses ??= createTable<SendingPause>(deps.kafka, deps.registry, deps.topicPrefix, 'sending-pauses');
+    parts ??= createTable<RenderedParts>(deps.kafka, deps.registry, deps.topicPrefix, 'rendered-parts', deps.crypto?.open);
     [loaded, pauseTable] = await Promise.all([table, pauses]);
-    await Promise.all([loaded.ready, pauseTable.ready]);
+    await Promise.all([loaded.ready, pauseTable.ready, (await parts).ready]);
   };
+  const whole = async (msg: RenderedMessage) => (msg.parts ? wholeMessage(msg, await parts!) : msg);
   // operator lifts (mailstream shaping lift) reach the adaptive controller of every instance
   const startedAt = Date.now();
   let control: Promise<() => Promise<void>> | undefined;
@@ -83,7 +89,7 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
         kind: 'parallel',
         // one in-memory queue per destination (the partition key: the domain, or its shard)
         queueOf: (r) => r.key ?? r.value.domain, maxPerQueue: cfg.senderQueueMax, maxInFlight: cfg.senderConcurrency,
-        handle: (r) => handle(r.value),
+        handle: async (r) => handle(await whole(r.value)),
       },
       failed: ({ value }, reason, now) => [failedEvent(value, reason, now)],
     }, deps);
@@ -106,9 +112,27 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
       if (prioritySmtp !== smtp) prioritySmtp.close();
       if (table) await (await table).stop();
       if (pauses) await (await pauses).stop();
+      if (parts) await (await parts).stop();
       if (control) await (await control)();
     },
   };
+}
+
+/**
+ * A bulk message with its template pieces spliced back in, and no reference left: a retry or a held copy is whole.
+ * The renderer had the pieces acknowledged before the message, so reading the table to its end finds them.
+ */
+export async function wholeMessage(msg: RenderedMessage, table: Pick<Table<RenderedParts>, 'get' | 'sync'>):
+  Promise<RenderedMessage> {
+  const ref = msg.parts!;
+  let rec = table.get(ref.key);
+  if (!rec && await table.sync()) rec = table.get(ref.key);
+  if (!rec) throw new MailstreamError('MS_ERR_UNAVAILABLE', `rendered-parts ${ref.key} is not in the table yet`);
+  // a key names its job: pieces of another tenant or job never go into this message
+  if (rec.tenant !== msg.tenant || rec.jobId !== msg.jobId) {
+    throw new MailstreamError('MS_ERR_VALIDATION', `rendered-parts ${ref.key} belongs to another job than ${msg.messageId}`);
+  }
+  return { ...msg, raw: spliceIn(msg.raw, ref.splices, rec.pieces), parts: null };
 }
 
 /** A span per SMTP transaction (`sender.smtp`), child of the sender's step for the message. */
