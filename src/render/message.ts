@@ -104,9 +104,7 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   const bytes = pieces!.bytes();
   if (job.dkim) {
     // the signature covers the whole message; its header goes in front of what is sent, so every splice moves with it
-    const whole = spliceIn(raw, splices, bytes);
-    const signed = job.dkim.sign(whole, fromDomain, job.now);
-    const head = signed.subarray(0, signed.length - whole.length);
+    const head = Buffer.from(job.dkim.signature(spliceIn(raw, splices, bytes), fromDomain, job.now), 'latin1');
     if (head.length) {
       raw = Buffer.concat([head, raw]);
       splices = splices.map((v, i) => (i & 1 ? v : v + head.length));

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authenticate } from 'mailauth';
-import { createDkimSigner, loadDkimKeys, type DkimKey } from '../../../src/render/dkim.js';
+import { createDkimSigner, loadDkimKeys, relaxedBody, type DkimKey } from '../../../src/render/dkim.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { payload, render } from '../../fixtures/render/payloads.js';
 
@@ -94,4 +95,16 @@ test('loadDkimKeys reads the key files of the configured entries and names a bad
   const missing = { domain: 'shop.example', selector: 'r1', algorithm: 'rsa-sha256', path: join(dir, 'missing.pem') } as const;
   assert.throws(() => loadDkimKeys([missing]), /DKIM key shop.example:r1 \(.*missing.pem\): cannot read/);
   assert.throws(() => loadDkimKeys([{ ...missing, path: join(dir, 'e.pem') }]), /is an ed25519 key, not rsa/);
+});
+
+test('the body hash is SHA-256 of the relaxed body (RFC 6376 3.4.4) for any mix of spaces, tabs and line ends', () => {
+  const signer = createDkimSigner([edKey]);
+  const piece = fc.constantFrom(' ', '  ', '\t', ' \t ', '\r\n', ' \r\n', '\t\r\n', '\r\n\r\n', 'a', 'bc', '=20', '\r', 'é');
+  fc.assert(fc.property(fc.array(piece, { maxLength: 80 }), fc.string({ maxLength: 8 }), (pieces, tail) => {
+    const body = pieces.join('') + tail.replace(/[^\x20-\x7e]/g, '');
+    const raw = Buffer.from(`From: a@shop.example\r\nSubject: x\r\n\r\n${body}`, 'latin1');
+    const bh = /bh=([^;]+);/.exec(signer.signature(raw, 'shop.example', 0))![1];
+    const want = createHash('sha256').update(relaxedBody(Buffer.from(body, 'latin1').toString('latin1')), 'latin1').digest('base64');
+    assert.equal(bh, want, JSON.stringify(body));
+  }), { numRuns: 2000 });
 });
