@@ -237,6 +237,27 @@ batchModule.RecordBatch = async function RecordBatch(args: RecordBatchArgs): Pro
     .writeUInt32(encoderCrc(body)).writeEncoder(body) as Enc;
   return new NewEncoder().writeInt64(args.firstOffset ?? Long.fromInt(0)).writeInt32(batch.size()).writeEncoder(batch);
 };
+// kafkajs 2.2.4's request queue re-arms a timer after every check even with nothing pending and no throttle, at a
+// negative delay (1 ms): every broker connection of every client spun 1,000 wake-ups a second (tulios/kafkajs#1556,
+// #1704; 56-119 ms of CPU a second per idle worker here). Nothing pending and no throttle: no timer; a push that
+// cannot go out at once, and every fulfilled request, check the queue again.
+interface QueueLike { pending: unknown[]; throttledUntil: number; throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void }
+const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as
+  { prototype: QueueLike & { scheduleCheckPendingRequests(): void } };
+const spinning = RequestQueue.prototype.scheduleCheckPendingRequests;
+function scheduleCheckPendingRequests(this: QueueLike): void {
+  if (this.throttleCheckTimeoutId) return;
+  const wait = this.throttledUntil - Date.now();
+  if (!this.pending.length && wait <= 0) return;
+  // a throttle about to end, or requests waiting on the in-flight limit: look again after the same 10 ms as kafkajs
+  this.throttleCheckTimeoutId = setTimeout(() => {
+    this.throttleCheckTimeoutId = null;
+    this.checkPendingRequests();
+  }, wait > 0 ? wait : 10);
+}
+RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+
 /** True when produce requests encode record batches as above (the request module takes the function when it loads). */
 export const batchByRef = !require.cache[require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js')];
 
@@ -251,5 +272,8 @@ export const int32Murmur = require(murmurModule) === murmur2;
 export const wakeableSleep = require(sleepModule) === sleep;
 /** True when sends are grouped by partition with the linear grouping above. */
 export const linearGrouping = require(groupModule) === groupMessagesPerPartition;
+
+/** True when kafkajs's request queues arm a timer only while a request waits or a throttle runs (`spinning` replaced). */
+export const quietQueues = RequestQueue.prototype.scheduleCheckPendingRequests !== spinning;
 
 export default kafkajs;

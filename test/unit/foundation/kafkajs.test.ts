@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, pooledEncoders, wakeableSleep,
+import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, pooledEncoders, quietQueues, wakeableSleep,
   wakeIdleFetches }
   from '../../../src/lib/kafkajs.js';
 
@@ -174,4 +174,30 @@ test('a send is grouped by partition as kafkajs groups it, each partition\'s mes
   const args = { topic: 't', partitionMetadata, messages, partitioner };
   assert.deepEqual(ours(args), theirs(args));
   assert.deepEqual(ours({ ...args, partitionMetadata: [] }), theirs({ ...args, partitionMetadata: [] }));
+});
+
+test('an idle request queue arms no timer; one with a request waiting, or throttled, checks again', async () => {
+  assert.equal(quietQueues, true, 'kafkajs request queues schedule through src/lib/kafkajs.ts');
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new (o: object) => {
+    pending: unknown[]; throttledUntil: number; throttleCheckTimeoutId: NodeJS.Timeout | null; inflight: Map<number, unknown>;
+    maxInFlightRequests: number; scheduleCheckPendingRequests(): void; checkPendingRequests(): void; destroy(): void };
+  const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const q = new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1000, enforceRequestTimeout: false, clientId: 't',
+    broker: 'b:1', logger });
+  // what every fulfilled request does: check, send nothing, schedule the next check (kafkajs: in 1 ms, forever)
+  q.checkPendingRequests();
+  assert.equal(q.throttleCheckTimeoutId, null, 'nothing pending, no throttle: no timer');
+  let sent = 0;
+  q.inflight.set(1, {});
+  q.pending.push({ send: () => { sent++; }, expectResponse: true, correlationId: 2 });
+  q.scheduleCheckPendingRequests();
+  assert.notEqual(q.throttleCheckTimeoutId, null, 'a waiting request is looked at again');
+  q.inflight.clear();
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(sent, 1, 'and sent once the in-flight slot is free');
+  assert.equal(q.throttleCheckTimeoutId, null);
+  q.throttledUntil = Date.now() + 30;
+  q.scheduleCheckPendingRequests();
+  assert.notEqual(q.throttleCheckTimeoutId, null, 'a throttle is waited out');
+  clearTimeout(q.throttleCheckTimeoutId!);
 });
