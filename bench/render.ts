@@ -84,7 +84,12 @@ function payload(batch: number, seq: number, engine: TemplateEngine): Payload {
 function timed(signer: DkimSigner | undefined): { dkim?: DkimSigner; ms: () => number } {
   let ms = 0;
   if (!signer) return { ms: () => 0 };
-  const time = <T>(f: () => T): T => { const t = performance.now(); const out = f(); ms += performance.now() - t; return out; };
+  const time = <T>(f: () => T): T => {
+    const t = performance.now();
+    const out = f();
+    ms += performance.now() - t;
+    return out;
+  };
   return { ms: () => ms, dkim: {
     sign: (raw, d, now) => time(() => signer.sign(raw, d, now)),
     signature: (raw, d, now) => time(() => signer.signature(raw, d, now)),

@@ -176,8 +176,9 @@ export const specs = [
     oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
   v('gcThreads', 'GC_THREADS', 'auto', 'auto|single|parallel',
     'V8 garbage collection of a `mailstream worker`: single runs it on the main thread only (--single-threaded-gc; on '
-    + 'two cores, where the pipeline\'s processes contend, the benchmark spent 0.81-1.00x the CPU per message), parallel '
-    + 'is V8\'s default (shorter pauses), auto picks single on machines of two cores or fewer', oneOf('auto', 'single', 'parallel')),
+    + 'two cores, where the pipeline\'s processes contend, the benchmark spent 0.81-1.00x the CPU per message), '
+    + 'parallel is V8\'s default (shorter pauses), auto picks single on machines of two cores or fewer',
+    oneOf('auto', 'single', 'parallel')),
   v('httpPort', 'HTTP_PORT', '8080', 'port', 'Port of the health and metrics endpoint of a worker (0: ephemeral)', int(0, 65535)),
   v('lagSampleMs', 'LAG_SAMPLE_MS', '5000', 'ms',
     'How often a worker (or `mailstream monitor`) samples consumer-group offsets for the lag metrics (0: off)', int(0, 3_600_000)),

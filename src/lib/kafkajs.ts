@@ -273,7 +273,7 @@ export const wakeableSleep = require(sleepModule) === sleep;
 /** True when sends are grouped by partition with the linear grouping above. */
 export const linearGrouping = require(groupModule) === groupMessagesPerPartition;
 
-/** True when kafkajs's request queues arm a timer only while a request waits or a throttle runs (`spinning` replaced). */
+/** True when kafkajs's request queues arm a timer only while a request waits or a throttle runs. */
 export const quietQueues = RequestQueue.prototype.scheduleCheckPendingRequests !== spinning;
 
 export default kafkajs;

@@ -186,7 +186,8 @@ function encodeMarked(text: string, marks: TextMarks, scratch: Scratch, refs?: T
  * `marks` (from the template engine) lets a QP part copy its literal texts in already encoded, or with `refs` leave
  * them out (see encodeMarked); `refs` stays empty when the part is not QP.
  */
-export function encodePart(text: string, avoid: string, scratch: Scratch, marks?: TextMarks, refs?: TextMarks): EncodedPart {
+export function encodePart(text: string, avoid: string, scratch: Scratch, marks?: TextMarks, refs?: TextMarks):
+  EncodedPart {
   if (marks?.length) {
     const at = scratch.at;
     const enc = encodeMarked(text, marks, scratch, refs);

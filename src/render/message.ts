@@ -46,7 +46,7 @@ export interface Rendered { raw: Buffer; mailFrom: string; fromDomain: string; s
 /** One message's personalised parts before MIME: what the sender will mail, and what a preview shows. */
 export interface RenderedParts {
   from: Mailbox; subject: string; replyTo: Mailbox | null; headers: Array<[string, string]>; html: string | null; text: string | null;
-  /** Where the HTML's and the text's literal template texts sit (SparkPost templates), so MIME can copy them in encoded. */
+  /** Where the HTML's and the text's literal template texts sit (SparkPost), so MIME can copy them in encoded. */
   htmlMarks?: TextMarks;
   textMarks?: TextMarks;
 }
@@ -94,7 +94,8 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   if (job.campaignId) headers += headerLine('X-Mailstream-Campaign', assertNoBreaks(job.campaignId, 'X-Mailstream-Campaign'));
   headers += extra.join('');
 
-  const built = buildMimeParts({ headers, text, html, htmlMarks, textMarks, attachments: job.attachments, seed: to.messageId, pieces });
+  const built = buildMimeParts({ headers, text, html, htmlMarks, textMarks, attachments: job.attachments,
+    seed: to.messageId, pieces });
   if (!built.splices) {
     const raw = job.dkim ? job.dkim.sign(built.raw, fromDomain, job.now) : built.raw;
     checkSize(raw.length, job);
@@ -117,7 +118,8 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
 /** Throws MS_ERR_VALIDATION for a message of `size` bytes over the limit. */
 function checkSize(size: number, job: JobContext): void {
   if (size > job.maxMessageBytes) {
-    throw new MailstreamError('MS_ERR_VALIDATION', `message is ${size} bytes, over the limit of ${job.maxMessageBytes} bytes`);
+    throw new MailstreamError('MS_ERR_VALIDATION',
+      `message is ${size} bytes, over the limit of ${job.maxMessageBytes} bytes`);
   }
 }
 

@@ -92,8 +92,9 @@ function assemble(input: MimeInput): BuiltMime {
   const b = (n: number): string => `=_ms_${tag}_${n}`;
   const prefix = `=_ms_${tag}`;
   const alts: Entity[] = [];
-  if (input.text != null) alts.push(leaf('text/plain', input.text, prefix, input.textMarks, input.pieces !== undefined));
-  if (input.html != null) alts.push(leaf('text/html', input.html, prefix, input.htmlMarks, input.pieces !== undefined));
+  const byRef = input.pieces !== undefined;
+  if (input.text != null) alts.push(leaf('text/plain', input.text, prefix, input.textMarks, byRef));
+  if (input.html != null) alts.push(leaf('text/html', input.html, prefix, input.htmlMarks, byRef));
   if (!alts.length) alts.push(leaf('text/plain', '', prefix));
   let root = alts.length === 1 ? alts[0] : multipart('alternative', b(1), alts);
   const files = input.attachments ?? [];
@@ -113,7 +114,9 @@ function assemble(input: MimeInput): BuiltMime {
     else if (Buffer.isBuffer(c)) o += c.copy(out, o);
     else {
       splices ??= [];
-      for (let i = 0; i < c.refs.length; i += 2) splices.push(o + (c.refs[i] as number), input.pieces!.indexOf(c.refs[i + 1] as StaticText));
+      for (let i = 0; i < c.refs.length; i += 2) {
+        splices.push(o + (c.refs[i] as number), input.pieces!.indexOf(c.refs[i + 1] as StaticText));
+      }
       o += c.b.copy(out, o);
     }
   }

@@ -54,8 +54,8 @@ export function spliceIn(raw: Buffer, splices: readonly number[], pieces: readon
     const at = splices[i]!, k = splices[i + 1];
     const p = k === undefined ? undefined : pieces[k];
     if (!p || !(at >= last && at <= raw.length)) {
-      throw new MailstreamError('MS_ERR_VALIDATION', `splice ${i >> 1} (${at}, ${k}) does not fit a ${raw.length}-byte message`
-        + ` of ${pieces.length} pieces`);
+      throw new MailstreamError('MS_ERR_VALIDATION',
+        `splice ${i >> 1} (${at}, ${k}) does not fit a ${raw.length}-byte message of ${pieces.length} pieces`);
     }
     last = at;
     size += p.length;

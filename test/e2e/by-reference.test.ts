@@ -14,8 +14,8 @@ const RECIPIENTS = 120;
 const LEGAL = 'Vous recevez ce message car vous êtes abonné à la lettre de Northwind — désabonnez-vous à tout moment.';
 const BLURB = 'Imperméable, respirante, elle se range dans sa propre poche et pèse à peine trois cents grammes.';
 // a newsletter's worth of it: most of each message is the template
-const STORY = Array.from({ length: 24 }, (_, i) => `<p>Chapitre ${i} : l’été arrive, et avec lui nos nouveautés, nos conseils `
-  + 'de randonnée et les récits de nos lecteurs, à lire tranquillement.</p>').join('\n');
+const STORY = Array.from({ length: 24 }, (_, i) => `<p>Chapitre ${i} : l’été arrive, et avec lui nos nouveautés, `
+  + 'nos conseils de randonnée et les récits de nos lecteurs, à lire tranquillement.</p>').join('\n');
 
 test('bulk messages travel without their template text, which goes once to rendered-parts (sealed), and arrive whole; '
   + 'a retry travels whole', { timeout: 300000 }, async () => {
@@ -23,22 +23,27 @@ test('bulk messages travel without their template text, which goes once to rende
   const audience = writeCsv(tag, RECIPIENTS, []);
   const deferred = audience.rows[5]!.email;
   let refused = 0;
-  const sink = await startSmtpSink({ reply: (r) => (r === deferred && !refused++ ? { code: 451, message: 'try later' } : null) });
+  const sink = await startSmtpSink({
+    reply: (r) => (r === deferred && !refused++ ? { code: 451, message: 'try later' } : null),
+  });
   after(() => sink.close());
-  const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port), SHAPING_FILE: 'test/fixtures/delivery/fast-retry.yaml' });
+  const { cfg, env } = await isolatedPipeline({ SMTP_RELAY_PORT: String(sink.port),
+    SHAPING_FILE: 'test/fixtures/delivery/fast-retry.yaml' });
   const worker = await startWorker(['all'], env);
   const rt = await connectRuntime(cfg, 'test');
   after(async () => { await rt.close(); await stopWorker(worker); });
 
   const html = `<html><body><h1>Bonjour {{ first_name }}</h1><p>${LEGAL}</p>${STORY}`
-    + '{{ each products }}<div><a href="https://shop.example/p">{{ loop_var.name }}</a><p>' + BLURB + '</p></div>{{ end }}'
+    + '{{ each products }}<div><a href="https://shop.example/p">{{ loop_var.name }}</a>'
+    + `<p>${BLURB}</p></div>{{ end }}`
     + `<p>Code: <b>{{ code }}</b></p><footer>${LEGAL}</footer></body></html>`;
   const products = [1, 2, 3].map((i) => ({ name: `Veste ${i}` }));
-  const { jobId } = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto).then((jobs) => jobs.sendBulk({
+  const jobs = await createJobProducer(rt.producer, rt.registry, rt.topicPrefix, rt.crypto);
+  const { jobId } = await jobs.sendBulk({
     audience: { format: 'csv', uri: audience.path }, payloadSize: 40, globalData: { products },
     options: { clickTracking: true, openTracking: true },
     content: { subject: 'Soldes, {{ first_name }}', from: 'Northwind <news@shop.example>', html },
-  }));
+  });
   const counts = await waitForJobDone(cfg, jobId, 240000);
   assert.equal(counts.byType.delivered, RECIPIENTS);
   assert.equal(refused, 2, 'the deferred recipient was refused once, then accepted');
@@ -65,7 +70,8 @@ test('bulk messages travel without their template text, which goes once to rende
   const rendered = await kcatDump(cfg.kafkaBrokers, topic(cfg.topicPrefix, 'rendered').name);
   assert.equal(rendered.records, RECIPIENTS);
   const delivered = [...byTo.values()].reduce((n, raw) => n + raw.length, 0);
-  assert.ok(rendered.raw.length * 2 < delivered, `rendered holds ${rendered.raw.length} bytes for ${delivered} delivered`);
+  assert.ok(rendered.raw.length * 2 < delivered,
+    `rendered holds ${rendered.raw.length} bytes for ${delivered} delivered`);
   // the retry record is the whole message: it never depends on a parts record
   const retry = await kcatDump(cfg.kafkaBrokers, topic(cfg.topicPrefix, 'retry').name);
   assert.equal(retry.records, 1);

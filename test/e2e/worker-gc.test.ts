@@ -13,7 +13,8 @@ test('GC_THREADS=single runs the worker itself (same pid) with --single-threaded
     const single = await startWorker(['splitter'], { ...env, GC_THREADS: 'single' });
     workers.push(single);
     assert.ok(flagsOf(single).includes('--single-threaded-gc'), flagsOf(single).join(' '));
-    assert.equal((await fetch(`http://127.0.0.1:${single.port}/healthz`)).status, 200, 'the process the test started serves');
+    const health = await fetch(`http://127.0.0.1:${single.port}/healthz`);
+    assert.equal(health.status, 200, 'the process the test started serves');
     const parallel = await startWorker(['splitter'], { ...env, GC_THREADS: 'parallel' });
     workers.push(parallel);
     assert.ok(!flagsOf(parallel).includes('--single-threaded-gc'));

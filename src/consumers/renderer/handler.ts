@@ -46,7 +46,9 @@ export interface RenderDeps {
  * Messages to send and events to report for one payload; `parts`, when messages refer to it, is the record that must
  * be in Kafka before they are.
  */
-export interface RenderResult { rendered: RenderedMessage[]; events: Event[]; parts?: { key: string; value: RenderedParts } }
+export interface RenderResult {
+  rendered: RenderedMessage[]; events: Event[]; parts?: { key: string; value: RenderedParts };
+}
 
 type Data = Record<string, unknown>;
 

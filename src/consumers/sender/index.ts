@@ -55,7 +55,8 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
   const openTable = async () => {
     table ??= createSuppressionTable(deps.kafka, deps.registry, deps.topicPrefix);
     pauses ??= createTable<SendingPause>(deps.kafka, deps.registry, deps.topicPrefix, 'sending-pauses');
-    parts ??= createTable<RenderedParts>(deps.kafka, deps.registry, deps.topicPrefix, 'rendered-parts', deps.crypto?.open);
+    parts ??= createTable<RenderedParts>(deps.kafka, deps.registry, deps.topicPrefix, 'rendered-parts',
+      deps.crypto?.open);
     [loaded, pauseTable] = await Promise.all([table, pauses]);
     await Promise.all([loaded.ready, pauseTable.ready, (await parts).ready]);
   };
@@ -130,7 +131,8 @@ export async function wholeMessage(msg: RenderedMessage, table: Pick<Table<Rende
   if (!rec) throw new MailstreamError('MS_ERR_UNAVAILABLE', `rendered-parts ${ref.key} is not in the table yet`);
   // a key names its job: pieces of another tenant or job never go into this message
   if (rec.tenant !== msg.tenant || rec.jobId !== msg.jobId) {
-    throw new MailstreamError('MS_ERR_VALIDATION', `rendered-parts ${ref.key} belongs to another job than ${msg.messageId}`);
+    throw new MailstreamError('MS_ERR_VALIDATION',
+      `rendered-parts ${ref.key} belongs to another job than ${msg.messageId}`);
   }
   return { ...msg, raw: spliceIn(msg.raw, ref.splices, rec.pieces), parts: null };
 }

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, pooledEncoders, quietQueues, wakeableSleep,
-  wakeIdleFetches }
+import kafkajs, { batchByRef, int32Murmur, linearGrouping, murmur2, nativeCrc, pooledEncoders, quietQueues,
+  wakeableSleep, wakeIdleFetches }
   from '../../../src/lib/kafkajs.js';
 
 const require = createRequire(import.meta.url);
@@ -179,11 +179,11 @@ test('a send is grouped by partition as kafkajs groups it, each partition\'s mes
 test('an idle request queue arms no timer; one with a request waiting, or throttled, checks again', async () => {
   assert.equal(quietQueues, true, 'kafkajs request queues schedule through src/lib/kafkajs.ts');
   const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new (o: object) => {
-    pending: unknown[]; throttledUntil: number; throttleCheckTimeoutId: NodeJS.Timeout | null; inflight: Map<number, unknown>;
-    maxInFlightRequests: number; scheduleCheckPendingRequests(): void; checkPendingRequests(): void; destroy(): void };
+    pending: unknown[]; throttledUntil: number; throttleCheckTimeoutId: NodeJS.Timeout | null;
+    inflight: Map<number, unknown>; scheduleCheckPendingRequests(): void; checkPendingRequests(): void };
   const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const q = new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1000, enforceRequestTimeout: false, clientId: 't',
-    broker: 'b:1', logger });
+  const q = new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1000, enforceRequestTimeout: false,
+    clientId: 't', broker: 'b:1', logger });
   // what every fulfilled request does: check, send nothing, schedule the next check (kafkajs: in 1 ms, forever)
   q.checkPendingRequests();
   assert.equal(q.throttleCheckTimeoutId, null, 'nothing pending, no throttle: no timer');

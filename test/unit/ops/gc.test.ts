@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execWith, gcFlags } from '../../../src/ops/gc.js';
 
-test('GC_THREADS: auto is single-threaded GC on two cores or fewer, parallel above; single and parallel as named', () => {
+test('GC_THREADS: auto is single-threaded GC on two cores or fewer, parallel above; the others as named', () => {
   assert.deepEqual(gcFlags({ gcThreads: 'auto' }, 2), ['--single-threaded-gc']);
   assert.deepEqual(gcFlags({ gcThreads: 'auto' }, 8), []);
   assert.deepEqual(gcFlags({ gcThreads: 'single' }, 64), ['--single-threaded-gc']);

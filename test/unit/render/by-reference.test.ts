@@ -25,7 +25,8 @@ function marketing(kind: Payload['kind'] = 'bulk'): Payload {
 }
 
 for (const dkim of [false, true]) {
-  test(`a bulk message by reference, spliced, is byte for byte the whole message${dkim ? ' (Ed25519 DKIM)' : ''}`, async () => {
+  const what = `a bulk message by reference, spliced, is byte for byte the whole message${dkim ? ' (Ed25519 DKIM)' : ''}`;
+  test(what, async () => {
     const p = marketing();
     const signer = dkim ? { dkim: createDkimSigner([edKey]) } : {};
     const whole = await render(p, signer);
@@ -43,7 +44,8 @@ for (const dkim of [false, true]) {
       // most of the message is the template: what each record carries is a fraction of it
       assert.ok(m.raw.length * 3 < spliced.length, `${m.raw.length} of ${spliced.length} bytes carried`);
     }
-    const parsed = await simpleParser(spliceIn(byRef.rendered[0]!.raw, byRef.rendered[0]!.parts!.splices, parts.value.pieces));
+    const first = byRef.rendered[0]!;
+    const parsed = await simpleParser(spliceIn(first.raw, first.parts!.splices, parts.value.pieces));
     assert.match(String(parsed.html), /Zoë0/);
     assert.match(String(parsed.html), /Trail jacket 3/);
   });

@@ -99,12 +99,13 @@ test('loadDkimKeys reads the key files of the configured entries and names a bad
 
 test('the body hash is SHA-256 of the relaxed body (RFC 6376 3.4.4) for any mix of spaces, tabs and line ends', () => {
   const signer = createDkimSigner([edKey]);
-  const piece = fc.constantFrom(' ', '  ', '\t', ' \t ', '\r\n', ' \r\n', '\t\r\n', '\r\n\r\n', 'a', 'bc', '=20', '\r', 'é');
+  const piece = fc.constantFrom(' ', '  ', '\t', ' \t ', '\r\n', ' \r\n', '\t\r\n', '\r\n\r\n', 'a', 'bc', '=20', '\r',
+    'é');
   fc.assert(fc.property(fc.array(piece, { maxLength: 80 }), fc.string({ maxLength: 8 }), (pieces, tail) => {
     const body = pieces.join('') + tail.replace(/[^\x20-\x7e]/g, '');
     const raw = Buffer.from(`From: a@shop.example\r\nSubject: x\r\n\r\n${body}`, 'latin1');
     const bh = /bh=([^;]+);/.exec(signer.signature(raw, 'shop.example', 0))![1];
-    const want = createHash('sha256').update(relaxedBody(Buffer.from(body, 'latin1').toString('latin1')), 'latin1').digest('base64');
+    const want = createHash('sha256').update(relaxedBody(body), 'latin1').digest('base64');
     assert.equal(bh, want, JSON.stringify(body));
   }), { numRuns: 2000 });
 });

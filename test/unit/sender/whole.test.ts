@@ -8,8 +8,8 @@ const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenan
   mailFrom: 'a@s.example', rcptTo: 'u@d.example', domain: 'd.example', ipPool: null, raw: Buffer.from('Hi , bye'),
   acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false,
   parts: { key: 't:j:abc', splices: [3, 0, 8, 1] } };
-const rec: RenderedParts = { tenant: 't', jobId: 'j', campaignId: null, pieces: [Buffer.from('Ann'), Buffer.from('!\r\n')],
-  createdAt: 0 };
+const rec: RenderedParts = { tenant: 't', jobId: 'j', campaignId: null,
+  pieces: [Buffer.from('Ann'), Buffer.from('!\r\n')], createdAt: 0 };
 
 /** A table that holds `rows` once `sync` has read to the end (as a record produced just before would be). */
 function table(rows: Record<string, RenderedParts>, late = false) {
@@ -17,7 +17,7 @@ function table(rows: Record<string, RenderedParts>, late = false) {
   return { get: (k: string) => (synced ? rows[k] : undefined), sync: async () => { synced = true; return true; } };
 }
 
-test('the sender splices the pieces back in, reading the table to its end for a record it has not seen yet', async () => {
+test('the sender splices the pieces back in, reading the table to its end for a record not seen yet', async () => {
   for (const late of [false, true]) {
     const whole = await wholeMessage(msg, table({ 't:j:abc': rec }, late));
     assert.equal(whole.raw.toString(), 'Hi Ann, bye!\r\n');
@@ -28,7 +28,8 @@ test('the sender splices the pieces back in, reading the table to its end for a 
 });
 
 test('missing pieces are a retriable error; pieces of another job or tenant are refused', async () => {
-  await assert.rejects(wholeMessage(msg, table({})), (e: Error & { code?: string }) => e.code === 'MS_ERR_UNAVAILABLE' && isRetriable(e));
+  await assert.rejects(wholeMessage(msg, table({})),
+    (e: Error & { code?: string }) => e.code === 'MS_ERR_UNAVAILABLE' && isRetriable(e));
   for (const other of [{ ...rec, tenant: 'u' }, { ...rec, jobId: 'k' }]) {
     await assert.rejects(wholeMessage(msg, table({ 't:j:abc': other })),
       (e: Error & { code?: string }) => e.code === 'MS_ERR_VALIDATION' && !isRetriable(e));
