@@ -162,8 +162,8 @@ export const specs = [
   v('maxMessageBytes', 'MAX_MESSAGE_BYTES', '10485760', 'bytes', 'Largest rendered message; larger ones become render_failed',
     int(1024, 100 << 20)),
   v('renderByReference', 'RENDER_BY_REFERENCE', 'true', 'boolean',
-    'Bulk messages on `rendered` leave out their template\'s literal texts, written once per job to rendered-parts '
-    + 'and spliced back in by the sender (false: every message whole)', bool),
+    'Bulk messages leave their template\'s literal texts to rendered-parts; senders splice them back (false: whole)',
+    bool),
   v('templateMaxLoopIterations', 'TEMPLATE_MAX_LOOP_ITERATIONS', '100000', 'count',
     'SparkPost templates: loop iterations one render may run, across every each; more is render_failed', int(1, 100_000_000)),
   v('templateMaxDepth', 'TEMPLATE_MAX_DEPTH', '64', 'count',
@@ -175,9 +175,7 @@ export const specs = [
   v('logLevel', 'LOG_LEVEL', 'info', 'level', 'pino log level (fatal, error, warn, info, debug, trace, silent)',
     oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
   v('gcThreads', 'GC_THREADS', 'auto', 'auto|single|parallel',
-    'V8 garbage collection of a `mailstream worker`: single runs it on the main thread only (--single-threaded-gc; on '
-    + 'two cores, where the pipeline\'s processes contend, the benchmark spent 0.81-1.00x the CPU per message), '
-    + 'parallel is V8\'s default (shorter pauses), auto picks single on machines of two cores or fewer',
+    'Worker GC: single (--single-threaded-gc: less CPU on few cores), parallel, auto (single on <=2 cores)',
     oneOf('auto', 'single', 'parallel')),
   v('httpPort', 'HTTP_PORT', '8080', 'port', 'Port of the health and metrics endpoint of a worker (0: ephemeral)', int(0, 65535)),
   v('lagSampleMs', 'LAG_SAMPLE_MS', '5000', 'ms',

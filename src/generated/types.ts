@@ -333,7 +333,7 @@ export interface NamedAudience {
 export interface PartsReference {
   /** The rendered-parts record holding the pieces, '<tenant>:<jobId>:<digest>'. */
   key: string;
-  /** Pairs (offset in raw, piece index), offsets in order: piece i goes in at that offset. */
+  /** Pairs (offset in raw, piece index), offsets in order: the piece goes in at that offset. */
   splices: Array<number>;
 }
 
@@ -427,7 +427,7 @@ export interface RenderedMessage {
   sandbox: boolean;
   /** The job's skip_suppression option: the sender does not consult the suppression list. */
   skipSuppression: boolean;
-  /** The whole message, headers and body, CRLF line ends; with parts, the message less the template pieces spliced back in. */
+  /** The whole message, headers and body, CRLF line ends; with parts, the message less its template pieces. */
   raw: Buffer;
   /** When the job was accepted, ms since the Unix epoch. */
   acceptedAt: number;
@@ -435,15 +435,15 @@ export interface RenderedMessage {
   attempt: number;
   /** Earliest time for the next attempt, ms since the Unix epoch (0: now). */
   notBefore: number;
-  /** Bulk mail: the job's template pieces this message leaves out of raw (null: raw is whole). */
+  /** Bulk mail: the template pieces raw leaves out (null: raw is whole). */
   parts: null | PartsReference;
 }
 
-/** The literal template texts of a bulk job's messages, encoded once (quoted-printable from column 0): each rendered message carries only what differs and splices these back in by index. */
+/** A bulk job's literal template texts, quoted-printable from column 0: its messages splice them back by index. */
 export interface RenderedParts {
   /** Tenant. */
   tenant: string;
-  /** Job ID: the pieces are sealed under the job's data key, so erasing the job erases them. */
+  /** Job ID: the pieces are sealed under its data key, so erasing it erases them. */
   jobId: string;
   /** Campaign ID. */
   campaignId: null | string;

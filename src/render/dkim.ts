@@ -114,28 +114,30 @@ export function createDkimSigner(keys: DkimKey[]): DkimSigner {
     byDomain.set(d, [...(byDomain.get(d) ?? []), { key, obj }]);
   }
   const signature = (raw: Buffer, fromDomain: string, now?: number): string => {
-      const keysFor = byDomain.get(fromDomain.toLowerCase());
-      if (!keysFor?.length) return '';
-      const { fields, body } = splitMessage(raw);
-      const bh = bodyHash(body);
-      const names: string[] = [];
-      let canon = '';
-      for (const h of SIGNED_HEADERS) {
-        for (let i = fields.length - 1; i >= 0; i--) {
-          if (fields[i][0].toLowerCase() !== h) continue;
-          names.push(h);
-          canon += `${relaxedHeader(fields[i][0], fields[i][1])}\r\n`;
-          break;
-        }
+    const keysFor = byDomain.get(fromDomain.toLowerCase());
+    if (!keysFor?.length) return '';
+    const { fields, body } = splitMessage(raw);
+    const bh = bodyHash(body);
+    const names: string[] = [];
+    let canon = '';
+    for (const h of SIGNED_HEADERS) {
+      for (let i = fields.length - 1; i >= 0; i--) {
+        if (fields[i][0].toLowerCase() !== h) continue;
+        names.push(h);
+        canon += `${relaxedHeader(fields[i][0], fields[i][1])}\r\n`;
+        break;
       }
-      const sigs = keysFor.map(({ key, obj }) => {
-        const t = now != null ? ` t=${Math.floor(now / 1000)};` : '';
-        const value = ` v=1; a=${key.algorithm}; c=relaxed/relaxed; d=${key.domain}; s=${key.selector};${t}\r\n\th=${names.join(':')};\r\n\tbh=${bh};\r\n\tb=`;
-        const data = Buffer.from(canon + relaxedHeader('DKIM-Signature', value), 'latin1');
-        const b = key.algorithm === 'rsa-sha256' ? sign('sha256', data, obj) : sign(null, createHash('sha256').update(data).digest(), obj);
-        return `DKIM-Signature:${value}${b.toString('base64').replace(/(.{72})(?=.)/g, '$1\r\n\t')}\r\n`;
-      });
-      return sigs.join('');
+    }
+    const sigs = keysFor.map(({ key, obj }) => {
+      const t = now != null ? ` t=${Math.floor(now / 1000)};` : '';
+      const value = ` v=1; a=${key.algorithm}; c=relaxed/relaxed; d=${key.domain}; s=${key.selector};${t}\r\n`
+        + `\th=${names.join(':')};\r\n\tbh=${bh};\r\n\tb=`;
+      const data = Buffer.from(canon + relaxedHeader('DKIM-Signature', value), 'latin1');
+      const b = key.algorithm === 'rsa-sha256' ? sign('sha256', data, obj)
+        : sign(null, createHash('sha256').update(data).digest(), obj);
+      return `DKIM-Signature:${value}${b.toString('base64').replace(/(.{72})(?=.)/g, '$1\r\n\t')}\r\n`;
+    });
+    return sigs.join('');
   };
   return {
     signature,

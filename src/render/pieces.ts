@@ -12,6 +12,7 @@ export class Pieces {
   readonly list: StaticText[] = [];
   private readonly index = new Map<StaticText, number>();
   private hash: string | undefined;
+  private encoded: Buffer[] | undefined;
 
   /** The index of `t` (encoded already), appended on first use. */
   indexOf(t: StaticText): number {
@@ -21,12 +22,13 @@ export class Pieces {
       this.list.push(t);
       this.index.set(t, i);
       this.hash = undefined;
+      this.encoded = undefined;
     }
     return i;
   }
 
-  /** The encoded pieces, by index. */
-  bytes(): Buffer[] { return this.list.map((t) => t.qp!); }
+  /** The encoded pieces, by index (the same array until the list grows). */
+  bytes(): Buffer[] { return (this.encoded ??= this.list.map((t) => t.qp!)); }
 
   /** A digest of the list: a new one once it grew, so a record under one key never changes. */
   digest(): string {

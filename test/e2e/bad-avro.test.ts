@@ -43,7 +43,8 @@ test('bad Avro bytes on every partition of every input topic go to dead-letter, 
   const m: RenderedMessage = {
     messageId: `retry-${tag}.1`, jobId: `retry-${tag}`, kind: 'bulk', tenant: 'default', campaignId: null, rowNumber: 1,
     mailFrom: 'news@shop.example', rcptTo: `r.${tag}@retry.test`, domain: 'retry.test', ipPool: null,
-    raw: Buffer.from(`Subject: retry\r\n\r\nretried\r\n`), acceptedAt: Date.now(), attempt: 1, notBefore: 0, sandbox: false, skipSuppression: false, parts: null,
+    raw: Buffer.from(`Subject: retry\r\n\r\nretried\r\n`), acceptedAt: Date.now(), attempt: 1, notBefore: 0,
+      sandbox: false, skipSuppression: false, parts: null,
   };
   await rt.producer.send({ topic: retry.name, acks: -1, messages: [{ key: m.domain, value: (await createCodec<RenderedMessage>(rt.registry, retry)).encode(m) }] });
 

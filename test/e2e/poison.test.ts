@@ -37,7 +37,8 @@ test('two poison records among 1,000 on one partition: the rest is delivered, bo
     const rcptTo = `r${row}@${domain}`;
     return {
       messageId: `${jobId}.${row}`, jobId, kind: 'bulk', tenant: 'default', campaignId: null, rowNumber: row,
-      mailFrom: 'news@shop.example', rcptTo, domain, ipPool: null, acceptedAt: Date.now(), attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false, parts: null,
+      mailFrom: 'news@shop.example', rcptTo, domain, ipPool: null, acceptedAt: Date.now(), attempt: 0, notBefore: 0,
+        sandbox: false, skipSuppression: false, parts: null,
       raw: Buffer.from(`From: news@shop.example\r\nTo: ${rcptTo}\r\nSubject: poison test\r\n\r\nrow ${row}\r\n`),
     };
   };

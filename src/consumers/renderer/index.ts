@@ -34,6 +34,7 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
   // parts records this process has had acknowledged, by key, and when: written again after an hour, so the copy in
   // Kafka is never older than its retention less an hour while messages still name it
   const written = new Map<string, number>();
+  const REWRITE_MS = 3_600_000;
   const lane = (name: 'renderer' | 'renderer-priority', partitions: number) => {
     const [output] = STAGE_TOPICS[name].outputs;
     return createStage<Payload>({
@@ -47,7 +48,8 @@ export function createRenderer(deps: StageDeps, cfg: Config, templates: Template
           await Promise.all([templates.ready, jobs.ready]);
           const { rendered, events, parts } = await render(value);
           // the pieces are in Kafka (acks=all) before any message that names them
-          if (parts && !(Date.now() - (written.get(parts.key) ?? -Infinity) < 3_600_000)) {
+          const at = parts && written.get(parts.key);
+          if (parts && (at === undefined || Date.now() - at >= REWRITE_MS)) {
             await ctx.emit([{ topic: 'rendered-parts', key: parts.key, value: parts.value }]);
             if (written.size >= 10_000) written.clear();
             written.set(parts.key, Date.now());

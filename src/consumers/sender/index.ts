@@ -60,7 +60,6 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
     [loaded, pauseTable] = await Promise.all([table, pauses]);
     await Promise.all([loaded.ready, pauseTable.ready, (await parts).ready]);
   };
-  const whole = async (msg: RenderedMessage) => (msg.parts ? wholeMessage(msg, await parts!) : msg);
   // operator lifts (mailstream shaping lift) reach the adaptive controller of every instance
   const startedAt = Date.now();
   let control: Promise<() => Promise<void>> | undefined;
@@ -90,7 +89,7 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
         kind: 'parallel',
         // one in-memory queue per destination (the partition key: the domain, or its shard)
         queueOf: (r) => r.key ?? r.value.domain, maxPerQueue: cfg.senderQueueMax, maxInFlight: cfg.senderConcurrency,
-        handle: async (r) => handle(await whole(r.value)),
+        handle: async (r) => handle(r.value.parts ? await wholeMessage(r.value, await parts!) : r.value),
       },
       failed: ({ value }, reason, now) => [failedEvent(value, reason, now)],
     }, deps);

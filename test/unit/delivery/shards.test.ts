@@ -39,7 +39,10 @@ test('K = 1 keys by the plain domain; K > 1 by <domain>#<shard>', () => {
 });
 
 test('a deferred message of a sharded domain goes back on retry under its shard key, an unsharded one under its domain', () => {
-  const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: null, rowNumber: 1, mailFrom: 'a@s.example', rcptTo: 'U@big.example', domain: 'big.example', ipPool: null, raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false, parts: null };
+  const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: null,
+    rowNumber: 1, mailFrom: 'a@s.example', rcptTo: 'U@big.example', domain: 'big.example', ipPool: null,
+    raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false,
+    parts: null };
   const schedule = { initialMs: 1000, multiplier: 1, maxMs: 1000 };
   assert.equal(retryOrExpire(msg, 1, 2000, { schedule, maxAgeMs: 60_000, shards: 4 })[0]!.key, partitionKey('big.example', 'u@big.example', 4));
   assert.equal(retryOrExpire(msg, 1, 2000, { schedule, maxAgeMs: 60_000 })[0]!.key, 'big.example');

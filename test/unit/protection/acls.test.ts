@@ -55,7 +55,8 @@ function topicsUsed(files: string[]): Map<string, string[]> {
     // the footprints themselves, and the job-keys crypto every process carries (its grant is derived: see below)
     if (/src\/topics\/components\.ts$|src\/streams\/job-keys\.ts$/.test(f)) continue;
     const src = readFileSync(f, 'utf8');
-    for (const re of [/\btopic\([^,()]+,\s*'([a-z-]+)'\)/g, /createTable<[^>]*>\([^)]*'([a-z-]+)'(?:,[^)]*)?\)/g, /\btopic: '([a-z-]+)'/g]) {
+    const calls = [/\btopic\([^,()]+,\s*'([a-z-]+)'\)/g, /createTable<[^>]*>\([^)]*'([a-z-]+)'(?:,[^)]*)?\)/g];
+    for (const re of [...calls, /\btopic: '([a-z-]+)'/g]) {
       for (const m of src.matchAll(re)) {
         if (names.has(m[1]!)) out.set(m[1]!, [...(out.get(m[1]!) ?? []), relative(ROOT, f)]);
       }

@@ -25,7 +25,7 @@ function marketing(kind: Payload['kind'] = 'bulk'): Payload {
 }
 
 for (const dkim of [false, true]) {
-  const what = `a bulk message by reference, spliced, is byte for byte the whole message${dkim ? ' (Ed25519 DKIM)' : ''}`;
+  const what = `a bulk message by reference, spliced, is byte for byte the whole one${dkim ? ' (Ed25519 DKIM)' : ''}`;
   test(what, async () => {
     const p = marketing();
     const signer = dkim ? { dkim: createDkimSigner([edKey]) } : {};

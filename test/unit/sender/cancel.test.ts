@@ -11,7 +11,8 @@ import { startDns } from '../../support/dns.js';
 
 const msg: RenderedMessage = {
   messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: 'c', rowNumber: 1, mailFrom: 'a@s.example',
-  rcptTo: 'u@d.example', domain: 'd.example', ipPool: null, raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false, parts: null,
+  rcptTo: 'u@d.example', domain: 'd.example', ipPool: null, raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0,
+    notBefore: 0, sandbox: false, skipSuppression: false, parts: null,
 };
 const reply = (o: Partial<SmtpOutcome>): SmtpOutcome =>
   ({ ok: false, code: null, enhancedCode: null, response: '', mxHost: 'mx', tls: false, ...o });

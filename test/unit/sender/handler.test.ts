@@ -5,7 +5,10 @@ import type { SmtpOutcome } from '../../../src/consumers/sender/transport.js';
 import type { RenderedMessage, DeliveryAttempt, Event } from '../../../src/generated/types.js';
 import { parseShaping, resolveShaping } from '../../../src/delivery/index.js';
 
-const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: null, rowNumber: 1, mailFrom: 'a@s.example', rcptTo: 'u@d.example', domain: 'd.example', ipPool: null, raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false, parts: null };
+const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: null,
+  rowNumber: 1, mailFrom: 'a@s.example', rcptTo: 'u@d.example', domain: 'd.example', ipPool: null,
+  raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false,
+  parts: null };
 const reply = (o: Partial<SmtpOutcome>): SmtpOutcome => ({ ok: false, code: null, enhancedCode: null, response: '', mxHost: 'mx', tls: false, ...o });
 
 test('SMTP replies map to outcomes: 2xx delivered, 4xx and network deferred, 5xx bounced', () => {

@@ -4,7 +4,10 @@ import { createSendHandler } from '../../../src/consumers/sender/handler.js';
 import type { SmtpOutcome } from '../../../src/consumers/sender/transport.js';
 import type { RenderedMessage, Event, Suppression } from '../../../src/generated/types.js';
 
-const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: null, rowNumber: 1, mailFrom: 'a@s.example', rcptTo: 'U@d.example', domain: 'd.example', ipPool: null, raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false, parts: null };
+const msg: RenderedMessage = { messageId: 'j.1', jobId: 'j', kind: 'bulk', tenant: 't', campaignId: null,
+  rowNumber: 1, mailFrom: 'a@s.example', rcptTo: 'U@d.example', domain: 'd.example', ipPool: null,
+  raw: Buffer.from('x'), acceptedAt: 1000, attempt: 0, notBefore: 0, sandbox: false, skipSuppression: false,
+  parts: null };
 const reply = (o: Partial<SmtpOutcome>): SmtpOutcome => ({ ok: false, code: null, enhancedCode: null, response: '', mxHost: 'mx', tls: false, ...o });
 const retry = () => ({ schedule: { initialMs: 1000, multiplier: 2, maxMs: 8000 }, maxAgeMs: 10_000 });
 function setup(res: SmtpOutcome, now = 2000) {
