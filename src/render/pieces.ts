@@ -48,8 +48,8 @@ export function splicedSize(raw: Buffer, splices: readonly number[], pieces: rea
   return n;
 }
 
-/** The whole message: `raw` with each piece copied in at its offset; a reference that does not fit is refused. */
-export function spliceIn(raw: Buffer, splices: readonly number[], pieces: readonly Buffer[]): Buffer {
+/** The size of the whole message; a reference that does not fit is refused. */
+function checkedSize(raw: Buffer, splices: readonly number[], pieces: readonly Buffer[]): number {
   let size = raw.length;
   let last = 0;
   for (let i = 0; i < splices.length; i += 2) {
@@ -62,7 +62,12 @@ export function spliceIn(raw: Buffer, splices: readonly number[], pieces: readon
     last = at;
     size += p.length;
   }
-  const out = Buffer.allocUnsafe(size);
+  return size;
+}
+
+/** The whole message: `raw` with each piece copied in at its offset; a reference that does not fit is refused. */
+export function spliceIn(raw: Buffer, splices: readonly number[], pieces: readonly Buffer[]): Buffer {
+  const out = Buffer.allocUnsafe(checkedSize(raw, splices, pieces));
   let o = 0, r = 0;
   for (let i = 0; i < splices.length; i += 2) {
     const at = splices[i]!;
@@ -71,5 +76,19 @@ export function spliceIn(raw: Buffer, splices: readonly number[], pieces: readon
     r = at;
   }
   raw.copy(out, o, r);
+  return out;
+}
+
+/** The whole message in segments, nothing copied: slices of `raw` at even indices, the pieces at odd ones (data.ts). */
+export function spliceList(raw: Buffer, splices: readonly number[], pieces: readonly Buffer[]): Buffer[] {
+  checkedSize(raw, splices, pieces);
+  const out: Buffer[] = [];
+  let r = 0;
+  for (let i = 0; i < splices.length; i += 2) {
+    const at = splices[i]!;
+    out.push(raw.subarray(r, at), pieces[splices[i + 1]!]!);
+    r = at;
+  }
+  out.push(raw.subarray(r));
   return out;
 }

@@ -12,6 +12,7 @@ import {
 } from '../../delivery/index.js';
 import type { Event } from '../../generated/types.js';
 import type { ServerSpec } from '../../delivery/dns-query.js';
+import type { Content } from '../../delivery/smtp/data.js';
 import { createConnectionGate, createRelayTransport, type ConnectionGate, type SendContext, type SmtpOutcome, type SmtpTransport } from './transport.js';
 import { createHostState, orderHosts, tryHosts } from './mx-hosts.js';
 
@@ -153,7 +154,7 @@ export function createDirectTransport(opts: DirectOptions): SmtpTransport {
   /** One message on queue `scope`: suspension, message rate, then the MX hosts in order. */
   async function sendOn(
     key: QueueKey, scope: string, mxHost: string, limits: EffectiveLimits, mxList: MxHost[],
-    mailFrom: string, rcptTo: string, raw: Buffer, ctx?: SendContext,
+    mailFrom: string, rcptTo: string, raw: Content, ctx?: SendContext,
   ): Promise<SmtpOutcome> {
     const { domain } = key;
     if (adaptive.isSuspended(key)) return { ...localDefer(`queue ${scope} suspended by adaptive shaping`, `MS_SUSPENDED: ${scope}`, mxHost), binding: key.binding };

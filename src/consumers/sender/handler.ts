@@ -11,6 +11,7 @@ import type { IsCancelled } from '../../streams/job-control.js';
 import { suppressionKey } from '../../streams/suppressions.js';
 import type { Output } from '../shell/index.js';
 import type { SmtpOutcome, SmtpTransport } from './transport.js';
+import type { Content } from '../../delivery/smtp/data.js';
 
 /** Suppressed addresses, keyed `<tenant>:<lower-cased email>`. */
 /** Suppressed addresses by `suppressionKey`; `kind` is the message's class (an entry may cover one class only). */
@@ -81,7 +82,8 @@ export const SANDBOX_OUTCOME: SmtpOutcome = {
 
 /** Build the send handler. */
 export function createSendHandler(deps: SendDeps) {
-  return async (msg: RenderedMessage): Promise<Output[]> => {
+  // `content`: the message's bytes for SMTP when they are not `raw` itself (a by-reference message's segments)
+  return async (msg: RenderedMessage, content: Content = msg.raw): Promise<Output[]> => {
     const cancelled = () => Boolean(deps.isCancelled?.(msg.tenant, msg.jobId));
     if (cancelled()) return [cancelledEvent(msg, deps.now())];
     if (msg.kind === 'bulk' && deps.isPaused?.(msg.tenant, msg.campaignId)) return [heldWhilePaused(msg, deps)];
@@ -90,7 +92,7 @@ export function createSendHandler(deps: SendDeps) {
     const startedAt = deps.now();
     const ctx = { domain: msg.domain, ipPool: msg.ipPool, priority: msg.kind === 'transactional', cancelled };
     // sandbox: every stage ran and the events are real, but no SMTP connection is made
-    const res = msg.sandbox ? SANDBOX_OUTCOME : await deps.transport.send(msg.mailFrom, msg.rcptTo, msg.raw, ctx);
+    const res = msg.sandbox ? SANDBOX_OUTCOME : await deps.transport.send(msg.mailFrom, msg.rcptTo, content, ctx);
     const finished = deps.now();
     // the transport checked again after the message waited for its queue (direct mode) and sent nothing
     if (res.cancelled) return [cancelledEvent(msg, finished)];

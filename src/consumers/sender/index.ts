@@ -7,7 +7,8 @@
 import type { Config } from '../../config/index.js';
 import type { RenderedMessage, RenderedParts, SendingPause } from '../../generated/types.js';
 import { MailstreamError } from '../../lib/errors.js';
-import { spliceIn } from '../../render/pieces.js';
+import { spliceIn, spliceList } from '../../render/pieces.js';
+import { contentLength, type Content } from '../../delivery/smtp/data.js';
 import { createTable, type Table } from '../../streams/table.js';
 import { pauseKey } from '../breaker/handler.js';
 import { followControl } from '../../streams/control.js';
@@ -89,7 +90,11 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
         kind: 'parallel',
         // one in-memory queue per destination (the partition key: the domain, or its shard)
         queueOf: (r) => r.key ?? r.value.domain, maxPerQueue: cfg.senderQueueMax, maxInFlight: cfg.senderConcurrency,
-        handle: async (r) => handle(r.value.parts ? await wholeMessage(r.value, await parts!) : r.value),
+        handle: async (r) => {
+          if (!r.value.parts) return handle(r.value);
+          const whole = await wholeMessage(r.value, await parts!);
+          return handle(whole.msg, whole.content);
+        },
       },
       failed: ({ value }, reason, now) => [failedEvent(value, reason, now)],
     }, deps);
@@ -119,11 +124,12 @@ export function createSender(deps: StageDeps, cfg: Config, jobs: JobControlTable
 }
 
 /**
- * A bulk message with its template pieces spliced back in, and no reference left: a retry or a held copy is whole.
+ * A bulk message with its template pieces back in: `content`, its bytes in segments for SMTP (nothing copied), and
+ * `msg` with no reference left, whose `raw` is spliced whole when read (a retry or a held copy).
  * The renderer had the pieces acknowledged before the message, so reading the table to its end finds them.
  */
 export async function wholeMessage(msg: RenderedMessage, table: Pick<Table<RenderedParts>, 'get' | 'sync'>):
-  Promise<RenderedMessage> {
+  Promise<{ msg: RenderedMessage; content: Content }> {
   const ref = msg.parts!;
   let rec = table.get(ref.key);
   if (!rec && await table.sync()) rec = table.get(ref.key);
@@ -133,15 +139,19 @@ export async function wholeMessage(msg: RenderedMessage, table: Pick<Table<Rende
     throw new MailstreamError('MS_ERR_VALIDATION',
       `rendered-parts ${ref.key} belongs to another job than ${msg.messageId}`);
   }
-  return { ...msg, raw: spliceIn(msg.raw, ref.splices, rec.pieces), parts: null };
+  const content = spliceList(msg.raw, ref.splices, rec.pieces);
+  const whole: RenderedMessage = { ...msg, parts: null };
+  let raw: Buffer | undefined;
+  Object.defineProperty(whole, 'raw', { enumerable: true, get: () => (raw ??= spliceIn(msg.raw, ref.splices, rec.pieces)) });
+  return { msg: whole, content };
 }
 
 /** A span per SMTP transaction (`sender.smtp`), child of the sender's step for the message. */
 function tracedTransport(t: SmtpTransport): SmtpTransport {
   if (!tracingOn()) return t;
   return Object.assign(Object.create(t) as SmtpTransport, {
-    send: (mailFrom: string, rcptTo: string, raw: Buffer, ctx?: Parameters<SmtpTransport['send']>[3]) =>
-      inSpan('sender.smtp', [], { 'smtp.rcpt_domain': rcptTo.split('@').pop() ?? '', 'smtp.bytes': raw.length }, async (span) => {
+    send: (mailFrom: string, rcptTo: string, raw: Content, ctx?: Parameters<SmtpTransport['send']>[3]) =>
+      inSpan('sender.smtp', [], { 'smtp.rcpt_domain': rcptTo.split('@').pop() ?? '', 'smtp.bytes': contentLength(raw) }, async (span) => {
         const res = await t.send(mailFrom, rcptTo, raw, ctx);
         span.setAttributes({ 'smtp.code': res.code ?? 0, 'smtp.mx_host': res.mxHost ?? '' });
         return res;

@@ -9,6 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { openSession, SmtpError, type Session } from '../../delivery/smtp/session.js';
 import type { Reply } from '../../delivery/smtp/reply.js';
+import type { Content } from '../../delivery/smtp/data.js';
 import type { ConnectionGate, RelayOptions } from './transport.js';
 
 /** How long a closed socket's gate slot stays held, so the remote's count of our connections never passes the cap (ms). */
@@ -17,7 +18,7 @@ const RELEASE_GRACE_MS = 50;
 /** What a sent message resolves with: the final reply and whether TLS carried it. */
 export interface Sent { reply: Reply; tls: boolean }
 
-interface Job { mailFrom: string; rcptTo: string; raw: Buffer; retried: boolean; resolve(s: Sent): void; reject(e: SmtpError): void }
+interface Job { mailFrom: string; rcptTo: string; raw: Content; retried: boolean; resolve(s: Sent): void; reject(e: SmtpError): void }
 
 /** An open session and what it carries: sends in flight, sends given to it so far. */
 interface Slot { s: Session; busy: number; given: number; gone: boolean }
@@ -127,7 +128,7 @@ export function createSessionPool(opts: RelayOptions, gate: ConnectionGate) {
 
   return {
     /** Send one message; resolves with the final 2xx reply, rejects with an SmtpError. */
-    send(mailFrom: string, rcptTo: string, raw: Buffer): Promise<Sent> {
+    send(mailFrom: string, rcptTo: string, raw: Content): Promise<Sent> {
       if (closed) return Promise.reject(new SmtpError('Connection pool was closed', 'ECONNECTION'));
       return new Promise((resolve, reject) => { queue.push({ mailFrom, rcptTo, raw, retried: false, resolve, reject }); pump(); });
     },

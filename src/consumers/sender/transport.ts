@@ -8,6 +8,7 @@
 import type { Event } from '../../generated/types.js';
 import { replyText } from '../../delivery/smtp/reply.js';
 import type { SmtpError } from '../../delivery/smtp/session.js';
+import type { Content } from '../../delivery/smtp/data.js';
 import { createSessionPool } from './pool.js';
 
 /** Outcome of one SMTP transaction. */
@@ -37,7 +38,7 @@ export interface SendContext {
 }
 /** Sends one raw message to one recipient. */
 export interface SmtpTransport {
-  send(mailFrom: string, rcptTo: string, raw: Buffer, ctx?: SendContext): Promise<SmtpOutcome>;
+  send(mailFrom: string, rcptTo: string, raw: Content, ctx?: SendContext): Promise<SmtpOutcome>;
   close(): void;
   /** Operator lift of an adaptive throttle or suspension (direct mode); the shaping_adjusted event, or null when nothing was held. */
   lift?(scope: string, by: string): Event | null;

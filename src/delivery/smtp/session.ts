@@ -9,7 +9,7 @@
  */
 import type net from 'node:net';
 import tls from 'node:tls';
-import { dataChunks } from './data.js';
+import { contentLength, dataChunks, type Content } from './data.js';
 import { createReplyReader, extensionsOf, replyText, type Reply } from './reply.js';
 
 /** Why a session or a transaction failed; `reply` is the server's reply when there was one. */
@@ -42,7 +42,7 @@ export interface Session {
    * One message to one recipient; resolves with the reply to the end of DATA (2xx), rejects with an SmtpError.
    * Sends queue in order; a second one waiting while the first's content goes out is pipelined with it.
    */
-  send(mailFrom: string, rcptTo: string, raw: Buffer): Promise<Reply>;
+  send(mailFrom: string, rcptTo: string, raw: Content): Promise<Reply>;
   /** The server offers PIPELINING: a second send in flight saves a round trip. */
   readonly pipelining: boolean;
   /** QUIT and close; a failed send's error or an idle close. */
@@ -52,6 +52,8 @@ export interface Session {
 }
 
 type Pending = { resolve(r: Reply): void; reject(e: SmtpError): void };
+// the largest message a session keeps a buffer for gathering segments into
+const MAX_SCRATCH = 1 << 20;
 const isOk = (code: number) => code >= 200 && code < 300;
 
 /** Greet, EHLO, STARTTLS and AUTH on `opts.socket`; rejects with an SmtpError (the socket destroyed). */
@@ -150,13 +152,21 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     const sizeOk = ext.has('SIZE');
     const utf8 = ext.has('SMTPUTF8');
     type Outcome = Reply | SmtpError;
-    interface Txn { mailFrom: string; rcptTo: string; raw: Buffer; resolve(r: Reply): void; reject(e: SmtpError): void;
+    interface Txn { mailFrom: string; rcptTo: string; raw: Content; resolve(r: Reply): void; reject(e: SmtpError): void;
       lines?: string[]; replies?: Promise<Outcome[]> }
     const txns: Txn[] = [];
     let driving = false;
+    // a message in segments is gathered here, reused once its write is done (a server may reply before that)
+    let scratch: Buffer | undefined;
+    let writing = false;
+    const into = (size: number): Buffer => {
+      if (writing || size > MAX_SCRATCH) return Buffer.allocUnsafe(size);
+      if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 64 << 10));
+      return scratch.subarray(0, size);
+    };
 
     const linesOf = (t: Txn, rset: boolean): string[] => {
-      const params = `${sizeOk ? ` SIZE=${t.raw.length}` : ''}${utf8 && /[^\x00-\x7f]/.test(t.mailFrom + t.rcptTo) ? ' SMTPUTF8' : ''}`;
+      const params = `${sizeOk ? ` SIZE=${contentLength(t.raw)}` : ''}${utf8 && /[^\x00-\x7f]/.test(t.mailFrom + t.rcptTo) ? ' SMTPUTF8' : ''}`;
       return [...(rset ? ['RSET'] : []), `MAIL FROM:<${t.mailFrom}>${params}`, `RCPT TO:<${t.rcptTo}>`, 'DATA'];
     };
     // the replies are awaited before the write, so they pair with the commands in order
@@ -202,10 +212,12 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
         if (!t.replies && pipelining) writeEnvelope(t, needRset);
         const failed = await envelopeError(t, await (t.replies ?? lockStep(t)));
         if (failed) { needRset = true; txns.shift(); t.reject(failed); continue; }
-        const [body, tail] = dataChunks(t.raw);
+        const [body, tail] = dataChunks(t.raw, into);
         const final = expect().catch((e: SmtpError) => e);
         const next = pipelining ? txns[1] : undefined;
-        socket.cork(); socket.write(body); socket.write(tail);
+        const reused = scratch !== undefined && body.buffer === scratch.buffer;
+        if (reused) writing = true;
+        socket.cork(); socket.write(body); socket.write(tail, reused ? () => { writing = false; } : undefined);
         // after the end of the content the server is ready for a new transaction whatever its reply: no RSET
         if (next && !dead) writeEnvelope(next, false);
         socket.uncork();

@@ -49,6 +49,19 @@ test('a message survives byte for byte: dot-stuffed, bare LF sent as CRLF, and u
   assert.equal(sink.received[0]!.raw.toString(), `${body.replace(/\r?\n/g, '\r\n')}\r\n`);
 });
 
+test('messages in segments, pipelined on one session, arrive byte for byte whatever their sizes', async () => {
+  const sink = await startSmtpSink();
+  after(() => sink.close());
+  const t = relay(sink.port, { maxConnections: 1 });
+  const piece = Buffer.from(`${'x'.repeat(70)}\r\n`.repeat(1500));
+  const bodies = [1, 2000, 3, 40, 2].map((n, i) => [Buffer.from(`Subject: s${i}\r\n\r\n`), piece.subarray(0, n * 72),
+    Buffer.from(i === 3 ? '.dot\r\n' : `end ${i}\r\n`), piece.subarray(0, 72), Buffer.from('')]);
+  const sent = await Promise.all(bodies.map((b, i) => t.send('a@s.test', `u${i}@x.test`, b)));
+  assert.ok(sent.every((r) => r.ok));
+  const got = new Map(sink.received.map((m) => [m.to[0], m.raw.toString()]));
+  bodies.forEach((b, i) => assert.equal(got.get(`u${i}@x.test`), Buffer.concat(b).toString(), `message ${i}`));
+});
+
 test('many concurrent messages share at most maxConnections sessions, each retired after maxMessages', async () => {
   let connections = 0;
   let open = 0;

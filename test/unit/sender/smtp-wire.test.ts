@@ -42,3 +42,32 @@ test('dot-stuffing and LF to CRLF agree with a byte-by-byte reading of RFC 5321 
     assert.deepEqual(dataChunks(raw)[0], reference(raw), JSON.stringify(c));
   }
 });
+
+test('a message in segments is checked where they join and gathered into the given buffer when it is clean', () => {
+  const piece = Buffer.from('b\r\nc\r\n');
+  const scratch = Buffer.alloc(64);
+  const [body, tail] = dataChunks([Buffer.from('a\r\n'), piece, Buffer.from(''), Buffer.from('.x')], (n) => scratch.subarray(0, n));
+  // the join put a dot at the start of a line: stuffed, in a fresh copy
+  assert.equal(body.toString(), 'a\r\nb\r\nc\r\n..x');
+  assert.equal(tail.toString(), '\r\n.\r\n');
+  const [clean, t2] = dataChunks([Buffer.from('a\r\n'), piece, Buffer.from('d\r\n')], (n) => scratch.subarray(0, n));
+  assert.equal(clean.toString(), 'a\r\nb\r\nc\r\nd\r\n');
+  assert.equal(clean.buffer, scratch.buffer);
+  assert.equal(t2.toString(), '.\r\n');
+  // a CR and its LF split over two segments is one line end; an LF after anything else gets its CR
+  assert.equal(dataChunks([Buffer.from('a\r'), Buffer.from('\nb\r\n')])[0].toString(), 'a\r\nb\r\n');
+  assert.equal(dataChunks([Buffer.from('a'), Buffer.from('\nb\r\n')])[0].toString(), 'a\r\nb\r\n');
+});
+
+test('segments give the same bytes on the wire as the message whole, however the content is cut', () => {
+  const alphabet = ['.', '\r', '\n', 'a', '\r\n', '\r\n.', ' '];
+  for (let k = 0; k < 400; k++) {
+    const raw = Buffer.from(Array.from({ length: k % 50 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join(''));
+    const cuts = [...new Set(Array.from({ length: k % 7 }, () => Math.floor(Math.random() * (raw.length + 1))))].sort((a, b) => a - b);
+    const parts = [0, ...cuts, raw.length].slice(1).map((end, i, all) => raw.subarray(i ? all[i - 1] : 0, end));
+    // a piece's scan is kept: the same piece in a second message is judged by its place again
+    for (let twice = 0; twice < 2; twice++) {
+      assert.deepEqual(dataChunks(parts).map(String), dataChunks(raw).map(String), JSON.stringify({ raw: String(raw), cuts }));
+    }
+  }
+});

@@ -19,11 +19,15 @@ function table(rows: Record<string, RenderedParts>, late = false) {
 
 test('the sender splices the pieces back in, reading the table to its end for a record not seen yet', async () => {
   for (const late of [false, true]) {
-    const whole = await wholeMessage(msg, table({ 't:j:abc': rec }, late));
-    assert.equal(whole.raw.toString(), 'Hi Ann, bye!\r\n');
+    const { msg: whole, content } = await wholeMessage(msg, table({ 't:j:abc': rec }, late));
+    // SMTP gets the segments, the message's own slices around the shared pieces, nothing copied
+    assert.deepEqual((content as Buffer[]).map(String), ['Hi ', 'Ann', ', bye', '!\r\n', '']);
+    assert.equal(content[1], rec.pieces[0]);
     // a retry of it carries the whole message, no reference
+    assert.equal(whole.raw.toString(), 'Hi Ann, bye!\r\n');
     assert.equal(whole.parts, null);
     assert.equal(whole.messageId, msg.messageId);
+    assert.equal({ ...whole, attempt: 1 }.raw.toString(), 'Hi Ann, bye!\r\n');
   }
 });
 
