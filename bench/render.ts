@@ -33,7 +33,10 @@ export interface VariantFigures {
 }
 
 /** All figures. */
-export interface RenderBenchResult { sparkpost: VariantFigures; eta: VariantFigures; rsa: VariantFigures; ed25519: VariantFigures }
+/** `byRef`: Ed25519 with bulk messages by reference (the renderer stage's default), whose records leave the pieces out. */
+export interface RenderBenchResult {
+  sparkpost: VariantFigures; eta: VariantFigures; rsa: VariantFigures; ed25519: VariantFigures; byRef: VariantFigures;
+}
 
 /** The renderer modules under test: this checkout's, or the baseline's. */
 interface Impl {
@@ -101,10 +104,12 @@ interface Runner { engine: TemplateEngine; t: ReturnType<typeof timed>; handle: 
   payloads: Payload[]; messages: number; bytes: number; elapsed: number; cpu: number; seq: number; impl: Impl;
   sample: { html: string; text: string; headers: string } | null }
 
-async function runner(engine: TemplateEngine, signer: DkimSigner | undefined, batch: number, impl: Impl): Promise<Runner> {
+async function runner(engine: TemplateEngine, signer: DkimSigner | undefined, batch: number, impl: Impl, byReference = false):
+  Promise<Runner> {
   const t = timed(signer);
   const deps: RenderDeps = { templates: { get: () => undefined }, dkim: t.dkim, tracking: { baseUrl: 'https://t.shop.example', secret: 'bench-secret' },
-    unsubscribe: { baseUrl: 'https://u.shop.example', mailtoDomain: 'u.shop.example' }, maxMessageBytes: 10_000_000, now: Date.now };
+    unsubscribe: { baseUrl: 'https://u.shop.example', mailtoDomain: 'u.shop.example' }, maxMessageBytes: 10_000_000, now: Date.now,
+    byReference };
   const handle = impl.createRenderHandler(deps);
   const payloads = Array.from({ length: 20 }, (_, i) => payload(batch, i, engine));
   const warm = await handle(payloads[0]); // warm-up: compiles MJML and the template once
@@ -169,12 +174,12 @@ export async function runRenderBench(opts: RenderBenchOptions = {}): Promise<Ren
   const edKey: DkimKey = { domain: 'shop.example', selector: 'e1', algorithm: 'ed25519-sha256',
     privateKeyPem: pem(generateKeyPairSync('ed25519').privateKey) };
   // the variants of one group run in alternating turns: current (and baseline) of each
-  const group = async (variants: Array<[TemplateEngine, DkimKey | null]>): Promise<VariantFigures[]> => {
+  const group = async (variants: Array<[TemplateEngine, DkimKey | null, boolean?]>): Promise<VariantFigures[]> => {
     const impls = base ? [CURRENT, base] : [CURRENT];
     const runners: Runner[] = [];
-    for (const [engine, key] of variants) {
+    for (const [engine, key, byRef] of variants) {
       for (const impl of impls) {
-        runners.push(await runner(engine, key ? impl.createDkimSigner([key]) : undefined, batch, impl));
+        runners.push(await runner(engine, key ? impl.createDkimSigner([key]) : undefined, batch, impl, byRef));
       }
     }
     const figures = await interleave(runners, seconds);
@@ -183,7 +188,8 @@ export async function runRenderBench(opts: RenderBenchOptions = {}): Promise<Ren
   const [sparkpost, eta] = await group([['sparkpost', null], ['eta', null]]);
   const [rsa] = await group([['sparkpost', rsaKey]]);
   const [ed25519] = await group([['sparkpost', edKey]]);
-  const result: RenderBenchResult = { sparkpost, eta, rsa, ed25519 };
+  const [byRef] = await group([['sparkpost', edKey, true]]);
+  const result: RenderBenchResult = { sparkpost, eta, rsa, ed25519, byRef };
   if (opts.print !== false) printFigures(result, batch, seconds, baselineRoot);
   return result;
 }
@@ -192,7 +198,7 @@ function printFigures(result: RenderBenchResult, batch: number, seconds: number,
   console.log(`render bench: marketing.mjml, click+open tracking, ${batch} recipients/payload, ${seconds}s per variant,`
     + ' one core');
   console.log('  sparkpost and eta: the same template in each language, same data, no DKIM, run in alternating turns;'
-    + ' rsa and ed25519: sparkpost, signed');
+    + ' rsa and ed25519: sparkpost, signed; byRef: ed25519, bulk by reference (B/msg: what a record carries)');
   if (baselineRoot) {
     console.log(`  baseline: ${baselineRoot}, its renderer in alternating turns with this one; ratio = this / baseline`);
   }

@@ -15,8 +15,11 @@ export interface DkimKey { domain: string; selector: string; algorithm: 'rsa-sha
 export interface DkimSigner {
   /** `raw` with a DKIM-Signature prepended per key of `fromDomain` (unchanged when there is none); `now` sets t=. */
   sign(raw: Buffer, fromDomain: string, now?: number): Buffer;
-  /** The DKIM-Signature fields `sign` would prepend, CRLF-ended ('' when `fromDomain` has no key). */
-  signature(raw: Buffer, fromDomain: string, now?: number): string;
+  /**
+   * The DKIM-Signature fields `sign` would prepend, CRLF-ended ('' when `fromDomain` has no key); `raw` may be a
+   * by-reference message's segments (pieces at odd indices, their scans kept), hashed where they lie.
+   */
+  signature(raw: Buffer | readonly Buffer[], fromDomain: string, now?: number): string;
 }
 
 /** Headers signed when present (lower-case). */
@@ -64,6 +67,45 @@ function relaxInto(src: Buffer, end: number): number {
   return o;
 }
 
+/** No tab, double space or space before a CR inside `b` (native searches); its ends are checked where it joins. */
+function plainInside(b: Buffer): boolean {
+  return b.indexOf(9) < 0 && b.indexOf('  ', 0, 'latin1') < 0 && b.indexOf(' \r', 0, 'latin1') < 0;
+}
+
+// a template piece recurs in every message of its job: its scan is done once and kept while the piece is alive
+const pieceScans = new WeakMap<Buffer, boolean>();
+
+/**
+ * SHA-256 of the relaxed body of segments hashed one after another, without joining them, when they are canonical
+ * together (no double space or space before CR across a join, no empty lines at the end beyond the last segment's own);
+ * undefined otherwise, for the caller to join them.
+ */
+function segmentsHash(list: readonly Buffer[]): string | undefined {
+  let last = list.length - 1;
+  while (last > 0 && !list[last]!.length) last--;
+  const tail = list[last]!;
+  let end = tail.length;
+  while (end >= 2 && tail[end - 1] === 10 && tail[end - 2] === 13) end -= 2;
+  // the trailing empty lines may reach into an earlier segment, or the body ends in a space: the plain path decides
+  if (end <= 1 || tail[end - 1] === 32) return undefined;
+  let prev = -1;
+  for (let k = 0; k <= last; k++) {
+    const b = k === last ? tail.subarray(0, end) : list[k]!;
+    if (!b.length) continue;
+    if (prev === 32 && (b[0] === 32 || b[0] === 13)) return undefined;
+    let clean = k & 1 ? pieceScans.get(b) : undefined;
+    if (clean === undefined) {
+      clean = plainInside(b);
+      if (k & 1) pieceScans.set(b, clean);
+    }
+    if (!clean) return undefined;
+    prev = b[b.length - 1]!;
+  }
+  const h = createHash('sha256');
+  for (let k = 0; k < last; k++) if (list[k]!.length) h.update(list[k]!);
+  return h.update(tail.subarray(0, end)).update('\r\n').digest('base64');
+}
+
 /** SHA-256 of the relaxed body, hashing the bytes directly when they are already canonical. */
 function bodyHash(body: Buffer): string {
   let end = body.length;
@@ -71,7 +113,7 @@ function bodyHash(body: Buffer): string {
   const h = createHash('sha256');
   // canonical already when it has no tab, no double space and no space before CR or at the end (native searches)
   const b = body.subarray(0, end);
-  const clean = b.indexOf(9) < 0 && b.indexOf('  ', 0, 'latin1') < 0 && b.indexOf(' \r', 0, 'latin1') < 0 && b[end - 1] !== 32;
+  const clean = plainInside(b) && b[end - 1] !== 32;
   let n = end;
   let bytes = body;
   if (!clean) {
@@ -89,16 +131,17 @@ export function relaxedHeader(name: string, value: string): string {
   return `${name.trim().toLowerCase()}:${value.replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim()}`;
 }
 
-/** Header fields of a raw message, in order, and the body bytes. */
-function splitMessage(raw: Buffer): { fields: Array<[string, string]>; body: Buffer } {
+/** Header fields of a raw message, in order, and the body bytes; `complete` when the header's end was found. */
+function splitMessage(raw: Buffer): { fields: Array<[string, string]>; body: Buffer; complete: boolean } {
   let end = raw.indexOf('\r\n\r\n');
+  const complete = end >= 0;
   if (end < 0) end = raw.length;
   const fields: Array<[string, string]> = [];
   for (const line of raw.toString('latin1', 0, end).split(/\r\n(?![ \t])/)) {
     const c = line.indexOf(':');
     if (c > 0) fields.push([line.slice(0, c), line.slice(c + 1)]);
   }
-  return { fields, body: raw.subarray(Math.min(end + 4, raw.length)) };
+  return { fields, body: raw.subarray(Math.min(end + 4, raw.length)), complete };
 }
 
 interface LoadedKey { key: DkimKey; obj: KeyObject }
@@ -113,11 +156,14 @@ export function createDkimSigner(keys: DkimKey[]): DkimSigner {
     const d = key.domain.toLowerCase();
     byDomain.set(d, [...(byDomain.get(d) ?? []), { key, obj }]);
   }
-  const signature = (raw: Buffer, fromDomain: string, now?: number): string => {
+  const signature = (raw: Buffer | readonly Buffer[], fromDomain: string, now?: number): string => {
     const keysFor = byDomain.get(fromDomain.toLowerCase());
     if (!keysFor?.length) return '';
-    const { fields, body } = splitMessage(raw);
-    const bh = bodyHash(body);
+    // segments: the header lies in the first (pieces are body text), so only the body is hashed across them
+    const whole = Buffer.isBuffer(raw) || raw.length === 1;
+    const { fields, body, complete } = splitMessage(Buffer.isBuffer(raw) ? raw : raw[0]!);
+    let bh = whole ? bodyHash(body) : complete ? segmentsHash([body, ...raw.slice(1)]) : undefined;
+    bh ??= bodyHash(splitMessage(Buffer.concat(raw as Buffer[])).body);
     const names: string[] = [];
     let canon = '';
     for (const h of SIGNED_HEADERS) {

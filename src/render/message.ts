@@ -8,7 +8,7 @@ import type { DkimSigner } from './dkim.js';
 import { deepMerge, strictData } from './eta.js';
 import { assertNoBreaks, domainOf, encodeText, formatMailbox, headerLine, parseMailbox, rfc5322Date, type Mailbox } from './headers.js';
 import { buildMimeParts, type Attachment } from './mime.js';
-import { spliceIn, splicedSize, type Pieces } from './pieces.js';
+import { spliceList, splicedSize, type Pieces } from './pieces.js';
 import { headerNamesOf, type CompiledRaw, type CompiledTemplate } from './template.js';
 import { crlf, type TextMarks } from './encode.js';
 import type { Personal } from './parts.js';
@@ -105,7 +105,7 @@ export function renderMessage(t: CompiledTemplate, job: JobContext, to: MessageT
   const bytes = pieces!.bytes();
   if (job.dkim) {
     // the signature covers the whole message; its header goes in front of what is sent, so every splice moves with it
-    const head = Buffer.from(job.dkim.signature(spliceIn(raw, splices, bytes), fromDomain, job.now), 'latin1');
+    const head = Buffer.from(job.dkim.signature(spliceList(raw, splices, bytes), fromDomain, job.now), 'latin1');
     if (head.length) {
       raw = Buffer.concat([head, raw]);
       splices = splices.map((v, i) => (i & 1 ? v : v + head.length));
