@@ -33,7 +33,7 @@ export interface VariantFigures {
 }
 
 /** All figures. */
-/** `byRef`: Ed25519 with bulk messages by reference (the renderer stage's default), whose records leave the pieces out. */
+/** `byRef`: Ed25519 with bulk messages by reference (the renderer stage's default): records leave the pieces out. */
 export interface RenderBenchResult {
   sparkpost: VariantFigures; eta: VariantFigures; rsa: VariantFigures; ed25519: VariantFigures; byRef: VariantFigures;
 }
@@ -104,12 +104,12 @@ interface Runner { engine: TemplateEngine; t: ReturnType<typeof timed>; handle: 
   payloads: Payload[]; messages: number; bytes: number; elapsed: number; cpu: number; seq: number; impl: Impl;
   sample: { html: string; text: string; headers: string } | null }
 
-async function runner(engine: TemplateEngine, signer: DkimSigner | undefined, batch: number, impl: Impl, byReference = false):
-  Promise<Runner> {
+async function runner(engine: TemplateEngine, signer: DkimSigner | undefined, batch: number, impl: Impl,
+  byReference = false): Promise<Runner> {
   const t = timed(signer);
   const deps: RenderDeps = { templates: { get: () => undefined }, dkim: t.dkim, tracking: { baseUrl: 'https://t.shop.example', secret: 'bench-secret' },
-    unsubscribe: { baseUrl: 'https://u.shop.example', mailtoDomain: 'u.shop.example' }, maxMessageBytes: 10_000_000, now: Date.now,
-    byReference };
+    unsubscribe: { baseUrl: 'https://u.shop.example', mailtoDomain: 'u.shop.example' }, maxMessageBytes: 10_000_000,
+    now: Date.now, byReference };
   const handle = impl.createRenderHandler(deps);
   const payloads = Array.from({ length: 20 }, (_, i) => payload(batch, i, engine));
   const warm = await handle(payloads[0]); // warm-up: compiles MJML and the template once

@@ -142,7 +142,8 @@ export async function wholeMessage(msg: RenderedMessage, table: Pick<Table<Rende
   const content = spliceList(msg.raw, ref.splices, rec.pieces);
   const whole: RenderedMessage = { ...msg, parts: null };
   let raw: Buffer | undefined;
-  Object.defineProperty(whole, 'raw', { enumerable: true, get: () => (raw ??= spliceIn(msg.raw, ref.splices, rec.pieces)) });
+  const get = () => (raw ??= spliceIn(msg.raw, ref.splices, rec.pieces));
+  Object.defineProperty(whole, 'raw', { enumerable: true, get });
   return { msg: whole, content };
 }
 
@@ -151,10 +152,11 @@ function tracedTransport(t: SmtpTransport): SmtpTransport {
   if (!tracingOn()) return t;
   return Object.assign(Object.create(t) as SmtpTransport, {
     send: (mailFrom: string, rcptTo: string, raw: Content, ctx?: Parameters<SmtpTransport['send']>[3]) =>
-      inSpan('sender.smtp', [], { 'smtp.rcpt_domain': rcptTo.split('@').pop() ?? '', 'smtp.bytes': contentLength(raw) }, async (span) => {
-        const res = await t.send(mailFrom, rcptTo, raw, ctx);
-        span.setAttributes({ 'smtp.code': res.code ?? 0, 'smtp.mx_host': res.mxHost ?? '' });
-        return res;
-      }),
+      inSpan('sender.smtp', [], { 'smtp.rcpt_domain': rcptTo.split('@').pop() ?? '', 'smtp.bytes': contentLength(raw) },
+        async (span) => {
+          const res = await t.send(mailFrom, rcptTo, raw, ctx);
+          span.setAttributes({ 'smtp.code': res.code ?? 0, 'smtp.mx_host': res.mxHost ?? '' });
+          return res;
+        }),
   });
 }

@@ -18,7 +18,9 @@ const RELEASE_GRACE_MS = 50;
 /** What a sent message resolves with: the final reply and whether TLS carried it. */
 export interface Sent { reply: Reply; tls: boolean }
 
-interface Job { mailFrom: string; rcptTo: string; raw: Content; retried: boolean; resolve(s: Sent): void; reject(e: SmtpError): void }
+interface Job {
+  mailFrom: string; rcptTo: string; raw: Content; retried: boolean; resolve(s: Sent): void; reject(e: SmtpError): void;
+}
 
 /** An open session and what it carries: sends in flight, sends given to it so far. */
 interface Slot { s: Session; busy: number; given: number; gone: boolean }

@@ -166,7 +166,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     };
 
     const linesOf = (t: Txn, rset: boolean): string[] => {
-      const params = `${sizeOk ? ` SIZE=${contentLength(t.raw)}` : ''}${utf8 && /[^\x00-\x7f]/.test(t.mailFrom + t.rcptTo) ? ' SMTPUTF8' : ''}`;
+      const size = sizeOk ? ` SIZE=${contentLength(t.raw)}` : '';
+      const params = `${size}${utf8 && /[^\x00-\x7f]/.test(t.mailFrom + t.rcptTo) ? ' SMTPUTF8' : ''}`;
       return [...(rset ? ['RSET'] : []), `MAIL FROM:<${t.mailFrom}>${params}`, `RCPT TO:<${t.rcptTo}>`, 'DATA'];
     };
     // the replies are awaited before the write, so they pair with the commands in order

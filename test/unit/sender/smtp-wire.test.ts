@@ -46,11 +46,12 @@ test('dot-stuffing and LF to CRLF agree with a byte-by-byte reading of RFC 5321 
 test('a message in segments is checked where they join and gathered into the given buffer when it is clean', () => {
   const piece = Buffer.from('b\r\nc\r\n');
   const scratch = Buffer.alloc(64);
-  const [body, tail] = dataChunks([Buffer.from('a\r\n'), piece, Buffer.from(''), Buffer.from('.x')], (n) => scratch.subarray(0, n));
+  const into = (n: number) => scratch.subarray(0, n);
+  const [body, tail] = dataChunks([Buffer.from('a\r\n'), piece, Buffer.from(''), Buffer.from('.x')], into);
   // the join put a dot at the start of a line: stuffed, in a fresh copy
   assert.equal(body.toString(), 'a\r\nb\r\nc\r\n..x');
   assert.equal(tail.toString(), '\r\n.\r\n');
-  const [clean, t2] = dataChunks([Buffer.from('a\r\n'), piece, Buffer.from('d\r\n')], (n) => scratch.subarray(0, n));
+  const [clean, t2] = dataChunks([Buffer.from('a\r\n'), piece, Buffer.from('d\r\n')], into);
   assert.equal(clean.toString(), 'a\r\nb\r\nc\r\nd\r\n');
   assert.equal(clean.buffer, scratch.buffer);
   assert.equal(t2.toString(), '.\r\n');
