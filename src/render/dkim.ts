@@ -93,10 +93,12 @@ function segmentsHash(list: readonly Buffer[]): string | undefined {
     const b = k === last ? tail.subarray(0, end) : list[k]!;
     if (!b.length) continue;
     if (prev === 32 && (b[0] === 32 || b[0] === 13)) return undefined;
-    let clean = k & 1 ? pieceScans.get(b) : undefined;
+    // a piece is kept by itself; the trimmed last segment is a view of this message only
+    const piece = k & 1 && b === list[k];
+    let clean = piece ? pieceScans.get(b) : undefined;
     if (clean === undefined) {
       clean = plainInside(b);
-      if (k & 1) pieceScans.set(b, clean);
+      if (piece) pieceScans.set(b, clean);
     }
     if (!clean) return undefined;
     prev = b[b.length - 1]!;

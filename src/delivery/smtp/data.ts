@@ -44,7 +44,7 @@ export function dataChunks(content: Content, into?: (size: number) => Buffer): [
     if (!b.length) continue;
     const c = b[0]!;
     if ((c === 0x2e && prev === 0x0a) || (c === 0x0a && prev !== 0x0d)) clean = false;
-    else if (k & 1 && list !== content) {
+    else if (k & 1) {
       let s = pieceScans.get(b);
       if (s === undefined) pieceScans.set(b, (s = cleanInside(b)));
       clean = s;
